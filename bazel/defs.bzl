@@ -1,0 +1,32 @@
+"""Compiler options and rule helpers shared by every redpool target."""
+
+REDPOOL_COPTS = [
+    "-Wall",
+    "-Wextra",
+    "-Wno-missing-field-initializers",
+]
+
+def redpool_test(name, srcs = None, deps = [], size = "small", tags = [], **kwargs):
+    """One Catch2 test binary per test file, linked with the counting test main.
+
+    Args:
+      name: target name; the source defaults to `<name>.cpp`.
+      srcs: sources, if not just `<name>.cpp`.
+      deps: extra dependencies besides //:redpool, Catch2 and the test main.
+      size: Bazel test size.
+      tags: Bazel tags.
+      **kwargs: passed to cc_test.
+    """
+    native.cc_test(
+        name = name,
+        srcs = srcs if srcs != None else [name + ".cpp"],
+        copts = REDPOOL_COPTS,
+        size = size,
+        tags = tags,
+        deps = deps + [
+            "//:redpool",
+            "//tests/support:catch_main",
+            "@catch2",
+        ],
+        **kwargs
+    )

@@ -1,0 +1,128 @@
+// redpool/options.hpp — everything a client can be told: where the server is, how to log in,
+// the pool's size and timeouts, and the limits that protect it from a broken server.
+//
+// Every knob is a plain field with go-redis's default, so `options{}` works against a local
+// server. `options::from_url` reads the same fields from a URL.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace redpool {
+
+class conn;
+
+/// Client configuration. A plain value: copy it, change fields, pass it to `client`.
+struct options {
+    /// Durations are milliseconds; `std::chrono::seconds` and `milliseconds` convert to it.
+    using duration = std::chrono::milliseconds;
+
+    // --- where the server is -----------------------------------------------------------------
+
+    /// Host name or IP address (IPv4 or IPv6) of a TCP server.
+    std::string host = "127.0.0.1";
+    /// TCP port.
+    int port = 6379;
+    /// Path of a unix-domain socket; when non-empty it is used instead of host and port.
+    std::string path;
+
+    // --- the handshake on every new connection -----------------------------------------------
+
+    /// ACL user name for `AUTH user password`; empty means the default user.
+    std::string username;
+    /// Password; empty means no `AUTH`. Never printed: messages and `to_url()` redact it.
+    std::string password;
+    /// Database selected with `SELECT` when non-zero.
+    int db = 0;
+    /// Name set with `CLIENT SETNAME` when non-empty (no spaces allowed).
+    std::string client_name;
+    /// Called on every new connection after AUTH/SELECT/SETNAME, before the pool uses it, to run
+    /// set-up commands (`conn::exec`). An exception from it fails the dial and is passed on.
+    std::function<void(conn&)> on_connect;
+
+    // --- timeouts (zero means no limit) ------------------------------------------------------
+
+    /// Time allowed to resolve, connect and complete the handshake.
+    duration dial_timeout = std::chrono::seconds(5);
+    /// Time allowed for a reply to arrive (blocking commands add their own block time).
+    duration read_timeout = std::chrono::seconds(3);
+    /// Time allowed to write a request.
+    duration write_timeout = std::chrono::seconds(3);
+
+    // --- TCP keep-alive, so a silently dead peer is noticed even on an idle connection -------
+
+    /// Idle time before the first keep-alive probe, and the interval between probes; zero
+    /// disables keep-alive.
+    duration tcp_keepalive = std::chrono::seconds(13);
+    /// Unanswered probes before the kernel drops the connection.
+    int tcp_keepalive_count = 3;
+    /// How long written data may stay unacknowledged before the kernel drops the connection
+    /// (TCP_USER_TIMEOUT); zero leaves the system default.
+    duration tcp_user_timeout = std::chrono::seconds(52);
+
+    // --- the pool ----------------------------------------------------------------------------
+
+    /// Most connections in use at once (tokens). Default: 10 per hardware thread.
+    int pool_size = default_pool_size();
+    /// Idle connections the pool keeps ready, dialed in the background.
+    int min_idle_conns = 0;
+    /// Most idle connections kept; extra ones are closed when returned. Zero means no limit.
+    int max_idle_conns = 0;
+    /// Time to wait for a free connection when all `pool_size` are in use. Zero fails at once.
+    /// Default 4 s: go-redis's read_timeout + 1 s.
+    duration pool_timeout = std::chrono::seconds(4);
+    /// Idle connections older than this are closed. Zero keeps them forever. Keep it below the
+    /// server's `timeout` setting so the pool closes idle connections before the server does.
+    duration conn_max_idle_time = std::chrono::minutes(30);
+    /// Connections older than this are closed when next returned or found idle. Zero: no limit.
+    duration conn_max_lifetime = duration::zero();
+    /// Hand out the least recently used idle connection (FIFO) instead of the most recent (LIFO).
+    bool pool_fifo = false;
+    /// How often the background reaper closes stale idle connections. Zero disables it.
+    duration reaper_interval = std::chrono::minutes(1);
+
+    // --- retries (only where the command cannot have run twice) ------------------------------
+
+    /// Retries after a failure that cannot have executed the command. Zero disables retries.
+    int max_retries = 3;
+    /// Backoff before the first retry; doubles up to `max_retry_backoff`, with jitter.
+    duration min_retry_backoff = std::chrono::milliseconds(8);
+    /// Upper bound of the retry backoff.
+    duration max_retry_backoff = std::chrono::milliseconds(512);
+
+    // --- limits against a broken or hostile server (exceeding one drops the connection) -------
+
+    /// Largest bulk string accepted, in bytes (Redis's own proto-max-bulk-len: 512 MiB).
+    std::size_t max_bulk_length = 512u * 1024 * 1024;
+    /// Most elements in one array reply. Memory is only ever allocated for elements received.
+    std::size_t max_array_elements = std::size_t{1} << 28;
+    /// Deepest nesting of arrays in a reply, 1 to 7 (7 is the most the RESP parser supports).
+    int max_reply_depth = 7;
+
+    /// Reads options from a URL:
+    ///   `redis://[[user]:password@]host[:port][/db][?field=value&...]`
+    ///   `unix://[[user]:password@]/path/to/socket[?db=N&field=value&...]`
+    /// Query keys are the field names above; durations are written `250ms`, `3s`, `1m`, `1h`,
+    /// or bare (possibly fractional) seconds; booleans `true/false/1/0`. User and password may
+    /// be percent-encoded. Throws `redpool::error` (`errc::invalid_argument`) naming the bad
+    /// part; the password is never included.
+    static options from_url(std::string_view url);
+
+    /// The options as a URL with the password replaced by `***`; fields left at their default
+    /// are omitted. Safe to log.
+    std::string to_url() const;
+
+    /// The server address for messages: `host:port` or `unix:path`.
+    std::string address() const;
+
+    /// Throws `redpool::error` (`errc::invalid_argument`) if a field is out of range.
+    void validate() const;
+
+    /// 10 connections per hardware thread (go-redis's default), at least 10.
+    static int default_pool_size() noexcept;
+};
+
+}  // namespace redpool

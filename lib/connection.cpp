@@ -1,0 +1,275 @@
+// The connection's request path: one send() and one recv() per command when the reply fits in
+// one read, with deadlines kept by the socket's own timeouts on that fast path and by poll()
+// on the rare slow one (partial replies, blocking commands).
+#include "connection.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "dial.hpp"
+#include "redpool/conn.hpp"
+#include "redpool/error.hpp"
+
+namespace redpool::detail {
+namespace {
+
+using clock = connection::clock;
+
+constexpr std::size_t recv_buffer_size = 64 * 1024;
+// A request buffer that grew past this (a huge value) is released after it is sent, so idle
+// connections stay small.
+constexpr std::size_t write_buffer_keep = 64 * 1024;
+
+// One receive buffer per thread rather than per connection: idle connections then cost no
+// buffer memory at all, and bytes are copied into the reader at once anyway.
+char* recv_buffer() {
+    thread_local std::unique_ptr<char[]> buffer;
+    if (!buffer) buffer.reset(new char[recv_buffer_size]);
+    return buffer.get();
+}
+
+clock::time_point deadline_after(clock::time_point start, options::duration timeout) {
+    return timeout.count() > 0 ? start + timeout : clock::time_point::max();
+}
+
+reply_limits limits_of(const options& opts) {
+    return {opts.max_bulk_length, opts.max_array_elements, opts.max_reply_depth};
+}
+
+bool is_auth_refusal(std::string_view message) {
+    return message.starts_with("WRONGPASS") || message.starts_with("NOAUTH") ||
+           message.starts_with("NOPERM") || message.starts_with("ERR AUTH") ||
+           message.starts_with("ERR invalid password");
+}
+
+}  // namespace
+
+std::unique_ptr<connection> connection::open(const options& opts) {
+    const auto deadline = deadline_after(clock::now(), opts.dial_timeout);
+    auto conn = std::make_unique<connection>(dial_socket(opts, deadline), opts);
+    conn->handshake(opts, deadline);
+    return conn;
+}
+
+connection::connection(int fd, const options& opts)
+    : fd_(fd),
+      reader_(limits_of(opts)),
+      read_timeout_(opts.read_timeout),
+      write_timeout_(opts.write_timeout),
+      created_at_(clock::now()),
+      used_at_(created_at_),
+      address_(opts.address()) {}
+
+connection::~connection() { close(); }
+
+void connection::close() noexcept {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        fd_ = -1;
+    }
+}
+
+// AUTH, SELECT and CLIENT SETNAME go out in one write and come back in one read.
+void connection::handshake(const options& opts, clock::time_point deadline) {
+    const std::string db = std::to_string(opts.db);
+    std::vector<std::string_view> steps;  // command names, in order, for messages
+    if (!opts.password.empty() || !opts.username.empty()) {
+        if (opts.username.empty()) {
+            append(std::initializer_list<std::string_view>{"AUTH", opts.password});
+        } else {
+            append(std::initializer_list<std::string_view>{"AUTH", opts.username, opts.password});
+        }
+        steps.push_back("AUTH");
+    }
+    if (opts.db != 0) {
+        append(std::initializer_list<std::string_view>{"SELECT", db});
+        steps.push_back("SELECT");
+    }
+    if (!opts.client_name.empty()) {
+        append(std::initializer_list<std::string_view>{"CLIENT", "SETNAME", opts.client_name});
+        steps.push_back("CLIENT SETNAME");
+    }
+    try {
+        if (!steps.empty()) {
+            auto left = std::chrono::ceil<duration>(deadline - clock::now());
+            if (deadline != clock::time_point::max() && left.count() <= 0) {
+                fail(errc::read_timeout, "no time left for the handshake");
+            }
+            if (deadline == clock::time_point::max()) left = duration::zero();
+            flush();
+            for (auto step : steps) {
+                reply r;
+                read_reply(r, left);
+                if (!r.is_error()) continue;
+                close();
+                auto message = r.as_string();
+                errc code = is_auth_refusal(message) ? errc::auth_failed : errc::invalid_argument;
+                throw error(code, fmt::format("{} on {} failed: {}", step, address_, message));
+            }
+        }
+    } catch (const error& e) {
+        if (e.code() != errc::read_timeout && e.code() != errc::write_timeout) throw;
+        throw error(errc::connect_timeout,
+                    fmt::format("dial {}: handshake did not finish within {}ms", address_,
+                                opts.dial_timeout.count()));
+    }
+    if (opts.on_connect) {
+        conn handle(*this);
+        opts.on_connect(handle);
+    }
+}
+
+void connection::remember_command(std::string_view name) noexcept {
+    std::size_t n = std::min(name.size(), sizeof command_ - 1);
+    std::memcpy(command_, name.data(), n);
+    command_[n] = '\0';
+}
+
+void connection::append(std::span<const std::string_view> args) {
+    if (fd_ < 0) throw_broken();
+    if (args.empty()) throw error(errc::invalid_argument, "empty command");
+    if (pending_ == 0) remember_command(args[0]);
+    encode_command(wbuf_, args);
+    ++pending_;
+}
+
+void connection::flush() {
+    if (fd_ < 0) throw_broken();
+    used_at_ = clock::now();
+    const auto deadline = deadline_after(used_at_, write_timeout_);
+    const char* data = wbuf_.data();
+    std::size_t left = wbuf_.size();
+    bool may_block = true;  // the first send is bounded by SO_SNDTIMEO itself
+    while (left > 0) {
+        ssize_t n = ::send(fd_, data, left, MSG_NOSIGNAL | (may_block ? 0 : MSG_DONTWAIT));
+        if (n > 0) {
+            data += n;
+            left -= static_cast<std::size_t>(n);
+            may_block = false;
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            fail(errc::io_error, fmt::format("sending {} failed: {}", command_, std::strerror(errno)));
+        }
+        if (may_block || !wait_ready(POLLOUT, deadline)) {
+            fail(errc::write_timeout, fmt::format("could not send {} within {}ms", command_,
+                                                  write_timeout_.count()));
+        }
+    }
+    wbuf_.clear(write_buffer_keep);
+    fresh_write_ = true;
+}
+
+void connection::read_reply(reply& out, duration timeout) {
+    if (fd_ < 0) throw_broken();
+    if (!wbuf_.empty()) flush();
+    const auto deadline = deadline_after(used_at_, timeout);
+    // Right after a flush the socket's own SO_RCVTIMEO is the deadline; later reads of the same
+    // batch must not wait a whole timeout again, so they poll for what is left.
+    bool may_block = fresh_write_ && timeout == read_timeout_;
+    try {
+        while (!reader_.next(out)) receive(timeout, deadline, may_block);
+    } catch (const error& e) {
+        if (e.code() != errc::protocol_error && e.code() != errc::reply_too_large) throw;
+        fail(static_cast<errc>(e.code().value()),
+             fmt::format("{} (reading the reply to {})", e.what(), command_));
+    }
+    if (pending_ > 0) --pending_;
+}
+
+void connection::receive(duration timeout, clock::time_point deadline, bool& may_block) {
+    char* buffer = recv_buffer();
+    for (;;) {
+        ssize_t n = ::recv(fd_, buffer, recv_buffer_size, may_block ? 0 : MSG_DONTWAIT);
+        if (n > 0) {
+            fresh_write_ = false;
+            may_block = false;
+            reader_.feed(buffer, static_cast<std::size_t>(n));
+            return;
+        }
+        if (n == 0) fail(errc::io_error, fmt::format("connection closed by server (waiting for the reply to {})", command_));
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+            fail(errc::io_error, fmt::format("reading the reply to {} failed: {}", command_,
+                                             std::strerror(errno)));
+        }
+        if (may_block || !wait_ready(POLLIN, deadline)) {
+            fail(errc::read_timeout, fmt::format("no reply to {} within {}ms", command_,
+                                                 timeout.count()));
+        }
+    }
+}
+
+// Waits until the socket is ready or the deadline passes; errors and hang-ups count as ready,
+// so the next send/recv reports them.
+bool connection::wait_ready(short events, clock::time_point deadline) {
+    for (;;) {
+        int wait_ms = -1;
+        if (deadline != clock::time_point::max()) {
+            auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+            if (left.count() <= 0) return false;
+            wait_ms = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
+        }
+        pollfd p{fd_, events, 0};
+        int rc = ::poll(&p, 1, wait_ms);
+        if (rc > 0) return true;
+        if (rc < 0 && errno != EINTR) return true;
+    }
+}
+
+reply connection::exec(std::span<const std::string_view> args) {
+    append(args);
+    flush();
+    reply r;
+    read_reply(r);
+    return r;
+}
+
+bool connection::is_usable() noexcept {
+    if (!is_clean()) return false;
+    char byte;
+    for (;;) {
+        ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+        // EOF (server closed it), an error, or bytes nobody asked for: never reuse it.
+        broken_reason_ = n == 0 ? "closed by server" : n > 0 ? "unexpected data" : std::strerror(errno);
+        close();
+        return false;
+    }
+}
+
+void connection::fail(errc code, std::string_view what) {
+    close();
+    broken_reason_ = std::string(what);
+    throw error(code, fmt::format("{} on {}: {}", make_error_code(code).message(), address_, what));
+}
+
+void connection::throw_broken() const {
+    throw error(errc::connection_broken,
+                fmt::format("{}: connection is closed{}{}", address_,
+                            broken_reason_.empty() ? "" : " after: ", broken_reason_));
+}
+
+}  // namespace redpool::detail
+
+namespace redpool {
+
+reply conn::exec(std::initializer_list<std::string_view> args) {
+    return impl_->exec(std::span<const std::string_view>(args.begin(), args.size()));
+}
+
+reply conn::exec(std::span<const std::string_view> args) { return impl_->exec(args); }
+
+std::string_view conn::address() const noexcept { return impl_->address(); }
+
+}  // namespace redpool

@@ -1,0 +1,96 @@
+// detail::connection — one socket to the server: dial and handshake, requests encoded into a
+// write buffer, replies read with real deadlines. After any timeout, I/O error or protocol error
+// the socket is closed at once and the connection refuses further use: a reply can never reach
+// the wrong caller.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "protocol.hpp"
+#include "redpool/error.hpp"
+#include "redpool/options.hpp"
+#include "redpool/reply.hpp"
+#include "write_buffer.hpp"
+
+namespace redpool::detail {
+
+class connection {
+public:
+    using clock = std::chrono::steady_clock;
+    using duration = options::duration;
+
+    /// Dials and runs the handshake (AUTH, SELECT, CLIENT SETNAME in one round trip, then
+    /// `on_connect`), all within `dial_timeout`. Throws `redpool::error`: `connect_timeout`,
+    /// `io_error`, `auth_failed`, `invalid_argument` (SELECT or SETNAME refused), or whatever
+    /// `on_connect` throws.
+    static std::unique_ptr<connection> open(const options& opts);
+
+    /// Takes ownership of a connected socket (see dial_socket); no handshake.
+    connection(int fd, const options& opts);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    /// Encodes a command into the write buffer; nothing is sent until `flush`.
+    void append(std::span<const std::string_view> args);
+    /// Writes everything appended, within `write_timeout`. Starts the read deadline.
+    void flush();
+    /// Reads the next reply of those appended; the deadline is `timeout` after the last flush
+    /// (zero: no limit), so a whole batch shares one deadline. Flushes first if needed.
+    void read_reply(reply& out, duration timeout);
+    /// Same, with `read_timeout`.
+    void read_reply(reply& out) { read_reply(out, read_timeout_); }
+    /// One round trip: append, flush, read.
+    reply exec(std::span<const std::string_view> args);
+
+    /// Cheap liveness check for a connection about to be reused: not broken, nothing pending,
+    /// and a non-blocking peek sees neither EOF nor unexpected bytes. Breaks it otherwise.
+    bool is_usable() noexcept;
+    /// Whether a failure has closed the connection.
+    bool is_broken() const noexcept { return fd_ < 0; }
+    /// Whether it is safe to hand to another caller: not broken, no reply left unread, nothing
+    /// left unsent, no unasked bytes received. A connection that is not clean must be closed, never pooled.
+    bool is_clean() const noexcept {
+        return fd_ >= 0 && pending_ == 0 && wbuf_.empty() && !reader_.has_buffered_bytes();
+    }
+    /// Closes the socket; further use throws `errc::connection_broken`.
+    void close() noexcept;
+
+    clock::time_point created_at() const noexcept { return created_at_; }
+    /// When a request was last written.
+    clock::time_point used_at() const noexcept { return used_at_; }
+    /// `host:port` or `unix:path`, for messages.
+    const std::string& address() const noexcept { return address_; }
+    /// The socket descriptor, for inspection (tests read its options); -1 once closed.
+    int native_handle() const noexcept { return fd_; }
+    /// Replies appended but not yet read.
+    std::size_t pending_replies() const noexcept { return pending_; }
+
+private:
+    void handshake(const options& opts, clock::time_point deadline);
+    void receive(duration timeout, clock::time_point deadline, bool& may_block);
+    bool wait_ready(short events, clock::time_point deadline);
+    [[noreturn]] void fail(errc code, std::string_view what);
+    [[noreturn]] void throw_broken() const;
+    void remember_command(std::string_view name) noexcept;
+
+    int fd_;
+    reply_reader reader_;
+    write_buffer wbuf_;
+    std::size_t pending_ = 0;          // replies appended and not yet read
+    bool fresh_write_ = false;         // no recv since the last flush
+    duration read_timeout_;            // also the socket's SO_RCVTIMEO
+    duration write_timeout_;           // also the socket's SO_SNDTIMEO
+    clock::time_point created_at_;
+    clock::time_point used_at_;
+    std::string address_;
+    char command_[24] = {};            // name of the oldest pending command, for messages
+    std::string broken_reason_;
+};
+
+}  // namespace redpool::detail

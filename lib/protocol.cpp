@@ -1,0 +1,197 @@
+// RESP encoding, and hiredis's reader with callbacks that build redpool::reply in place.
+// This is the only file that includes hiredis.
+#include "protocol.hpp"
+
+#include <hiredis/read.h>
+
+#include <charconv>
+#include <cstring>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "redpool/error.hpp"
+
+namespace redpool::detail {
+namespace {
+
+// Space for "*<count>\r\n" or "$<length>\r\n": a type byte, up to 20 digits, CR LF.
+constexpr std::size_t max_header = 1 + 20 + 2;
+
+char* put_header(char* at, char type, std::size_t n) {
+    *at++ = type;
+    if (n < 10) {
+        *at++ = static_cast<char>('0' + n);
+    } else {
+        at = std::to_chars(at, at + 20, n).ptr;
+    }
+    *at++ = '\r';
+    *at++ = '\n';
+    return at;
+}
+
+}  // namespace
+
+void encode_command(write_buffer& out, std::span<const std::string_view> args) {
+    std::size_t worst = max_header;
+    for (auto arg : args) worst += max_header + arg.size() + 2;
+    char* const begin = out.reserve_tail(worst);
+    char* at = put_header(begin, '*', args.size());
+    for (auto arg : args) {
+        at = put_header(at, '$', arg.size());
+        if (!arg.empty()) std::memcpy(at, arg.data(), arg.size());
+        at += arg.size();
+        *at++ = '\r';
+        *at++ = '\n';
+    }
+    out.commit(static_cast<std::size_t>(at - begin));
+}
+
+// --- the reply builder ----------------------------------------------------------------------
+//
+// hiredis calls these as it parses. Each returns the reply it filled; hiredis hands that back as
+// the parent of the next elements (task->parent->obj). Children are appended to their parent's
+// vector. Appending may move earlier siblings, but hiredis only keeps pointers to the path from
+// the root to the element being parsed, and every reply on that path is the last element of its
+// parent, which no later append at a deeper level can move. Returning nullptr makes hiredis fail
+// with "Out of memory"; `failure_` records the real reason.
+
+struct reply_builder {
+    static reply_reader& owner(const redisReadTask* task) {
+        return *static_cast<reply_reader*>(task->privdata);
+    }
+
+    static void* create_string(const redisReadTask* task, char* data, std::size_t size) {
+        auto& self = owner(task);
+        reply_type type = task->type == REDIS_REPLY_ERROR    ? reply_type::error
+                          : task->type == REDIS_REPLY_STATUS ? reply_type::status
+                                                             : reply_type::string;
+        if (type == reply_type::string && size > self.limits_.max_bulk_length) {
+            self.failure_ = "bulk string longer than max_bulk_length";
+            self.failure_too_large_ = true;
+            return nullptr;
+        }
+        reply* slot = self.slot_for(task);
+        slot->set_text(type, data, size);
+        return slot;
+    }
+
+    static void* create_array(const redisReadTask* task, int elements) {
+        auto& self = owner(task);
+        if (static_cast<std::size_t>(elements) > self.limits_.max_array_elements) {
+            self.failure_ = "array with more elements than max_array_elements";
+            self.failure_too_large_ = true;
+            return nullptr;
+        }
+        int depth = 1;
+        for (const redisReadTask* t = task->parent; t != nullptr; t = t->parent) ++depth;
+        if (depth > self.limits_.max_depth) {
+            self.failure_ = "arrays nested deeper than max_reply_depth";
+            return nullptr;
+        }
+        // Reserve only what the bytes already received can fill (each element takes at least
+        // 3 bytes), so a header claiming 2^31 elements allocates nothing ahead of the data.
+        const redisReader* r = self.reader_;
+        std::size_t received = (r->len - r->pos) / 3;
+        reply* slot = self.slot_for(task);
+        slot->set_array(std::min<std::size_t>(static_cast<std::size_t>(elements), received));
+        return slot;
+    }
+
+    static void* create_integer(const redisReadTask* task, long long value) {
+        reply* slot = owner(task).slot_for(task);
+        slot->set_integer(value);
+        return slot;
+    }
+
+    static void* create_nil(const redisReadTask* task) {
+        reply* slot = owner(task).slot_for(task);
+        *slot = reply();
+        return slot;
+    }
+
+    // Replies live in the reader's root or inside their parents, so nothing is freed here;
+    // hiredis calls this for the root after an error, and the root is reset before reuse.
+    static void free_object(void*) {}
+};
+
+namespace {
+
+redisReplyObjectFunctions builder_functions = {
+    reply_builder::create_string, reply_builder::create_array, reply_builder::create_integer,
+    reply_builder::create_nil, reply_builder::free_object,
+};
+
+}  // namespace
+
+reply_reader::reply_reader(reply_limits limits)
+    : reader_(redisReaderCreateWithFunctions(&builder_functions)), limits_(limits) {
+    if (reader_ == nullptr) throw std::bad_alloc();
+    reader_->privdata = this;
+}
+
+reply_reader::~reply_reader() { redisReaderFree(reader_); }
+
+reply* reply_reader::slot_for(const void* task_ptr) {
+    auto* task = static_cast<const redisReadTask*>(task_ptr);
+    if (task->parent == nullptr) return &root_;
+    auto* parent = static_cast<reply*>(task->parent->obj);
+    return &parent->elements().emplace_back();
+}
+
+void reply_reader::feed(const char* data, std::size_t size) {
+    if (failure_ != nullptr) throw_failure();
+    if (redisReaderFeed(reader_, data, size) != REDIS_OK) throw_failure();
+}
+
+bool reply_reader::next(reply& out) {
+    if (failure_ != nullptr) throw_failure();
+    void* done = nullptr;
+    if (redisReaderGetReply(reader_, &done) != REDIS_OK) throw_failure();
+    if (done == nullptr) {
+        check_pending_bulk_header();
+        return false;
+    }
+    out = std::move(root_);
+    root_ = reply();
+    return true;
+}
+
+// hiredis only looks at a bulk string once all of it has arrived, so a header such as
+// `$2147483647` would make it buffer up to 2 GiB before any callback could refuse it. When a
+// bulk string is pending, hiredis has consumed its `$` and `pos` is at the length's digits:
+// check them now, before the body arrives.
+void reply_reader::check_pending_bulk_header() {
+    if (reader_->ridx < 0 || reader_->rstack[reader_->ridx].type != REDIS_REPLY_STRING) return;
+    const char* at = reader_->buf + reader_->pos;
+    const char* end = reader_->buf + reader_->len;
+    if (at < end && *at == '-') return;  // nil, or an error hiredis reports itself
+    std::size_t length = 0;
+    for (; at < end && *at >= '0' && *at <= '9'; ++at) {
+        length = length * 10 + static_cast<std::size_t>(*at - '0');
+        if (length > limits_.max_bulk_length) {
+            failure_ = "bulk string longer than max_bulk_length";
+            failure_too_large_ = true;
+            throw_failure();
+        }
+    }
+}
+
+// hiredis leaves ridx at 0 with an untyped task when it merely looked for a next reply, so a
+// reply is only under way once the root task has a type.
+bool reply_reader::has_buffered_bytes() const noexcept {
+    return reader_->len > reader_->pos ||
+           (reader_->ridx >= 0 && reader_->rstack[0].type >= 0);
+}
+
+bool reply_reader::failed() const noexcept { return reader_->err != 0 || failure_ != nullptr; }
+
+void reply_reader::throw_failure() {
+    root_ = reply();
+    if (failure_ != nullptr) {
+        throw error(failure_too_large_ ? errc::reply_too_large : errc::protocol_error, failure_);
+    }
+    throw error(errc::protocol_error, fmt::format("invalid reply: {}", reader_->errstr));
+}
+
+}  // namespace redpool::detail

@@ -1,0 +1,65 @@
+// detail::protocol — RESP on the wire: commands encoded as arrays of bulk strings, and replies
+// parsed by hiredis's reader straight into redpool::reply. Sans-I/O: bytes in, values out, so
+// it is tested by feeding bytes, with no socket.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "redpool/reply.hpp"
+#include "write_buffer.hpp"
+
+struct redisReader;
+
+namespace redpool::detail {
+
+/// Appends `args` as one RESP command (`*N\r\n$len\r\narg\r\n...`). Binary-safe.
+void encode_command(write_buffer& out, std::span<const std::string_view> args);
+
+/// Bounds on what one reply may claim, against a broken or hostile server.
+struct reply_limits {
+    std::size_t max_bulk_length;
+    std::size_t max_array_elements;
+    int max_depth;
+};
+
+/// Parses a byte stream into replies. After an error the stream is lost for good: the reader
+/// keeps failing, and the connection it belongs to must be closed.
+class reply_reader {
+public:
+    explicit reply_reader(reply_limits limits);
+    ~reply_reader();
+    reply_reader(const reply_reader&) = delete;
+    reply_reader& operator=(const reply_reader&) = delete;
+
+    /// Adds received bytes.
+    void feed(const char* data, std::size_t size);
+
+    /// Moves the next complete reply into `out` and returns true, or returns false if more
+    /// bytes are needed. Throws `redpool::error` with `errc::protocol_error` (malformed or too
+    /// deeply nested) or `errc::reply_too_large` (over a limit).
+    bool next(reply& out);
+
+    /// Whether bytes were fed that no returned reply has consumed yet.
+    bool has_buffered_bytes() const noexcept;
+
+    /// Whether an error has ended the stream.
+    bool failed() const noexcept;
+
+private:
+    // hiredis's callbacks; they build the reply in place (see protocol.cpp).
+    friend struct reply_builder;
+
+    reply* slot_for(const void* task);
+    [[noreturn]] void throw_failure();
+    void check_pending_bulk_header();
+
+    redisReader* reader_;
+    reply_limits limits_;
+    reply root_;                   // the reply being built; moved out when complete
+    const char* failure_ = nullptr;  // why a callback refused, when it did
+    bool failure_too_large_ = false;
+};
+
+}  // namespace redpool::detail

@@ -1,0 +1,275 @@
+// The RESP encoder and the hiredis-based reply builder, fed bytes with no socket.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <climits>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "redpool/detail/protocol.hpp"
+#include "redpool/error.hpp"
+
+using redpool::errc;
+using redpool::reply;
+using redpool::reply_type;
+using redpool::detail::encode_command;
+using redpool::detail::reply_limits;
+using redpool::detail::reply_reader;
+using redpool::detail::write_buffer;
+
+// Counts bytes requested from operator new, to prove the reader never allocates ahead of data.
+static std::atomic<std::size_t> allocated_bytes{0};
+
+void* operator new(std::size_t n) {
+    allocated_bytes += n;
+    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+constexpr reply_limits default_limits{512u * 1024 * 1024, std::size_t{1} << 28, 7};
+
+std::string encode(std::vector<std::string_view> args) {
+    write_buffer out;
+    encode_command(out, args);
+    return std::string(out.data(), out.size());
+}
+
+// Feeds `bytes` in one go and returns every complete reply.
+std::vector<reply> parse_all(std::string_view bytes, reply_limits limits = default_limits) {
+    reply_reader reader(limits);
+    reader.feed(bytes.data(), bytes.size());
+    std::vector<reply> out;
+    reply r;
+    while (reader.next(r)) out.push_back(std::move(r));
+    return out;
+}
+
+reply parse_one(std::string_view bytes) {
+    auto replies = parse_all(bytes);
+    REQUIRE(replies.size() == 1);
+    return replies[0];
+}
+
+errc parse_error(std::string_view bytes, reply_limits limits = default_limits) {
+    try {
+        parse_all(bytes, limits);
+    } catch (const redpool::error& e) {
+        return static_cast<errc>(e.code().value());
+    }
+    FAIL("no error for " << bytes);
+    return errc::io_error;
+}
+
+}  // namespace
+
+TEST_CASE("protocol: a command is encoded as a RESP array of bulk strings", "[protocol]") {
+    CHECK(encode({"GET", "key"}) == "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n");
+    CHECK(encode({"PING"}) == "*1\r\n$4\r\nPING\r\n");
+}
+
+TEST_CASE("protocol: arguments are binary-safe, empty or long", "[protocol]") {
+    std::string binary("a\0b\r\nc", 6);
+    CHECK(encode({"SET", binary, ""}) ==
+          std::string("*3\r\n$3\r\nSET\r\n$6\r\na\0b\r\nc\r\n$0\r\n\r\n", 31));
+    std::string big(123456, 'x');
+    auto bytes = encode({"SET", "k", big});
+    CHECK(bytes.find("$123456\r\n") != std::string::npos);
+    CHECK(bytes.size() == 4 + 9 + 7 + 9 + big.size() + 2);
+}
+
+TEST_CASE("protocol: commands append to one buffer, in order", "[protocol]") {
+    write_buffer out;
+    std::vector<std::string_view> a{"INCR", "n"};
+    for (int i = 0; i < 100; ++i) encode_command(out, a);
+    std::string one = encode({"INCR", "n"});
+    CHECK(out.size() == 100 * one.size());
+    CHECK(std::string(out.data(), one.size()) == one);
+}
+
+TEST_CASE("protocol: every reply type is built", "[protocol]") {
+    CHECK(parse_one("+OK\r\n") == reply::make_status("OK"));
+    CHECK(parse_one("-ERR bad thing\r\n") == reply::make_error("ERR bad thing"));
+    CHECK(parse_one(":-42\r\n").as_integer() == -42);
+    CHECK(parse_one("$5\r\nhello\r\n") == reply::make_string("hello"));
+    CHECK(parse_one("$0\r\n\r\n") == reply::make_string(""));
+    CHECK(parse_one("$-1\r\n").is_nil());
+    CHECK(parse_one("*-1\r\n").is_nil());
+    auto empty = parse_one("*0\r\n");
+    CHECK(empty.is_array());
+    CHECK(empty.size() == 0);
+}
+
+TEST_CASE("protocol: nested arrays keep every element in place", "[protocol]") {
+    auto r = parse_one("*3\r\n:1\r\n*2\r\n$1\r\na\r\n*1\r\n+x\r\n$-1\r\n");
+    REQUIRE(r.is_array());
+    REQUIRE(r.size() == 3);
+    CHECK(r[0].as_integer() == 1);
+    REQUIRE(r[1].size() == 2);
+    CHECK(r[1][0].as_string() == "a");
+    CHECK(r[1][1][0] == reply::make_status("x"));
+    CHECK(r[2].is_nil());
+}
+
+TEST_CASE("protocol: integers at the limits of long long are exact", "[protocol]") {
+    CHECK(parse_one(":9223372036854775807\r\n").as_integer() == LLONG_MAX);
+    CHECK(parse_one(":-9223372036854775808\r\n").as_integer() == LLONG_MIN);
+}
+
+TEST_CASE("protocol: bulk strings carry NUL and CR LF bytes", "[protocol]") {
+    std::string value("\0\r\n$3\r\n*1\r\n", 12);
+    std::string wire = "$12\r\n" + value + "\r\n";
+    CHECK(parse_one(wire).as_string() == value);
+}
+
+TEST_CASE("protocol: a stream fed one byte at a time gives the same replies", "[protocol]") {
+    std::string wire = "+OK\r\n*2\r\n$3\r\nfoo\r\n:7\r\n$-1\r\n-WRONGTYPE no\r\n";
+    auto expected = parse_all(wire);
+    REQUIRE(expected.size() == 4);
+    reply_reader reader(default_limits);
+    std::vector<reply> got;
+    reply r;
+    for (char c : wire) {
+        reader.feed(&c, 1);
+        while (reader.next(r)) got.push_back(std::move(r));
+    }
+    CHECK(got == expected);
+    CHECK_FALSE(reader.has_buffered_bytes());
+}
+
+TEST_CASE("protocol: a stream split at every offset gives the same replies", "[protocol]") {
+    std::string wire = "*3\r\n$5\r\nhello\r\n*1\r\n:12345\r\n+PONG\r\n$4\r\nab\r\n\r\n";
+    auto expected = parse_all(wire);
+    for (std::size_t cut = 0; cut <= wire.size(); ++cut) {
+        reply_reader reader(default_limits);
+        std::vector<reply> got;
+        reply r;
+        reader.feed(wire.data(), cut);
+        while (reader.next(r)) got.push_back(std::move(r));
+        reader.feed(wire.data() + cut, wire.size() - cut);
+        while (reader.next(r)) got.push_back(std::move(r));
+        INFO("cut at " << cut);
+        CHECK(got == expected);
+    }
+}
+
+TEST_CASE("protocol: a partial reply is reported as buffered, a complete one is not", "[protocol]") {
+    reply_reader reader(default_limits);
+    reply r;
+    reader.feed("$5\r\nhel", 7);
+    CHECK_FALSE(reader.next(r));
+    CHECK(reader.has_buffered_bytes());
+    reader.feed("lo\r\n", 4);
+    CHECK(reader.next(r));
+    CHECK(r.as_string() == "hello");
+    CHECK_FALSE(reader.has_buffered_bytes());
+}
+
+TEST_CASE("protocol: the reply after any reply is never shifted (desync oracle)", "[protocol]") {
+    const std::vector<std::string> samples = {
+        "+OK\r\n", ":0\r\n", "$0\r\n\r\n", "$-1\r\n", "*-1\r\n", "*0\r\n", "-ERR x\r\n",
+        "*2\r\n*1\r\n$1\r\n\n\r\n:5\r\n", "$6\r\n+NEXT\r\r\n"};
+    for (const auto& sample : samples) {
+        auto replies = parse_all(sample + "+NEXT\r\n");
+        INFO(sample);
+        REQUIRE(replies.size() == 2);
+        CHECK(replies[1] == reply::make_status("NEXT"));
+    }
+}
+
+TEST_CASE("protocol: a bulk length over the limit fails at its header, before the body", "[protocol]") {
+    reply_limits limits = default_limits;
+    limits.max_bulk_length = 1024;
+    CHECK(parse_error("$1025\r\n", limits) == errc::reply_too_large);
+    CHECK(parse_error("$2147483647\r\n") == errc::reply_too_large);
+    // Dripped digit by digit with no CR LF yet: refused as soon as the digits pass the limit.
+    reply_reader reader(limits);
+    reply r;
+    std::string header = "$99999";
+    bool refused = false;
+    for (std::size_t i = 0; i < header.size() && !refused; ++i) {
+        reader.feed(&header[i], 1);
+        try {
+            reader.next(r);
+        } catch (const redpool::error& e) {
+            CHECK(e.code() == errc::reply_too_large);
+            CHECK(i == 4);  // "$9999" is 9999 > 1024
+            refused = true;
+        }
+    }
+    CHECK(refused);
+    CHECK(reader.failed());
+}
+
+TEST_CASE("protocol: an array header claiming 2^31 elements allocates nothing ahead", "[protocol]") {
+    reply_limits limits = default_limits;
+    limits.max_array_elements = INT_MAX;
+    reply_reader reader(limits);
+    reply r;
+    auto before = allocated_bytes.load();
+    reader.feed("*2147483647\r\n:1\r\n", 17);
+    CHECK_FALSE(reader.next(r));
+    CHECK(allocated_bytes.load() - before < 4096);
+    CHECK(parse_error("*4294967295\r\n") == errc::protocol_error);
+}
+
+TEST_CASE("protocol: an array over max_array_elements is refused", "[protocol]") {
+    reply_limits limits = default_limits;
+    limits.max_array_elements = 3;
+    CHECK(parse_all("*3\r\n:1\r\n:2\r\n:3\r\n", limits).size() == 1);
+    CHECK(parse_error("*4\r\n", limits) == errc::reply_too_large);
+}
+
+TEST_CASE("protocol: nesting deeper than the limit is a protocol error", "[protocol]") {
+    auto nested = [](int depth) {
+        std::string s;
+        for (int i = 0; i < depth; ++i) s += "*1\r\n";
+        return s + ":1\r\n";
+    };
+    CHECK(parse_all(nested(7)).size() == 1);
+    CHECK(parse_error(nested(8)) == errc::protocol_error);     // our max_reply_depth of 7
+    CHECK(parse_error(nested(10000)) == errc::protocol_error);
+    reply_limits shallow = default_limits;
+    shallow.max_depth = 2;
+    CHECK(parse_all(nested(2), shallow).size() == 1);
+    CHECK(parse_error(nested(3), shallow) == errc::protocol_error);
+}
+
+TEST_CASE("protocol: malformed replies are protocol errors", "[protocol]") {
+    CHECK(parse_error("!oops\r\n") == errc::protocol_error);
+    CHECK(parse_error("%1\r\n+a\r\n+b\r\n") == errc::protocol_error);  // RESP3 map on RESP2
+    CHECK(parse_error(">2\r\n+a\r\n+b\r\n") == errc::protocol_error);  // RESP3 push
+    CHECK(parse_error(":12a\r\n") == errc::protocol_error);
+    CHECK(parse_error(":99999999999999999999\r\n") == errc::protocol_error);  // overflow
+    CHECK(parse_error("$99999999999999999999\r\n") == errc::protocol_error);  // overflow
+    CHECK(parse_error("$-2\r\n") == errc::protocol_error);
+    CHECK(parse_error("$x\r\n") == errc::protocol_error);
+}
+
+TEST_CASE("protocol: after an error the reader stays failed and yields nothing more", "[protocol]") {
+    reply_reader reader(default_limits);
+    reply r;
+    reader.feed("!bad\r\n+OK\r\n", 11);
+    CHECK_THROWS_AS(reader.next(r), redpool::error);
+    CHECK(reader.failed());
+    CHECK_THROWS_AS(reader.next(r), redpool::error);
+    CHECK_THROWS_AS(reader.feed("+OK\r\n", 5), redpool::error);
+}
+
+TEST_CASE("protocol: a 1 MiB bulk string with every byte value survives intact", "[protocol]") {
+    std::string value(1 << 20, '\0');
+    for (std::size_t i = 0; i < value.size(); ++i) value[i] = static_cast<char>(i * 7);
+    std::string wire = "$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+    reply_reader reader(default_limits);
+    reply r;
+    for (std::size_t at = 0; at < wire.size(); at += 65536) {
+        reader.feed(wire.data() + at, std::min<std::size_t>(65536, wire.size() - at));
+    }
+    REQUIRE(reader.next(r));
+    CHECK(r.as_string() == value);
+}

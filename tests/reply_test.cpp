@@ -1,0 +1,68 @@
+// redpool::reply: accessors, type checks, equality and formatting.
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include "redpool/error.hpp"
+#include "redpool/reply.hpp"
+
+using redpool::errc;
+using redpool::reply;
+using redpool::reply_type;
+
+TEST_CASE("reply: accessors return what the reply holds", "[reply]") {
+    auto s = reply::make_string("v");
+    CHECK(s.type() == reply_type::string);
+    CHECK(s.is_string());
+    CHECK(s.as_string() == "v");
+    auto i = reply::make_integer(7);
+    CHECK(i.is_integer());
+    CHECK(i.as_integer() == 7);
+    reply nil;
+    CHECK(nil.is_nil());
+    CHECK(nil.size() == 0);
+    auto e = reply::make_error("ERR x");
+    CHECK(e.is_error());
+    CHECK(e.as_string() == "ERR x");
+}
+
+TEST_CASE("reply: an accessor for the wrong type throws invalid_argument", "[reply]") {
+    auto i = reply::make_integer(1);
+    try {
+        (void)i.as_string();
+        FAIL("as_string on an integer did not throw");
+    } catch (const redpool::error& e) {
+        CHECK(e.code() == errc::invalid_argument);
+        CHECK(std::string(e.what()).find("integer") != std::string::npos);
+    }
+    CHECK_THROWS_AS(reply::make_string("x").as_integer(), redpool::error);
+    CHECK_THROWS_AS(reply()[0], redpool::error);
+    auto a = reply::make_array({reply::make_integer(1)});
+    CHECK_THROWS_AS(a[1], redpool::error);
+    CHECK(a[0].as_integer() == 1);
+}
+
+TEST_CASE("reply: equality compares type and contents deeply", "[reply]") {
+    auto a = reply::make_array({reply::make_string("x"), reply::make_integer(1)});
+    auto b = reply::make_array({reply::make_string("x"), reply::make_integer(1)});
+    auto c = reply::make_array({reply::make_string("x"), reply::make_integer(2)});
+    CHECK(a == b);
+    CHECK_FALSE(a == c);
+    CHECK_FALSE(reply::make_status("OK") == reply::make_string("OK"));
+}
+
+TEST_CASE("reply: take_string moves the bytes out", "[reply]") {
+    auto r = reply::make_string(std::string(100, 'z'));
+    auto s = r.take_string();
+    CHECK(s == std::string(100, 'z'));
+}
+
+TEST_CASE("reply: formats like redis-cli, escaping binary bytes", "[reply]") {
+    CHECK(fmt::format("{}", reply()) == "(nil)");
+    CHECK(fmt::format("{}", reply::make_status("OK")) == "OK");
+    CHECK(fmt::format("{}", reply::make_error("ERR no")) == "(error) ERR no");
+    CHECK(fmt::format("{}", reply::make_integer(-3)) == "(integer) -3");
+    CHECK(fmt::format("{}", reply::make_string(std::string("a\0\"\n", 4))) == "\"a\\x00\\\"\\n\"");
+    auto arr = reply::make_array({reply::make_string("x"), reply::make_array({})});
+    CHECK(fmt::format("{}", arr) == "[\"x\", []]");
+}

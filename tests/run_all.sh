@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds and runs the whole test suite with Bazel: plainly, then under AddressSanitizer +
+# UBSan. Ends with one line, "N passed, N failed", counting Catch2 test cases over every test
+# binary and configuration (a binary that died without reporting counts as one failure).
+# Exits non-zero if any test failed.
+#   tests/run_all.sh            all configurations
+#   tests/run_all.sh plain      only the plain build (fastest)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+configs=("$@")
+[ ${#configs[@]} -gt 0 ] || configs=(plain asan)
+
+common=(--curses=no --color=no --nocache_test_results --test_output=errors)
+passed=0
+failed=0
+status=0
+
+count_cases() {  # $1: testlogs directory
+    local log line p f
+    while IFS= read -r log; do
+        line=$(grep -a '^redpool-test-cases:' "$log" | tail -n 1)
+        if [ -z "$line" ]; then
+            echo "no test summary in $log: counted as one failed test case" >&2
+            failed=$((failed + 1))
+            continue
+        fi
+        p=$(sed -E 's/.*passed=([0-9]+).*/\1/' <<<"$line")
+        f=$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$line")
+        passed=$((passed + p))
+        failed=$((failed + f))
+    done < <(find -L "$1" -name test.log -newer "$stamp" 2>/dev/null)
+}
+
+for config in "${configs[@]}"; do
+    flags=()
+    [ "$config" = plain ] || flags=(--config="$config")
+    echo "=== bazel test //... ${flags[*]:-}"
+    stamp=$(mktemp)
+    bazel test "${common[@]}" "${flags[@]}" //... || status=1
+    count_cases "$(bazel info "${flags[@]}" bazel-testlogs 2>/dev/null)"
+    rm -f "$stamp"
+done
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1  # the build itself failed, or a binary failed without a summary
+fi
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

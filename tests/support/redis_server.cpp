@@ -1,0 +1,306 @@
+// The test server fixture: see redis_server.hpp.
+#include "redis_server.hpp"
+
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace redpool::test {
+namespace {
+
+constexpr auto ready_deadline = std::chrono::seconds(10);
+
+std::string redis_server_binary() {
+    const char* env = std::getenv("REDIS_SERVER");
+    return env != nullptr ? env : "/usr/bin/redis-server";
+}
+
+// Asks the kernel for a free loopback port. Another process may take it before the server
+// binds it; launch() then retries with a new one.
+int pick_free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        throw std::runtime_error("cannot bind a loopback socket to find a free port");
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+std::string make_server_dir() {
+    static std::atomic<int> counter{0};
+    // Unix socket paths are limited to 107 bytes; Bazel's TEST_TMPDIR can be longer.
+    std::string base = test_tmpdir();
+    if (base.size() > 60) base = "/tmp";
+    std::string pattern = fmt::format("{}/redis-{}-{}-XXXXXX", base, ::getpid(), counter++);
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp failed for " + pattern);
+    }
+    return pattern;
+}
+
+std::vector<const char*> to_argv(const std::vector<std::string>& args, std::vector<size_t>& lens) {
+    std::vector<const char*> argv;
+    for (const auto& a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+    }
+    return argv;
+}
+
+std::string render(const redisReply* r) {
+    switch (r->type) {
+        case REDIS_REPLY_STATUS:
+        case REDIS_REPLY_STRING: return std::string(r->str, r->len);
+        case REDIS_REPLY_ERROR: return "(error) " + std::string(r->str, r->len);
+        case REDIS_REPLY_INTEGER: return std::to_string(r->integer);
+        case REDIS_REPLY_NIL: return "(nil)";
+        case REDIS_REPLY_ARRAY: {
+            std::string out;
+            for (size_t i = 0; i < r->elements; ++i) {
+                if (i != 0) out += '\n';
+                out += render(r->element[i]);
+            }
+            return out;
+        }
+    }
+    return "(unknown)";
+}
+
+}  // namespace
+
+std::string test_tmpdir() {
+    const char* env = std::getenv("TEST_TMPDIR");
+    return env != nullptr ? env : "/tmp";
+}
+
+// --- admin_client ---------------------------------------------------------------------------
+
+admin_client::admin_client(const std::string& unix_path, const std::string& password)
+    : context_(redisConnectUnix(unix_path.c_str())) {
+    if (context_ == nullptr || context_->err != 0) {
+        std::string why = context_ != nullptr ? context_->errstr : "out of memory";
+        if (context_ != nullptr) redisFree(context_);
+        throw std::runtime_error("admin connect to " + unix_path + ": " + why);
+    }
+    if (!password.empty()) {
+        auto reply = command({"AUTH", password});
+        if (reply != "OK") throw std::runtime_error("admin AUTH failed: " + reply);
+    }
+}
+
+admin_client::admin_client(admin_client&& other) noexcept : context_(other.context_) {
+    other.context_ = nullptr;
+}
+
+admin_client::~admin_client() {
+    if (context_ != nullptr) redisFree(context_);
+}
+
+std::string admin_client::command(std::initializer_list<std::string> args) {
+    return command(std::vector<std::string>(args));
+}
+
+std::string admin_client::command(const std::vector<std::string>& args) {
+    std::vector<size_t> lens;
+    auto argv = to_argv(args, lens);
+    auto* r = static_cast<redisReply*>(
+        redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (r == nullptr) throw std::runtime_error(std::string("admin command failed: ") + context_->errstr);
+    std::string out = render(r);
+    freeReplyObject(r);
+    return out;
+}
+
+long long admin_client::integer(std::initializer_list<std::string> args) {
+    auto text = command(args);
+    try {
+        return std::stoll(text);
+    } catch (const std::exception&) {
+        throw std::runtime_error("admin command expected an integer, got: " + text);
+    }
+}
+
+void admin_client::send(std::initializer_list<std::string> args) {
+    std::vector<std::string> v(args);
+    std::vector<size_t> lens;
+    auto argv = to_argv(v, lens);
+    redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lens.data());
+    int done = 0;
+    while (!done) {
+        if (redisBufferWrite(context_, &done) != REDIS_OK) {
+            throw std::runtime_error(std::string("admin send failed: ") + context_->errstr);
+        }
+    }
+}
+
+std::string admin_client::receive() {
+    void* r = nullptr;
+    if (redisGetReply(context_, &r) != REDIS_OK || r == nullptr) {
+        throw std::runtime_error(std::string("admin receive failed: ") + context_->errstr);
+    }
+    std::string out = render(static_cast<redisReply*>(r));
+    freeReplyObject(r);
+    return out;
+}
+
+// --- redis_server ---------------------------------------------------------------------------
+
+redis_server::redis_server(server_config config) : config_(std::move(config)) {
+    dir_ = make_server_dir();
+    unix_path_ = dir_ + "/redis.sock";
+    start();
+}
+
+redis_server::~redis_server() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+    if (log_drain_.joinable()) log_drain_.join();
+    if (log_fd_ >= 0) ::close(log_fd_);
+    std::string rm = fmt::format("rm -rf '{}'", dir_);
+    if (std::system(rm.c_str()) != 0) {
+        // Leaving a temporary directory behind is harmless; nothing to report to.
+    }
+}
+
+void redis_server::write_config() const {
+    std::ofstream conf(dir_ + "/redis.conf");
+    conf << "port " << port_ << "\n"
+         << "bind 127.0.0.1\n"
+         << "unixsocket " << unix_path_ << "\n"
+         << "unixsocketperm 700\n"
+         << "dir " << dir_ << "\n"
+         << "save \"\"\n"
+         << "appendonly no\n"
+         << "daemonize no\n"
+         << "protected-mode no\n"
+         << "enable-debug-command yes\n"
+         << "loglevel notice\n"
+         << "logfile \"\"\n";
+    if (!config_.password.empty()) conf << "requirepass " << config_.password << "\n";
+    for (const auto& line : config_.extra_config) conf << line << "\n";
+}
+
+void redis_server::start() {
+    if (pid_ > 0) return;
+    for (int attempt = 0;; ++attempt) {
+        if (!port_fixed_) port_ = pick_free_port();
+        write_config();
+        launch();
+        try {
+            wait_until_ready();
+            port_fixed_ = true;
+            return;
+        } catch (const std::exception&) {
+            stop();
+            if (port_fixed_ || attempt == 4) throw;
+        }
+    }
+}
+
+void redis_server::launch() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    std::string binary = redis_server_binary();
+    std::string conf = dir_ + "/redis.conf";
+    pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        // The server dies with the test binary, even if the test crashes.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(1);
+        ::dup2(fds[1], STDOUT_FILENO);
+        ::dup2(fds[1], STDERR_FILENO);
+        ::execl(binary.c_str(), binary.c_str(), conf.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::close(fds[1]);
+    log_fd_ = fds[0];
+}
+
+// Reads the server's log until it says it accepts connections: no polling, no sleeps.
+void redis_server::wait_until_ready() {
+    auto deadline = std::chrono::steady_clock::now() + ready_deadline;
+    std::string log;
+    char buf[4096];
+    while (log.find("Ready to accept connections") == std::string::npos) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd p{log_fd_, POLLIN, 0};
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+            throw std::runtime_error("redis-server did not start in time:\n" + log);
+        }
+        ssize_t n = ::read(log_fd_, buf, sizeof buf);
+        if (n <= 0) throw std::runtime_error("redis-server exited during start:\n" + log);
+        log.append(buf, static_cast<size_t>(n));
+    }
+    int fd = log_fd_;
+    log_drain_ = std::thread([fd] {
+        char sink[4096];
+        while (::read(fd, sink, sizeof sink) > 0) {
+        }
+    });
+}
+
+void redis_server::stop() {
+    if (pid_ <= 0) return;
+    if (frozen_) thaw();
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    if (log_drain_.joinable()) log_drain_.join();
+    if (log_fd_ >= 0) ::close(log_fd_);
+    log_fd_ = -1;
+}
+
+void redis_server::freeze() {
+    ::kill(pid_, SIGSTOP);
+    frozen_ = true;
+}
+
+void redis_server::thaw() {
+    ::kill(pid_, SIGCONT);
+    frozen_ = false;
+}
+
+admin_client redis_server::admin() const { return admin_client(unix_path_, config_.password); }
+
+std::string redis_server::command(std::initializer_list<std::string> args) const {
+    return admin().command(args);
+}
+
+redis_server& shared_server() {
+    static redis_server server;
+    auto admin = server.admin();
+    admin.command({"FLUSHALL"});
+    admin.command({"CONFIG", "SET", "timeout", "0"});
+    admin.command({"CONFIG", "RESETSTAT"});
+    return server;
+}
+
+}  // namespace redpool::test
