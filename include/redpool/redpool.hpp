@@ -1,0 +1,7 @@
+// redpool/redpool.hpp — the umbrella header: everything a user of redpool needs.
+#pragma once
+
+#include "redpool/conn.hpp"
+#include "redpool/error.hpp"
+#include "redpool/options.hpp"
+#include "redpool/reply.hpp"
