@@ -455,3 +455,16 @@ TEST_CASE("connection: bytes nobody asked for make the connection unusable", "[c
     }
     CHECK_FALSE(usable);
 }
+
+TEST_CASE("connection: a server stopped and restarted on the same port is reachable again", "[connection][fixture]") {
+    redis_server server;
+    auto o = options_for(server);
+    auto c = connection::open(o);
+    server.stop();
+    CHECK(expect_error([&] { run(*c, {"PING"}); }).code() == errc::io_error);
+    CHECK(expect_error([&] { connection::open(o); }).code() == errc::io_error);
+    server.start();
+    CHECK(server.port() == o.port);
+    auto again = connection::open(o);
+    CHECK(run(*again, {"PING"}) == reply::make_status("PONG"));
+}
