@@ -101,7 +101,7 @@ void connection::handshake(const options& opts, clock::time_point deadline) {
         if (!steps.empty()) {
             auto left = std::chrono::ceil<duration>(deadline - clock::now());
             if (deadline != clock::time_point::max() && left.count() <= 0) {
-                fail(errc::read_timeout, "no time left for the handshake");
+                fail(errc::read_timeout, "no time left for the handshake", false);
             }
             if (deadline == clock::time_point::max()) left = duration::zero();
             flush();
@@ -158,11 +158,13 @@ void connection::flush() {
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            fail(errc::io_error, fmt::format("sending {} failed: {}", command_, std::strerror(errno)));
+            fail(errc::io_error, fmt::format("sending {} failed: {}", command_, std::strerror(errno)),
+                 data != wbuf_.data());
         }
         if (may_block || !wait_ready(POLLOUT, deadline)) {
-            fail(errc::write_timeout, fmt::format("could not send {} within {}ms", command_,
-                                                  write_timeout_.count()));
+            fail(errc::write_timeout,
+                 fmt::format("could not send {} within {}ms", command_, write_timeout_.count()),
+                 data != wbuf_.data());
         }
     }
     wbuf_.clear(write_buffer_keep);
@@ -181,7 +183,7 @@ void connection::read_reply(reply& out, duration timeout) {
     } catch (const error& e) {
         if (e.code() != errc::protocol_error && e.code() != errc::reply_too_large) throw;
         fail(static_cast<errc>(e.code().value()),
-             fmt::format("{} (reading the reply to {})", e.what(), command_));
+             fmt::format("{} (reading the reply to {})", e.what(), command_), true);
     }
     if (pending_ > 0) --pending_;
 }
@@ -196,15 +198,20 @@ void connection::receive(duration timeout, clock::time_point deadline, bool& may
             reader_.feed(buffer, static_cast<std::size_t>(n));
             return;
         }
-        if (n == 0) fail(errc::io_error, fmt::format("connection closed by server (waiting for the reply to {})", command_));
+        if (n == 0) {
+            fail(errc::io_error,
+                 fmt::format("connection closed by server (waiting for the reply to {})", command_),
+                 true);
+        }
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            fail(errc::io_error, fmt::format("reading the reply to {} failed: {}", command_,
-                                             std::strerror(errno)));
+            fail(errc::io_error,
+                 fmt::format("reading the reply to {} failed: {}", command_, std::strerror(errno)),
+                 true);
         }
         if (may_block || !wait_ready(POLLIN, deadline)) {
-            fail(errc::read_timeout, fmt::format("no reply to {} within {}ms", command_,
-                                                 timeout.count()));
+            fail(errc::read_timeout,
+                 fmt::format("no reply to {} within {}ms", command_, timeout.count()), true);
         }
     }
 }
@@ -248,10 +255,11 @@ bool connection::is_usable() noexcept {
     }
 }
 
-void connection::fail(errc code, std::string_view what) {
+void connection::fail(errc code, std::string_view what, bool sent) {
     close();
     broken_reason_ = std::string(what);
-    throw error(code, fmt::format("{} on {}: {}", make_error_code(code).message(), address_, what));
+    throw error(code, fmt::format("{} on {}: {}", make_error_code(code).message(), address_, what),
+                sent);
 }
 
 void connection::throw_broken() const {

@@ -75,7 +75,8 @@ private:
     void handshake(const options& opts, clock::time_point deadline);
     void receive(duration timeout, clock::time_point deadline, bool& may_block);
     bool wait_ready(short events, clock::time_point deadline);
-    [[noreturn]] void fail(errc code, std::string_view what);
+    // Closes the socket and throws. `sent`: the request may have reached the server.
+    [[noreturn]] void fail(errc code, std::string_view what, bool sent);
     [[noreturn]] void throw_broken() const;
     void remember_command(std::string_view name) noexcept;
 

@@ -40,10 +40,11 @@ std::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), category()};
 }
 
-error::error(errc code, std::string message) : error(make_error_code(code), std::move(message)) {}
+error::error(errc code, std::string message, bool outcome_unknown)
+    : error(make_error_code(code), std::move(message), outcome_unknown) {}
 
-error::error(std::error_code code, std::string message)
-    : std::system_error(code), message_(std::move(message)) {}
+error::error(std::error_code code, std::string message, bool outcome_unknown)
+    : std::system_error(code), message_(std::move(message)), outcome_unknown_(outcome_unknown) {}
 
 const char* error::what() const noexcept { return message_.c_str(); }
 

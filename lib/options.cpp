@@ -45,6 +45,7 @@ constexpr auto fields = std::to_array<field>({
     {"pool_timeout", &options::pool_timeout},
     {"conn_max_idle_time", &options::conn_max_idle_time},
     {"conn_max_lifetime", &options::conn_max_lifetime},
+    {"conn_max_lifetime_jitter", &options::conn_max_lifetime_jitter},
     {"pool_fifo", &options::pool_fifo},
     {"reaper_interval", &options::reaper_interval},
     {"max_retries", &options::max_retries},
@@ -399,6 +400,9 @@ void check_durations(const options& o) {
         const auto* m = std::get_if<duration options::*>(&f.value);
         if (m) require((o.**m).count() >= 0, "{} is negative ({}ms)", f.name, (o.**m).count());
     }
+    require(o.conn_max_lifetime_jitter <= o.conn_max_lifetime,
+            "conn_max_lifetime_jitter ({}ms) exceeds conn_max_lifetime ({}ms)",
+            o.conn_max_lifetime_jitter.count(), o.conn_max_lifetime.count());
     require(o.min_retry_backoff <= o.max_retry_backoff,
             "min_retry_backoff ({}ms) exceeds max_retry_backoff ({}ms)",
             o.min_retry_backoff.count(), o.max_retry_backoff.count());

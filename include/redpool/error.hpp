@@ -38,14 +38,20 @@ std::error_code make_error_code(errc e) noexcept;
 /// operation and the server address (never a password).
 class error : public std::system_error {
 public:
-    error(errc code, std::string message);
-    error(std::error_code code, std::string message);
+    error(errc code, std::string message, bool outcome_unknown = false);
+    error(std::error_code code, std::string message, bool outcome_unknown = false);
 
     /// The full message as built by redpool (without the category's text appended).
     const char* what() const noexcept override;
 
+    /// True when the request may have reached the server before the failure (a timeout or
+    /// I/O error after the write): it may or may not have run. redpool never retries such a
+    /// request, so a write is never applied twice behind the caller's back.
+    bool outcome_unknown() const noexcept { return outcome_unknown_; }
+
 private:
     std::string message_;
+    bool outcome_unknown_ = false;
 };
 
 /// A server's error reply (`-WRONGTYPE Operation against a key ...`) to a typed command.

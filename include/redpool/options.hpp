@@ -79,6 +79,9 @@ struct options {
     duration conn_max_idle_time = std::chrono::minutes(30);
     /// Connections older than this are closed when next returned or found idle. Zero: no limit.
     duration conn_max_lifetime = duration::zero();
+    /// Spreads lifetimes uniformly over conn_max_lifetime ± this, so connections dialed
+    /// together do not all expire together. Must not exceed conn_max_lifetime.
+    duration conn_max_lifetime_jitter = duration::zero();
     /// Hand out the least recently used idle connection (FIFO) instead of the most recent (LIFO).
     bool pool_fifo = false;
     /// How often the background reaper closes stale idle connections. Zero disables it.

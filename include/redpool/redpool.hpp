@@ -1,7 +1,9 @@
 // redpool/redpool.hpp — the umbrella header: everything a user of redpool needs.
 #pragma once
 
+#include "redpool/client.hpp"
 #include "redpool/conn.hpp"
 #include "redpool/error.hpp"
 #include "redpool/options.hpp"
+#include "redpool/pool.hpp"
 #include "redpool/reply.hpp"

@@ -1,0 +1,72 @@
+// redpool::client: construction, the generic exec, and the pool's controls. Typed commands
+// live in commands_*.cpp.
+#include "redpool/client.hpp"
+
+#include "client_core.hpp"
+#include "redpool/error.hpp"
+#include "reply_convert.hpp"
+
+namespace redpool {
+
+client::client(options opts) : core_(std::make_unique<detail::client_core>(std::move(opts))) {}
+
+client::client(std::string_view url) : client(options::from_url(url)) {}
+
+client::~client() = default;
+
+reply client::exec(std::initializer_list<std::string_view> args) {
+    return core_->run(std::span<const std::string_view>(args.begin(), args.size()));
+}
+
+reply client::exec(std::span<const std::string_view> args) { return core_->run(args); }
+
+reply client::exec(const std::vector<std::string>& args) {
+    std::vector<std::string_view> views(args.begin(), args.end());
+    return core_->run(views);
+}
+
+reply client::exec(std::initializer_list<std::string_view> args, std::error_code& ec) noexcept {
+    return exec(std::span<const std::string_view>(args.begin(), args.size()), ec);
+}
+
+reply client::exec(std::span<const std::string_view> args, std::error_code& ec) noexcept {
+    ec.clear();
+    try {
+        return core_->run(args);
+    } catch (const std::system_error& e) {
+        ec = e.code();
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    } catch (...) {
+        ec = make_error_code(errc::io_error);  // e.g. an exception from on_connect
+    }
+    return reply();
+}
+
+reply client::command(std::span<const std::string_view> args) {
+    reply r = core_->run(args);
+    detail::check(r);
+    return r;
+}
+
+reply client::command(std::initializer_list<std::string_view> args) {
+    return command(std::span<const std::string_view>(args.begin(), args.size()));
+}
+
+redpool::pool_stats client::pool_stats() const { return core_->pool().stats(); }
+
+void client::set_pool_size(int size) { core_->pool().set_pool_size(size); }
+
+void client::set_min_idle_conns(int n) { core_->pool().set_min_idle_conns(n); }
+
+void client::set_max_idle_conns(int n) { core_->pool().set_max_idle_conns(n); }
+
+void client::set_pool_timeout(options::duration timeout) { core_->pool().set_pool_timeout(timeout); }
+
+void client::set_conn_max_idle_time(options::duration d) { core_->pool().set_conn_max_idle_time(d); }
+
+void client::set_conn_max_lifetime(options::duration d) { core_->pool().set_conn_max_lifetime(d); }
+
+void client::close() { core_->pool().close(); }
+
+}  // namespace redpool

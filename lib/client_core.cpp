@@ -1,0 +1,102 @@
+// The round trip and the retry policy. A request is retried only when it cannot have run:
+// its dial failed, the socket refused it before a byte went out, or the server answered that
+// it did not execute it. Anything after the request may have reached the server (a timeout
+// included) goes to the caller as is, so a write is never applied twice.
+#include "client_core.hpp"
+
+#include <random>
+#include <thread>
+
+#include "blocking_commands.hpp"
+#include "redpool/error.hpp"
+
+namespace redpool::detail {
+namespace {
+
+pool_config pool_config_of(const options& o) {
+    pool_config c;
+    c.pool_size = o.pool_size;
+    c.min_idle_conns = o.min_idle_conns;
+    c.max_idle_conns = o.max_idle_conns;
+    c.pool_timeout = o.pool_timeout;
+    c.conn_max_idle_time = o.conn_max_idle_time;
+    c.conn_max_lifetime = o.conn_max_lifetime;
+    c.conn_max_lifetime_jitter = o.conn_max_lifetime_jitter;
+    c.pool_fifo = o.pool_fifo;
+    c.reaper_interval = o.reaper_interval;
+    c.address = o.address();
+    return c;
+}
+
+options validated(options o) {
+    o.validate();
+    return o;
+}
+
+// Dial failures that a later attempt may get past; not auth_failed (a wrong password stays
+// wrong, and retrying it would storm the server) and not pool errors.
+bool is_retryable_dial_error(const error& e) {
+    return e.code() == errc::io_error || e.code() == errc::connect_timeout;
+}
+
+bool is_max_clients(std::string_view message) {
+    return message.starts_with("ERR max number of clients reached");
+}
+
+}  // namespace
+
+bool is_not_executed_reply(std::string_view message) noexcept {
+    return message.starts_with("LOADING") || message.starts_with("MASTERDOWN") ||
+           message.starts_with("TRYAGAIN") || is_max_clients(message);
+}
+
+options::duration retry_backoff(int retry, options::duration min, options::duration max) {
+    if (max.count() <= 0) return options::duration::zero();
+    const auto span = min.count() << std::min(retry, 20);
+    thread_local std::minstd_rand engine(std::random_device{}());
+    auto jitter = span > 0 ? std::uniform_int_distribution<long long>(0, span)(engine) : 0;
+    return std::min(max, options::duration(min.count() + jitter));
+}
+
+client_core::client_core(options opts)
+    : opts_(validated(std::move(opts))),
+      pool_(pool_config_of(opts_), [o = opts_] { return connection::open(o); },
+            make_thread_scheduler()) {}
+
+reply client_core::run(std::span<const std::string_view> args) {
+    if (args.empty()) throw error(errc::invalid_argument, "empty command");
+    const auto timeout = read_timeout_for(args, opts_.read_timeout);
+    reply out;
+    for (int retry = 0;; ++retry) {
+        if (attempt(args, timeout, retry >= opts_.max_retries, out) == outcome::done) return out;
+        std::this_thread::sleep_for(retry_backoff(retry, opts_.min_retry_backoff, opts_.max_retry_backoff));
+    }
+}
+
+// The lease is returned before run() sleeps for the backoff.
+client_core::outcome client_core::attempt(std::span<const std::string_view> args,
+                                          options::duration timeout, bool last_attempt,
+                                          reply& out) {
+    connection_pool::lease conn;
+    try {
+        conn = pool_.get();
+    } catch (const error& e) {
+        if (last_attempt || !is_retryable_dial_error(e)) throw;
+        return outcome::retry;
+    }
+    try {
+        conn->append(args);
+        conn->flush();
+        conn->read_reply(out, timeout);
+    } catch (const error& e) {
+        // A connection refused the write before any byte went out: the command never ran.
+        if (last_attempt || e.outcome_unknown() || e.code() != errc::io_error) throw;
+        return outcome::retry;
+    }
+    if (!out.is_error() || !is_not_executed_reply(out.as_string())) return outcome::done;
+    // The server closes a connection right after refusing it for max clients.
+    if (is_max_clients(out.as_string())) conn->close();
+    return last_attempt ? outcome::done : outcome::retry;
+}
+
+}  // namespace redpool::detail

@@ -1,0 +1,161 @@
+// client-bench: threads sharing one redpool::client, with the flags and one-line output of
+// ../shared/anchors (hiredis-direct, hiredis-mutexpool), so the two run side by side:
+//   client-bench --port P --threads N --pool P --ops M --cmd get|set --value-size B
+//                [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat]
+// prints: ops_per_sec=X p50_us=Y p99_us=Z user_s=U sys_s=S
+// --ops is the total over all threads; keys are prefilled; each thread warms up first; the
+// measured part runs from a barrier until the last thread ends.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <barrier>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <redpool/redpool.hpp>
+
+namespace {
+
+struct bench_args {
+    redpool::options opts;
+    int threads = 1;
+    long ops = 200000;
+    bool is_get = true;
+    int value_size = 16;
+    int keys = 1000;
+    int warmup = 200;
+    bool latency = true;
+};
+
+[[noreturn]] void usage() {
+    std::fprintf(stderr,
+                 "usage: client-bench --port P --threads N --pool P --ops M --cmd get|set "
+                 "--value-size B [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat]\n");
+    std::exit(2);
+}
+
+bench_args parse(int argc, char** argv) {
+    bench_args a;
+    a.opts.pool_size = 10;
+    for (int i = 1; i < argc; ++i) {
+        const std::string flag = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) usage();
+            return argv[++i];
+        };
+        if (flag == "--host") a.opts.host = value();
+        else if (flag == "--port") a.opts.port = std::atoi(value().c_str());
+        else if (flag == "--path") a.opts.path = value();
+        else if (flag == "--threads") a.threads = std::atoi(value().c_str());
+        else if (flag == "--pool") a.opts.pool_size = std::atoi(value().c_str());
+        else if (flag == "--ops") a.ops = std::atol(value().c_str());
+        else if (flag == "--cmd") {
+            const auto c = value();
+            if (c != "get" && c != "set") usage();
+            a.is_get = c == "get";
+        } else if (flag == "--value-size") a.value_size = std::atoi(value().c_str());
+        else if (flag == "--keys") a.keys = std::atoi(value().c_str());
+        else if (flag == "--warmup") a.warmup = std::atoi(value().c_str());
+        else if (flag == "--no-lat") a.latency = false;
+        else usage();
+    }
+    if (a.threads < 1 || a.ops < 0 || a.keys < 1 || a.value_size < 0) usage();
+    return a;
+}
+
+double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; }
+
+struct thread_result {
+    std::vector<std::uint32_t> latencies;
+    long errors = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto a = parse(argc, argv);
+    std::vector<std::string> keys;
+    for (int i = 0; i < a.keys; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "bench:key:%06d", i);
+        keys.emplace_back(name);
+    }
+    const std::string value(static_cast<std::size_t>(a.value_size), 'x');
+    try {
+        redpool::client redis(a.opts);
+        for (const auto& k : keys) redis.set(k, value);
+
+        auto one_op = [&](const std::string& key) {
+            if (a.is_get) {
+                auto v = redis.get(key);
+                return v && v->size() == value.size();
+            }
+            return redis.set(key, value);
+        };
+
+        std::vector<thread_result> results(static_cast<std::size_t>(a.threads));
+        std::barrier start_line(a.threads + 1);
+        std::vector<std::thread> workers;
+        for (int t = 0; t < a.threads; ++t) {
+            const long n = a.ops / a.threads + (t < a.ops % a.threads ? 1 : 0);
+            workers.emplace_back([&, t, n] {
+                auto& r = results[static_cast<std::size_t>(t)];
+                for (int w = 0; w < a.warmup; ++w) {
+                    if (!one_op(keys[static_cast<std::size_t>(w + t) % keys.size()])) ++r.errors;
+                }
+                if (a.latency) r.latencies.reserve(static_cast<std::size_t>(n));
+                start_line.arrive_and_wait();
+                std::size_t k = static_cast<std::size_t>(t) * 7919 % keys.size();
+                for (long i = 0; i < n; ++i) {
+                    const std::string& key = keys[k];
+                    if (++k == keys.size()) k = 0;
+                    if (!a.latency) {
+                        if (!one_op(key)) ++r.errors;
+                        continue;
+                    }
+                    const auto t0 = std::chrono::steady_clock::now();
+                    if (!one_op(key)) ++r.errors;
+                    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now() - t0).count();
+                    r.latencies.push_back(static_cast<std::uint32_t>(std::min<long long>(ns, 0xffffffffLL)));
+                }
+            });
+        }
+        start_line.arrive_and_wait();
+        rusage ru0{}, ru1{};
+        getrusage(RUSAGE_SELF, &ru0);
+        const auto w0 = std::chrono::steady_clock::now();
+        for (auto& w : workers) w.join();
+        const auto w1 = std::chrono::steady_clock::now();
+        getrusage(RUSAGE_SELF, &ru1);
+
+        long errors = 0;
+        std::vector<std::uint32_t> all;
+        for (auto& r : results) {
+            errors += r.errors;
+            all.insert(all.end(), r.latencies.begin(), r.latencies.end());
+        }
+        auto pct = [&](double q) {
+            if (all.empty()) return 0.0;
+            const auto idx = std::min(all.size() - 1, static_cast<std::size_t>(q * static_cast<double>(all.size() - 1) + 0.5));
+            std::nth_element(all.begin(), all.begin() + static_cast<long>(idx), all.end());
+            return all[idx] / 1000.0;
+        };
+        const double wall = std::chrono::duration<double>(w1 - w0).count();
+        const double p50 = pct(0.50), p99 = pct(0.99);
+        std::printf("ops_per_sec=%.0f p50_us=%.1f p99_us=%.1f user_s=%.3f sys_s=%.3f\n",
+                    wall > 0 ? static_cast<double>(a.ops) / wall : 0.0, p50, p99,
+                    seconds(ru1.ru_utime) - seconds(ru0.ru_utime),
+                    seconds(ru1.ru_stime) - seconds(ru0.ru_stime));
+        std::fflush(stdout);
+        if (errors != 0) std::fprintf(stderr, "errors=%ld\n", errors);
+        return errors == 0 ? 0 : 1;
+    } catch (const redpool::error& e) {
+        std::fprintf(stderr, "client-bench: %s\n", e.what());
+        return 1;
+    }
+}
