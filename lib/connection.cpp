@@ -97,8 +97,15 @@ void connection::handshake(const options& opts, clock::time_point deadline) {
         append(std::initializer_list<std::string_view>{"CLIENT", "SETNAME", opts.client_name});
         steps.push_back("CLIENT SETNAME");
     }
+    // With nothing else to say, PING: a server that accepts the socket but refuses the client
+    // (max clients) or never answers (frozen) then fails the dial, where a retry is safe,
+    // instead of the first command, where it is not.
+    if (steps.empty()) {
+        append(std::initializer_list<std::string_view>{"PING"});
+        steps.push_back("PING");
+    }
     try {
-        if (!steps.empty()) {
+        {
             auto left = std::chrono::ceil<duration>(deadline - clock::now());
             if (deadline != clock::time_point::max() && left.count() <= 0) {
                 fail(errc::read_timeout, "no time left for the handshake", false);
@@ -111,7 +118,9 @@ void connection::handshake(const options& opts, clock::time_point deadline) {
                 if (!r.is_error()) continue;
                 close();
                 auto message = r.as_string();
-                errc code = is_auth_refusal(message) ? errc::auth_failed : errc::invalid_argument;
+                errc code = is_auth_refusal(message)            ? errc::auth_failed
+                            : message.starts_with("ERR max number of clients") ? errc::io_error
+                                                                           : errc::invalid_argument;
                 throw error(code, fmt::format("{} on {} failed: {}", step, address_, message));
             }
         }

@@ -24,10 +24,11 @@ public:
     using clock = std::chrono::steady_clock;
     using duration = options::duration;
 
-    /// Dials and runs the handshake (AUTH, SELECT, CLIENT SETNAME in one round trip, then
-    /// `on_connect`), all within `dial_timeout`. Throws `redpool::error`: `connect_timeout`,
-    /// `io_error`, `auth_failed`, `invalid_argument` (SELECT or SETNAME refused), or whatever
-    /// `on_connect` throws.
+    /// Dials and runs the handshake (AUTH, SELECT, CLIENT SETNAME — or PING when none is
+    /// needed — in one round trip, then `on_connect`), all within `dial_timeout`. Throws
+    /// `redpool::error`: `connect_timeout`, `io_error` (also for a server at max clients),
+    /// `auth_failed`, `invalid_argument` (SELECT or SETNAME refused), or whatever `on_connect`
+    /// throws.
     static std::unique_ptr<connection> open(const options& opts);
 
     /// Takes ownership of a connected socket (see dial_socket); no handshake.

@@ -455,7 +455,7 @@ private:
         ++stats_.dial_errors;
         last_dial_error_ = describe(failure);
         if (++dial_errors_in_row_ == config_.pool_size && !closed_) {
-            background_->post([this] { probe_dial(); });
+            background_->post_after(std::chrono::seconds(1), [this] { probe_dial(); });
         }
     }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite with Bazel: plainly, then under AddressSanitizer +
-# UBSan. Ends with one line, "N passed, N failed", counting Catch2 test cases over every test
+# UBSan, then the concurrent tests (tagged "tsan") under ThreadSanitizer. Ends with one line, "N passed, N failed", counting Catch2 test cases over every test
 # binary and configuration (a binary that died without reporting counts as one failure).
 # Exits non-zero if any test failed.
 #   tests/run_all.sh            all configurations
@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=(plain asan)
+[ ${#configs[@]} -gt 0 ] || configs=(plain asan tsan)
 
 common=(--curses=no --color=no --nocache_test_results --test_output=errors)
 passed=0
@@ -35,6 +35,8 @@ count_cases() {  # $1: testlogs directory
 for config in "${configs[@]}"; do
     flags=()
     [ "$config" = plain ] || flags=(--config="$config")
+    # ThreadSanitizer is slow; it runs the tests that exercise threads.
+    [ "$config" = tsan ] && flags+=(--test_tag_filters=tsan --build_tests_only)
     echo "=== bazel test //... ${flags[*]:-}"
     stamp=$(mktemp)
     bazel test "${common[@]}" "${flags[@]}" //... || status=1

@@ -62,13 +62,21 @@ void fake_server::serve() {
     for (int c : clients) ::close(c);
 }
 
+// Reads (and ignores) one request; false if none came or the server is stopping.
+bool fake_server::await_request(int client) {
+    pollfd p[2] = {{client, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+    if (::poll(p, 2, 5000) <= 0 || p[1].revents != 0) return false;
+    char discard[4096];
+    return ::recv(client, discard, sizeof discard, 0) > 0;
+}
+
 void fake_server::serve_one(int client) {
-    if (!script_.send_before_request) {
-        pollfd p[2] = {{client, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-        if (::poll(p, 2, 5000) <= 0 || p[1].revents != 0) return;
-        char discard[4096];
-        if (::recv(client, discard, sizeof discard, 0) <= 0) return;
+    if (!script_.handshake_reply.empty()) {
+        if (!await_request(client)) return;
+        const auto& reply = script_.handshake_reply;
+        if (::send(client, reply.data(), reply.size(), MSG_NOSIGNAL) <= 0) return;
     }
+    if (!script_.send_before_request && !await_request(client)) return;
     send_script(client);
 }
 

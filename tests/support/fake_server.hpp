@@ -1,6 +1,7 @@
 // A scripted RESP server for what a real redis-server cannot be made to send: malformed or
 // hostile replies, dripped bytes, unsolicited data. It accepts connections on a free loopback
-// port; on each, it waits for the first request bytes, then writes its script (optionally in
+// port; on each, it answers the dial's PING, waits for the next request, then writes its
+// script (optionally in
 // small chunks with a pause between them) and keeps the connection open until stopped.
 #pragma once
 
@@ -15,11 +16,12 @@ namespace redpool::test {
 class fake_server {
 public:
     struct script {
-        std::string bytes;                  // what to send after the first request arrives
+        std::string bytes;                  // what to send after the first command arrives
         std::size_t chunk = 0;              // send in pieces of this size; 0: all at once
         std::chrono::milliseconds gap{0};   // pause between pieces
         bool send_before_request = false;   // send at once on accept, unasked
         bool close_after = false;           // close the connection once the script is sent
+        std::string handshake_reply = "+PONG\r\n";  // answer to the client's dial PING
     };
 
     explicit fake_server(script s);
@@ -35,6 +37,7 @@ private:
     void serve();
     void serve_one(int client);
     void send_script(int client);
+    bool await_request(int client);
     bool stopping(int timeout_ms) const;
 
     script script_;
