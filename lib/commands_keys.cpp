@@ -5,20 +5,16 @@
 
 #include "redpool/client.hpp"
 #include "redpool/error.hpp"
+#include "command_args.hpp"
 #include "reply_convert.hpp"
 
 namespace redpool {
 namespace {
 
-std::string_view view(const fmt::format_int& digits) { return {digits.data(), digits.size()}; }
+using detail::view;
+using detail::with_keys;
 
-std::vector<std::string_view> with_keys(std::string_view name, std::span<const std::string_view> keys) {
-    std::vector<std::string_view> args;
-    args.reserve(keys.size() + 1);
-    args.push_back(name);
-    args.insert(args.end(), keys.begin(), keys.end());
-    return args;
-}
+
 
 std::span<const std::string_view> as_span(std::initializer_list<std::string_view> keys) {
     return {keys.begin(), keys.size()};

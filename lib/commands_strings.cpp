@@ -7,12 +7,15 @@
 
 #include "redpool/client.hpp"
 #include "redpool/error.hpp"
+#include "command_args.hpp"
 #include "reply_convert.hpp"
 
 namespace redpool {
 namespace {
 
-std::string_view view(const fmt::format_int& digits) { return {digits.data(), digits.size()}; }
+using detail::view;
+using detail::with_keys;
+
 
 void validate(const set_options& opts) {
     if (opts.ttl.count() < 0) throw error(errc::invalid_argument, "SET: negative ttl");
@@ -51,13 +54,6 @@ private:
     std::size_t size_ = 0;
 };
 
-std::vector<std::string_view> with_keys(std::string_view name, std::span<const std::string_view> keys) {
-    std::vector<std::string_view> args;
-    args.reserve(keys.size() + 1);
-    args.push_back(name);
-    args.insert(args.end(), keys.begin(), keys.end());
-    return args;
-}
 
 }  // namespace
 

@@ -131,11 +131,17 @@ public:
                 continue;
             }
             ++stats_.hits;
+            const bool refill = min_idle_shortfall() > 0;
             lock.unlock();
-            return lease(this, e);
+            lease out(this, e);
+            if (refill) check_min_idle_conns();  // the pop left fewer than min_idle_conns idle
+            return out;
         }
         ++stats_.misses;
-        return lease(this, new_conn(lock, std::move(doomed)));
+        const bool refill = config_.min_idle_conns > 0;
+        lease out(this, new_conn(lock, std::move(doomed)));
+        if (refill) check_min_idle_conns();
+        return out;
     }
 
     /// Closes idle connections now, fails every waiter with pool_closed, and closes leased
@@ -160,16 +166,27 @@ public:
         std::vector<entry*> alive;
         std::vector<entry*> dead;
         for (entry* e : candidates) {
-            bool ok = stale_reason(*e, now) == nullptr && (!needs_liveness_check(*e, now) || e->conn->is_usable());
+            bool stale = false;
+            bool check = false;
+            {
+                std::lock_guard lock(mutex_);  // config_ may change meanwhile
+                stale = stale_reason(*e, now) != nullptr;
+                check = needs_liveness_check(*e, now);
+            }
+            bool ok = !stale && (!check || e->conn->is_usable());
             (ok ? alive : dead).push_back(e);
         }
         std::vector<std::unique_ptr<entry>> doomed;
         {
             std::lock_guard lock(mutex_);
             // The survivors are older than anything returned meanwhile: back to the front.
+            // set_pool_size may have shrunk the pool while they were out of the idle list.
             for (auto it = alive.rbegin(); it != alive.rend(); ++it) {
-                if (closed_) doomed.push_back(remove_from_all(*it));
-                else idle_.push_front(*it);
+                if (closed_ || all_.size() > static_cast<std::size_t>(config_.pool_size)) {
+                    doomed.push_back(remove_from_all(*it));
+                } else {
+                    idle_.push_front(*it);
+                }
             }
             for (entry* e : dead) retire_dead_locked(e, now, doomed);
         }
@@ -183,9 +200,7 @@ public:
         {
             std::lock_guard lock(mutex_);
             if (closed_) return;
-            const int idle = static_cast<int>(idle_.size()) + pending_dials_;
-            const int room = config_.pool_size - static_cast<int>(all_.size()) - pending_dials_;
-            dials = std::max(0, std::min(config_.min_idle_conns - idle, room));
+            dials = min_idle_shortfall();
             pending_dials_ += dials;
         }
         for (int i = 0; i < dials; ++i) background_->post([this] { add_idle_conn(); });
@@ -209,6 +224,11 @@ public:
         std::vector<std::unique_ptr<entry>> doomed;
         {
             std::lock_guard lock(mutex_);
+            // Shrinking to or below the failures so far trips the dial breaker without the
+            // failure that starts its probe: start it here, or gets would fail fast for good.
+            if (dial_errors_in_row_ >= size && dial_errors_in_row_ < config_.pool_size && !closed_) {
+                background_->post_after(std::chrono::seconds(1), [this] { probe_dial(); });
+            }
             config_.pool_size = size;
             idle_.reserve(static_cast<std::size_t>(size));  // put() must not allocate
             config_.min_idle_conns = std::min(config_.min_idle_conns, size);
@@ -335,6 +355,13 @@ private:
 
     // --- idle list and staleness ------------------------------------------------------------
 
+    // How many background dials min_idle_conns still needs, within pool_size. Under the lock.
+    int min_idle_shortfall() const {
+        const int idle = static_cast<int>(idle_.size()) + pending_dials_;
+        const int room = config_.pool_size - static_cast<int>(all_.size()) - pending_dials_;
+        return std::max(0, std::min(config_.min_idle_conns - idle, room));
+    }
+
     entry* pop_idle() { return config_.pool_fifo ? idle_.pop_front() : idle_.pop_back(); }
 
     // Why a connection must go, or nullptr if it may stay.
@@ -429,8 +456,10 @@ private:
     entry* new_conn(std::unique_lock<std::mutex>& lock, std::vector<std::unique_ptr<entry>> doomed) {
         if (dial_errors_in_row_ >= config_.pool_size) {
             free_turn();
-            throw error(last_dial_error_.code, fmt::format("{} (failing fast after {} failed dials; retrying in the background)",
-                                                           last_dial_error_.message, dial_errors_in_row_));
+            error failure(last_dial_error_.code, fmt::format("{} (failing fast after {} failed dials; retrying in the background)",
+                                                             last_dial_error_.message, dial_errors_in_row_));
+            lock.unlock();  // `doomed` closes outside the lock
+            throw failure;
         }
         lock.unlock();
         doomed.clear();

@@ -58,9 +58,13 @@ class client;
 
 /// The keys of a SCAN, fetched batch by batch as the iteration advances. A key may appear more
 /// than once if the keyspace changes meanwhile (Redis's SCAN guarantee). Errors are thrown by
-/// `begin()` and `++`.
+/// `begin()` and `++`. Single pass: iterate it once, where `client::scan` returned it (it can be
+/// neither copied nor moved, since its iterator points into it).
 class scan_range {
 public:
+    scan_range(const scan_range&) = delete;
+    scan_range& operator=(const scan_range&) = delete;
+
     class iterator {
     public:
         using value_type = std::string;
@@ -135,14 +139,15 @@ public:
 
     /// GET: the value, or nullopt if the key does not exist.
     std::optional<std::string> get(std::string_view key);
-    /// SET: true if the value was set (false when an NX/XX condition was not met).
+    /// SET: true if the value was set (false when an NX/XX condition was not met). Throws
+    /// `errc::invalid_argument` for a negative ttl, or a ttl together with keep_ttl.
     bool set(std::string_view key, std::string_view value, const set_options& opts = {});
-    /// SET with a time to live (EX/PX); `set("k", "v", std::chrono::seconds(10))`.
+    /// SET with a time to live (sent as PX); `set("k", "v", std::chrono::seconds(10))`.
     bool set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl);
     /// SET ... GET: sets the value and returns the previous one (nullopt if there was none).
     std::optional<std::string> set_get(std::string_view key, std::string_view value,
                                        const set_options& opts = {});
-    /// MGET: one optional per key, in order.
+    /// MGET: one optional per key, in order (no keys: an empty result, nothing sent).
     std::vector<std::optional<std::string>> mget(std::span<const std::string_view> keys);
     std::vector<std::optional<std::string>> mget(std::initializer_list<std::string_view> keys);
     /// MSET.
@@ -150,7 +155,8 @@ public:
     void mset(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs);
     /// GETDEL: the value, then deletes the key.
     std::optional<std::string> getdel(std::string_view key);
-    /// GETEX: the value, and sets or removes its expiry.
+    /// GETEX: the value, and sets (ttl) or removes (persist) its expiry; both at once, or a
+    /// negative ttl, throw `errc::invalid_argument`.
     std::optional<std::string> getex(std::string_view key, const getex_options& opts = {});
     /// APPEND: the length after appending.
     long long append(std::string_view key, std::string_view value);
@@ -162,13 +168,14 @@ public:
     long long setrange(std::string_view key, long long offset, std::string_view value);
     long long incr(std::string_view key);
     long long incrby(std::string_view key, long long increment);
+    /// INCRBYFLOAT: the new value.
     double incrbyfloat(std::string_view key, double increment);
     long long decr(std::string_view key);
     long long decrby(std::string_view key, long long decrement);
 
     // --- keys --------------------------------------------------------------------------------
 
-    /// DEL: how many keys were removed.
+    /// DEL: how many keys were removed (no keys: 0, nothing sent; likewise UNLINK, EXISTS).
     long long del(std::string_view key);
     long long del(std::span<const std::string_view> keys);
     long long del(std::initializer_list<std::string_view> keys);
@@ -178,7 +185,8 @@ public:
     /// EXISTS: how many of the keys exist (a key named twice counts twice).
     long long exists(std::span<const std::string_view> keys);
     long long exists(std::initializer_list<std::string_view> keys);
-    /// EXPIRE / PEXPIRE: true if the timeout was set.
+    /// EXPIRE / PEXPIRE: true if the timeout was set. A zero or negative ttl (or a past
+    /// time for EXPIREAT) deletes the key at once, as in Redis.
     bool expire(std::string_view key, std::chrono::seconds ttl);
     bool pexpire(std::string_view key, std::chrono::milliseconds ttl);
     /// EXPIREAT: true if the timeout was set.
