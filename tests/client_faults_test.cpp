@@ -12,39 +12,21 @@
 
 #include <redpool/redpool.hpp>
 
-#include "tests/support/pool_invariants.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/test_helpers.hpp"
 
 using namespace std::chrono_literals;
 using redpool::errc;
-using redpool::test::check_pool_invariants;
 using redpool::test::redis_server;
 using redpool::test::shared_server;
+using redpool::test::check_pool_invariants;
+using redpool::test::eventually;
+using redpool::test::expect_error;
+using redpool::test::options_for;
+using redpool::test::seconds_since;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-redpool::options options_for(const redis_server& server) {
-    redpool::options o;
-    o.host = "127.0.0.1";
-    o.port = server.port();
-    return o;
-}
-
-double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-// Waits (bounded) until `done()` holds; returns whether it did.
-template <typename Done>
-bool eventually(Done done, std::chrono::milliseconds limit = 5000ms) {
-    const auto t0 = clock_type::now();
-    while (!done()) {
-        if (clock_type::now() - t0 > limit) return false;
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
-}
 
 // Operations per thread in the soak; REDPOOL_SOAK_OPS raises it for a longer run by hand.
 int soak_ops() {

@@ -11,40 +11,21 @@
 
 #include <redpool/redpool.hpp>
 
-#include "tests/support/pool_invariants.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/test_helpers.hpp"
 
 using namespace std::chrono_literals;
 using redpool::errc;
-using redpool::test::check_pool_invariants;
 using redpool::test::redis_server;
 using redpool::test::shared_server;
+using redpool::test::check_pool_invariants;
+using redpool::test::eventually;
+using redpool::test::expect_error;
+using redpool::test::options_for;
+using redpool::test::seconds_since;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
-
-redpool::options options_for(const redis_server& server) {
-    redpool::options o;
-    o.host = "127.0.0.1";
-    o.port = server.port();
-    o.pool_size = 4;
-    return o;
-}
-
-template <typename Body>
-redpool::error expect_error(Body body) {
-    try {
-        body();
-    } catch (const redpool::error& e) {
-        return e;
-    }
-    FAIL("no redpool::error thrown");
-    throw std::logic_error("unreachable");
-}
-
-double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
 
 }  // namespace
 

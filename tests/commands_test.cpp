@@ -14,45 +14,22 @@
 #include <redpool/redpool.hpp>
 
 #include "tests/support/redis_server.hpp"
+#include "tests/support/test_helpers.hpp"
 
 using namespace std::chrono_literals;
 using redpool::errc;
 using redpool::test::redis_server;
 using redpool::test::shared_server;
+using redpool::test::check_pool_invariants;
+using redpool::test::eventually;
+using redpool::test::expect_error;
+using redpool::test::options_for;
+using redpool::test::seconds_since;
 
 static_assert(std::input_iterator<redpool::scan_range::iterator>);
 static_assert(std::ranges::input_range<redpool::scan_range>);
 
 namespace {
-
-redpool::options options_for(const redis_server& server) {
-    redpool::options o;
-    o.host = "127.0.0.1";
-    o.port = server.port();
-    return o;
-}
-
-template <typename Body>
-redpool::error expect_error(Body body) {
-    try {
-        body();
-    } catch (const redpool::error& e) {
-        return e;
-    }
-    FAIL("no redpool::error thrown");
-    throw std::logic_error("unreachable");
-}
-
-template <typename Body>
-redpool::reply_error expect_reply_error(Body body) {
-    try {
-        body();
-    } catch (const redpool::reply_error& e) {
-        return e;
-    }
-    FAIL("no redpool::reply_error thrown");
-    throw std::logic_error("unreachable");
-}
 
 long long admin_integer(const redis_server& server, std::initializer_list<std::string> args) {
     return std::stoll(server.command(args));
@@ -310,21 +287,21 @@ TEST_CASE("commands: a counter on a non-integer value throws ERR", "[commands]")
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     server.command({"SET", "k", "abc"});
-    auto e = expect_reply_error([&] { redis.incr("k"); });
+    auto e = expect_error<redpool::reply_error>([&] { redis.incr("k"); });
     CHECK(e.prefix() == "ERR");
     CHECK(e.code() == errc::server_error);
-    CHECK(expect_reply_error([&] { redis.incrbyfloat("k", 1.0); }).prefix() == "ERR");
+    CHECK(expect_error<redpool::reply_error>([&] { redis.incrbyfloat("k", 1.0); }).prefix() == "ERR");
 }
 
 TEST_CASE("commands: a string command on a list throws WRONGTYPE", "[commands]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     server.command({"RPUSH", "list", "a"});
-    auto e = expect_reply_error([&] { redis.get("list"); });
+    auto e = expect_error<redpool::reply_error>([&] { redis.get("list"); });
     CHECK(std::string_view(e.what()).starts_with("WRONGTYPE"));
     CHECK(e.prefix() == "WRONGTYPE");
-    CHECK(expect_reply_error([&] { redis.append("list", "x"); }).prefix() == "WRONGTYPE");
-    CHECK(expect_reply_error([&] { redis.incr("list"); }).prefix() == "WRONGTYPE");
+    CHECK(expect_error<redpool::reply_error>([&] { redis.append("list", "x"); }).prefix() == "WRONGTYPE");
+    CHECK(expect_error<redpool::reply_error>([&] { redis.incr("list"); }).prefix() == "WRONGTYPE");
 }
 
 // --- keys --------------------------------------------------------------------------------------
@@ -434,7 +411,7 @@ TEST_CASE("commands: rename moves a key and throws ERR for a missing one", "[com
     redis.rename("a", "b");
     CHECK(server.command({"GET", "b"}) == "1");
     CHECK(server.command({"EXISTS", "a"}) == "0");
-    auto e = expect_reply_error([&] { redis.rename("a", "c"); });
+    auto e = expect_error<redpool::reply_error>([&] { redis.rename("a", "c"); });
     CHECK(e.prefix() == "ERR");
     CHECK(std::string_view(e.what()).starts_with("ERR"));
 }
@@ -447,7 +424,7 @@ TEST_CASE("commands: renamenx does not overwrite an existing key", "[commands]")
     CHECK(server.command({"GET", "b"}) == "2");
     CHECK(redis.renamenx("a", "c"));
     CHECK(server.command({"GET", "c"}) == "1");
-    CHECK(expect_reply_error([&] { redis.renamenx("missing", "d"); }).prefix() == "ERR");
+    CHECK(expect_error<redpool::reply_error>([&] { redis.renamenx("missing", "d"); }).prefix() == "ERR");
 }
 
 TEST_CASE("commands: keys returns every key matching the pattern", "[commands]") {

@@ -18,6 +18,7 @@
 #include "redpool/options.hpp"
 #include "tests/support/fake_server.hpp"
 #include "tests/support/redis_server.hpp"
+#include "tests/support/test_helpers.hpp"
 
 using namespace std::chrono_literals;
 using redpool::errc;
@@ -27,35 +28,17 @@ using redpool::detail::connection;
 using redpool::test::fake_server;
 using redpool::test::redis_server;
 using redpool::test::shared_server;
+using redpool::test::check_pool_invariants;
+using redpool::test::eventually;
+using redpool::test::expect_error;
+using redpool::test::options_for;
+using redpool::test::seconds_since;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-options options_for(const redis_server& server) {
-    options o;
-    o.host = "127.0.0.1";
-    o.port = server.port();
-    return o;
-}
-
 reply run(connection& c, std::initializer_list<std::string_view> args) {
     return c.exec(std::span<const std::string_view>(args.begin(), args.size()));
-}
-
-// Runs `body`, which must throw redpool::error, and returns it.
-template <typename Body>
-redpool::error expect_error(Body body) {
-    try {
-        body();
-    } catch (const redpool::error& e) {
-        return e;
-    }
-    FAIL("no redpool::error thrown");
-    throw std::logic_error("unreachable");
-}
-
-double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
 int getsockopt_int(int fd, int level, int name) {
