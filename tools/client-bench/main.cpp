@@ -5,8 +5,6 @@
 // prints: ops_per_sec=X p50_us=Y p99_us=Z user_s=U sys_s=S
 // --ops is the total over all threads; keys are prefilled; each thread warms up first; the
 // measured part runs from a barrier until the last thread ends.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <barrier>
 #include <chrono>
@@ -17,6 +15,8 @@
 #include <vector>
 
 #include <redpool/redpool.hpp>
+
+#include "tools/bench_support/anchor_report.hpp"
 
 namespace {
 
@@ -67,8 +67,6 @@ bench_args parse(int argc, char** argv) {
     return a;
 }
 
-double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; }
-
 struct thread_result {
     std::vector<std::uint32_t> latencies;
     long errors = 0;
@@ -78,12 +76,7 @@ struct thread_result {
 
 int main(int argc, char** argv) {
     const auto a = parse(argc, argv);
-    std::vector<std::string> keys;
-    for (int i = 0; i < a.keys; ++i) {
-        char name[32];
-        std::snprintf(name, sizeof name, "bench:key:%06d", i);
-        keys.emplace_back(name);
-    }
+    const auto keys = redpool::bench::anchor_keys(a.keys);
     const std::string value(static_cast<std::size_t>(a.value_size), 'x');
     try {
         redpool::client redis(a.opts);
@@ -126,12 +119,10 @@ int main(int argc, char** argv) {
             });
         }
         start_line.arrive_and_wait();
-        rusage ru0{}, ru1{};
-        getrusage(RUSAGE_SELF, &ru0);
-        const auto w0 = std::chrono::steady_clock::now();
+        redpool::bench::measurement m;
+        m.start();
         for (auto& w : workers) w.join();
-        const auto w1 = std::chrono::steady_clock::now();
-        getrusage(RUSAGE_SELF, &ru1);
+        m.stop();
 
         long errors = 0;
         std::vector<std::uint32_t> all;
@@ -139,19 +130,7 @@ int main(int argc, char** argv) {
             errors += r.errors;
             all.insert(all.end(), r.latencies.begin(), r.latencies.end());
         }
-        auto pct = [&](double q) {
-            if (all.empty()) return 0.0;
-            const auto idx = std::min(all.size() - 1, static_cast<std::size_t>(q * static_cast<double>(all.size() - 1) + 0.5));
-            std::nth_element(all.begin(), all.begin() + static_cast<long>(idx), all.end());
-            return all[idx] / 1000.0;
-        };
-        const double wall = std::chrono::duration<double>(w1 - w0).count();
-        const double p50 = pct(0.50), p99 = pct(0.99);
-        std::printf("ops_per_sec=%.0f p50_us=%.1f p99_us=%.1f user_s=%.3f sys_s=%.3f\n",
-                    wall > 0 ? static_cast<double>(a.ops) / wall : 0.0, p50, p99,
-                    seconds(ru1.ru_utime) - seconds(ru0.ru_utime),
-                    seconds(ru1.ru_stime) - seconds(ru0.ru_stime));
-        std::fflush(stdout);
+        redpool::bench::print_anchor_line(a.ops, m, all);
         if (errors != 0) std::fprintf(stderr, "errors=%ld\n", errors);
         return errors == 0 ? 0 : 1;
     } catch (const redpool::error& e) {

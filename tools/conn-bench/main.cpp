@@ -3,8 +3,6 @@
 // Flags follow ../shared/anchors: --port P [--host H] --ops M --cmd get|set --value-size B
 // [--keys K] [--no-lat] [--path SOCKET]. Prints
 // ops_per_sec=X p50_us=Y p99_us=Z user_s=U sys_s=S
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +12,7 @@
 
 #include "redpool/detail/connection.hpp"
 #include "redpool/error.hpp"
+#include "tools/bench_support/anchor_report.hpp"
 
 namespace {
 
@@ -59,18 +58,11 @@ args parse(int argc, char** argv) {
     return a;
 }
 
-double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; }
-
 }  // namespace
 
 int main(int argc, char** argv) {
     auto a = parse(argc, argv);
-    std::vector<std::string> keys;
-    for (int i = 0; i < a.keys; ++i) {
-        char name[32];
-        std::snprintf(name, sizeof name, "bench:key:%06d", i);
-        keys.emplace_back(name);
-    }
+    const auto keys = redpool::bench::anchor_keys(a.keys);
     const std::string value(static_cast<std::size_t>(a.value_size), 'x');
     try {
         auto conn = redpool::detail::connection::open(a.opts);
@@ -85,12 +77,12 @@ int main(int argc, char** argv) {
         std::vector<std::uint32_t> latencies;
         if (a.latency) latencies.reserve(static_cast<std::size_t>(a.ops));
         long errors = 0;
-        rusage ru0{}, ru1{};
-        getrusage(RUSAGE_SELF, &ru0);
-        auto w0 = std::chrono::steady_clock::now();
+        redpool::bench::measurement m;
+        m.start();
         for (long i = 0; i < a.ops; ++i) {
             const std::string& k = keys[static_cast<std::size_t>(i) % keys.size()];
-            auto t0 = a.latency ? std::chrono::steady_clock::now() : w0;
+            const auto t0 = a.latency ? std::chrono::steady_clock::now()
+                                      : std::chrono::steady_clock::time_point{};
             std::string_view get[] = {"GET", k};
             std::string_view set[] = {"SET", k, value};
             r = a.is_get ? conn->exec(get) : conn->exec(set);
@@ -102,21 +94,8 @@ int main(int argc, char** argv) {
                 latencies.push_back(static_cast<std::uint32_t>(std::min<long long>(ns, 0xffffffffLL)));
             }
         }
-        auto w1 = std::chrono::steady_clock::now();
-        getrusage(RUSAGE_SELF, &ru1);
-        auto pct = [&](double q) {
-            if (latencies.empty()) return 0.0;
-            auto idx = std::min(latencies.size() - 1,
-                                static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1) + 0.5));
-            std::nth_element(latencies.begin(), latencies.begin() + static_cast<long>(idx), latencies.end());
-            return latencies[idx] / 1000.0;
-        };
-        double wall = std::chrono::duration<double>(w1 - w0).count();
-        double p50 = pct(0.50), p99 = pct(0.99);
-        std::printf("ops_per_sec=%.0f p50_us=%.1f p99_us=%.1f user_s=%.3f sys_s=%.3f\n",
-                    wall > 0 ? static_cast<double>(a.ops) / wall : 0.0, p50, p99,
-                    seconds(ru1.ru_utime) - seconds(ru0.ru_utime),
-                    seconds(ru1.ru_stime) - seconds(ru0.ru_stime));
+        m.stop();
+        redpool::bench::print_anchor_line(a.ops, m, latencies);
         if (errors != 0) std::fprintf(stderr, "errors=%ld\n", errors);
         return errors == 0 ? 0 : 1;
     } catch (const redpool::error& e) {
