@@ -44,9 +44,11 @@ struct pool_config {
     duration conn_max_lifetime_jitter{0};
     bool pool_fifo = false;
     duration reaper_interval{0};        // 0: no background reaper
-    // Idle connections returned less than this long ago skip the liveness check on borrow:
-    // under load a connection comes back within a round trip, while anything that kills
-    // sockets behind the pool's back (a restart, the server's idle timeout) takes far longer.
+    // Idle connections returned less than this long ago skip the liveness check on borrow.
+    // The check (recv MSG_PEEK) costs ~0.4 us of CPU here, ~3% of a whole GET; under load a
+    // connection comes back within a round trip, so nearly every check is skipped, while
+    // anything that kills sockets behind the pool's back (a restart takes ~70 ms, the
+    // server's idle timeout a second or more) leaves them idle far longer than this.
     duration liveness_check_after{10};
     std::string address;                // for messages
 };
