@@ -40,6 +40,10 @@ public:
         return item;
     }
 
+    /// The newest and the oldest item, or nullptr when empty.
+    T* back() const noexcept { return size_ == 0 ? nullptr : at(size_ - 1); }
+    T* front() const noexcept { return size_ == 0 ? nullptr : at(0); }
+
     /// Element `i` counted from the front (the oldest).
     T* at(std::size_t i) const noexcept { return slots_[(head_ + i) & (capacity_ - 1)]; }
 

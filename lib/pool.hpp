@@ -12,12 +12,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <pthread.h>
 #include <random>
 #include <string>
 #include <utility>
@@ -25,6 +23,7 @@
 
 #include <fmt/format.h>
 
+#include "futex.hpp"
 #include "idle_ring.hpp"
 #include "pool_clock.hpp"
 #include "redpool/error.hpp"
@@ -100,7 +99,6 @@ public:
           dial_(std::move(dial)),
           background_(std::move(background)),
           clock_(std::move(clock)) {
-        make_adaptive(mutex_);
         idle_.reserve(static_cast<std::size_t>(config_.pool_size));
         check_min_idle_conns();
         schedule_reaper();
@@ -118,31 +116,22 @@ public:
     /// connection (a hit) or dials one (a miss). Throws pool_timeout, pool_closed, or the dial's
     /// error.
     lease get() {
-        std::vector<std::unique_ptr<entry>> doomed;  // closed outside the lock
-        time_point now = clock_.now();
-        std::unique_lock lock(mutex_);
+        const time_point now = clock_.now();
+        lock_type lock(mutex_);
         if (closed_) throw_closed();
         if (!take_turn()) {
             wait_turn(lock);
-            now = clock_.now();
+            return get_with_turn(lock, clock_.now());
         }
-        while (entry* e = pop_idle()) {
-            if (retire_if_stale(e, now, doomed)) continue;
-            if (needs_liveness_check(*e, now) && !check_outside_lock(*e, lock)) {
-                retire_dead(e, doomed);
-                continue;
-            }
-            ++stats_.hits;
-            const bool refill = min_idle_shortfall() > 0;
-            lock.unlock();
-            lease out(this, e);
-            if (refill) check_min_idle_conns();  // the pop left fewer than min_idle_conns idle
-            return out;
-        }
-        ++stats_.misses;
-        const bool refill = config_.min_idle_conns > 0;
-        lease out(this, new_conn(lock, std::move(doomed)));
-        if (refill) check_min_idle_conns();
+        // The common case, kept short: the idle connection on top is fresh enough to hand out
+        // without a liveness check.
+        entry* e = fresh_idle(now);
+        if (e == nullptr) return get_with_turn(lock, now);
+        ++stats_.hits;
+        const bool refill = config_.min_idle_conns > 0 && min_idle_shortfall() > 0;
+        lock.unlock();
+        lease out(this, e);
+        if (refill) check_min_idle_conns();  // the pop left fewer than min_idle_conns idle
         return out;
     }
 
@@ -154,7 +143,7 @@ public:
             std::lock_guard lock(mutex_);
             if (closed_) return;
             closed_ = true;
-            for (waiter* w = waiters_head_; w != nullptr; w = w->next) w->wake.notify_one();
+            for (waiter* w = waiters_head_; w != nullptr; w = w->next) w->signal(waiter::closed);
             while (entry* e = idle_.pop_front()) doomed.push_back(remove_from_all(e));
         }
     }
@@ -273,22 +262,58 @@ private:
     };
 
     // A get waiting for a token. Lives on the waiting thread's stack; linked into a FIFO queue.
+    // It sleeps on its own futex word, which only changes under the pool's lock. A waiter
+    // leaves only after re-taking that lock, so signalling under the lock never touches a
+    // waiter that is gone.
     struct waiter {
-        std::condition_variable wake;
+        static constexpr int waiting = 0;
+        static constexpr int granted = 1;  // a token was handed over
+        static constexpr int closed = 2;   // the pool closed
+
+        std::atomic<int> state{waiting};
         waiter* prev = nullptr;
         waiter* next = nullptr;
-        bool granted = false;
+
+        void signal(int why) {
+            state.store(why, std::memory_order_relaxed);
+            futex_wake(&state, 1);
+        }
+        bool has_token() const { return state.load(std::memory_order_relaxed) == granted; }
     };
 
-    // glibc's adaptive mutex spins briefly before sleeping. The lock is held for a few dozen
-    // nanoseconds, so a spinning thread usually gets it without a futex sleep; sleeping while
-    // holding a token is what lets many threads pile up behind a few connections.
-    static void make_adaptive(std::mutex& m) {
-        pthread_mutexattr_t attr;
-        pthread_mutexattr_init(&attr);
-        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
-        pthread_mutex_init(m.native_handle(), &attr);
-        pthread_mutexattr_destroy(&attr);
+    using lock_type = std::unique_lock<futex_mutex>;
+
+    // With a turn taken: pops idle connections, closing stale and dead ones, until one is good
+    // (a hit); with none left, dials (a miss).
+    lease get_with_turn(lock_type& lock, time_point now) {
+        std::vector<std::unique_ptr<entry>> doomed;  // closed outside the lock
+        while (entry* e = pop_idle()) {
+            if (retire_if_stale(e, now, doomed)) continue;
+            if (needs_liveness_check(*e, now) && !check_outside_lock(*e, lock)) {
+                retire_dead(e, doomed);
+                continue;
+            }
+            ++stats_.hits;
+            const bool refill = min_idle_shortfall() > 0;
+            lock.unlock();
+            lease out(this, e);
+            if (refill) check_min_idle_conns();
+            return out;
+        }
+        ++stats_.misses;
+        const bool refill = config_.min_idle_conns > 0;
+        lease out(this, new_conn(lock, std::move(doomed)));
+        if (refill) check_min_idle_conns();
+        return out;
+    }
+
+    // The idle connection get() would pop, if it needs neither closing nor checking.
+    entry* fresh_idle(time_point now) {
+        entry* e = config_.pool_fifo ? idle_.front() : idle_.back();
+        if (e == nullptr || stale_reason(*e, now) != nullptr || needs_liveness_check(*e, now)) {
+            return nullptr;
+        }
+        return pop_idle();
     }
 
     // --- tokens ------------------------------------------------------------------------------
@@ -302,7 +327,7 @@ private:
 
     // Queues behind earlier waiters until a token is handed over, the timeout passes, or the
     // pool closes.
-    void wait_turn(std::unique_lock<std::mutex>& lock) {
+    void wait_turn(lock_type& lock) {
         const auto start = std::chrono::steady_clock::now();
         ++stats_.wait_count;
         if (config_.pool_timeout.count() == 0) {
@@ -312,13 +337,18 @@ private:
         waiter self;
         enqueue(&self);
         const auto deadline = start + config_.pool_timeout;
-        while (!self.granted && !closed_) {
-            if (self.wake.wait_until(lock, deadline) == std::cv_status::timeout) break;
+        while (!self.has_token() && !closed_) {
+            const auto left = deadline - std::chrono::steady_clock::now();
+            if (left.count() <= 0) break;
+            lock.unlock();
+            futex_wait(&self.state, waiter::waiting, left);
+            lock.lock();
         }
         stats_.wait_duration += std::chrono::steady_clock::now() - start;
-        if (!self.granted) dequeue(&self);
-        if (self.granted && !closed_) return;
-        if (self.granted) free_turn();
+        const bool granted = self.has_token();
+        if (!granted) dequeue(&self);
+        if (granted && !closed_) return;
+        if (granted) free_turn();
         if (closed_) throw_closed();
         ++stats_.timeouts;
         throw_timeout();
@@ -335,9 +365,8 @@ private:
         while (waiters_head_ != nullptr && in_use_ < config_.pool_size) {
             waiter* w = waiters_head_;
             dequeue(w);
-            w->granted = true;
             ++in_use_;
-            w->wake.notify_one();
+            w->signal(waiter::granted);
         }
     }
 
@@ -387,7 +416,7 @@ private:
 
     // The liveness check does I/O, so the lock is dropped around it. The entry is out of the
     // idle list meanwhile, so no one else can take it.
-    bool check_outside_lock(entry& e, std::unique_lock<std::mutex>& lock) {
+    bool check_outside_lock(entry& e, lock_type& lock) {
         lock.unlock();
         const bool usable = e.conn->is_usable();
         lock.lock();
@@ -455,7 +484,7 @@ private:
     // Called with a token held; the dial happens outside the lock and a failed dial frees the
     // token. After pool_size failures in a row, fails fast with the last error while one
     // background probe redials about once a second (go-redis's dial-storm guard).
-    entry* new_conn(std::unique_lock<std::mutex>& lock, std::vector<std::unique_ptr<entry>> doomed) {
+    entry* new_conn(lock_type& lock, std::vector<std::unique_ptr<entry>> doomed) {
         if (dial_errors_in_row_ >= config_.pool_size) {
             free_turn();
             error failure(last_dial_error_.code, fmt::format("{} (failing fast after {} failed dials; retrying in the background)",
@@ -546,21 +575,19 @@ private:
     // --- returning ---------------------------------------------------------------------------
 
     void put(entry* e) noexcept {
-        std::unique_ptr<entry> doomed;
-        bool refill = false;
         const time_point now = clock_.now();
-        {
-            std::lock_guard lock(mutex_);
-            if (should_keep(*e, now)) {
-                e->idle_since = now;
-                idle_.push_back(e);
-            } else {
-                doomed = remove_from_all(e);
-                refill = !closed_ && config_.min_idle_conns > 0;
-            }
+        lock_type lock(mutex_);
+        if (should_keep(*e, now)) {
+            e->idle_since = now;
+            idle_.push_back(e);
             free_turn();
+            return;
         }
-        doomed.reset();
+        std::unique_ptr<entry> doomed = remove_from_all(e);
+        const bool refill = !closed_ && config_.min_idle_conns > 0;
+        free_turn();
+        lock.unlock();
+        doomed.reset();  // closes the connection outside the lock
         if (refill) check_min_idle_conns();
     }
 
@@ -606,7 +633,7 @@ private:
                                 in_use_, idle_.size(), all_.size(), waiter_count_));
     }
 
-    mutable std::mutex mutex_;
+    mutable futex_mutex mutex_;
     pool_config config_;                          // guarded by mutex_
     const dialer dial_;
     std::unique_ptr<scheduler> background_;
