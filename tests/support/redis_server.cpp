@@ -1,15 +1,10 @@
 // The test server fixture: see redis_server.hpp.
 #include "redis_server.hpp"
 
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,11 +19,9 @@
 namespace redpool::test {
 namespace {
 
-constexpr auto ready_deadline = std::chrono::seconds(10);
-
 std::string redis_server_binary() {
-    const char* env = std::getenv("REDIS_SERVER");
-    return env != nullptr ? env : "/usr/bin/redis-server";
+    std::string found = redpool::bench::find_redis_server();
+    return found.empty() ? "/usr/bin/redis-server" : found;
 }
 
 // Asks the kernel for a free loopback port. Another process may take it before the server
@@ -174,13 +167,7 @@ redis_server::redis_server(server_config config) : config_(std::move(config)) {
 }
 
 redis_server::~redis_server() {
-    if (pid_ > 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-    }
-    if (log_drain_.joinable()) log_drain_.join();
-    if (log_fd_ >= 0) ::close(log_fd_);
+    process_.reset();
     std::string rm = fmt::format("rm -rf '{}'", dir_);
     if (std::system(rm.c_str()) != 0) {
         // Leaving a temporary directory behind is harmless; nothing to report to.
@@ -206,87 +193,31 @@ void redis_server::write_config() const {
 }
 
 void redis_server::start() {
-    if (pid_ > 0) return;
+    if (process_) return;
     for (int attempt = 0;; ++attempt) {
         if (!port_fixed_) port_ = pick_free_port();
         write_config();
-        launch();
         try {
-            wait_until_ready();
+            process_ = std::make_unique<redpool::bench::redis_process>(redis_server_binary(),
+                                                                       dir_ + "/redis.conf");
             port_fixed_ = true;
             return;
         } catch (const std::exception&) {
-            stop();
+            // Most likely another process took the port between pick_free_port and bind.
             if (port_fixed_ || attempt == 4) throw;
         }
     }
 }
 
-void redis_server::launch() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    std::string binary = redis_server_binary();
-    std::string conf = dir_ + "/redis.conf";
-    pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-        // The server dies with the test binary, even if the test crashes.
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent) ::_exit(1);
-        ::dup2(fds[1], STDOUT_FILENO);
-        ::dup2(fds[1], STDERR_FILENO);
-        ::execl(binary.c_str(), binary.c_str(), conf.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    ::close(fds[1]);
-    log_fd_ = fds[0];
-}
-
-// Reads the server's log until it says it accepts connections: no polling, no sleeps.
-void redis_server::wait_until_ready() {
-    auto deadline = std::chrono::steady_clock::now() + ready_deadline;
-    std::string log;
-    char buf[4096];
-    while (log.find("Ready to accept connections") == std::string::npos) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        pollfd p{log_fd_, POLLIN, 0};
-        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
-            throw std::runtime_error("redis-server did not start in time:\n" + log);
-        }
-        ssize_t n = ::read(log_fd_, buf, sizeof buf);
-        if (n <= 0) throw std::runtime_error("redis-server exited during start:\n" + log);
-        log.append(buf, static_cast<size_t>(n));
-    }
-    int fd = log_fd_;
-    log_drain_ = std::thread([fd] {
-        char sink[4096];
-        while (::read(fd, sink, sizeof sink) > 0) {
-        }
-    });
-}
-
 void redis_server::stop() {
-    if (pid_ <= 0) return;
-    if (frozen_) thaw();
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    if (log_drain_.joinable()) log_drain_.join();
-    if (log_fd_ >= 0) ::close(log_fd_);
-    log_fd_ = -1;
+    if (!process_) return;
+    process_->terminate();
+    process_.reset();
 }
 
-void redis_server::freeze() {
-    ::kill(pid_, SIGSTOP);
-    frozen_ = true;
-}
+void redis_server::freeze() { process_->signal(SIGSTOP); }
 
-void redis_server::thaw() {
-    ::kill(pid_, SIGCONT);
-    frozen_ = false;
-}
+void redis_server::thaw() { process_->signal(SIGCONT); }
 
 admin_client redis_server::admin() const { return admin_client(unix_path_, config_.password); }
 

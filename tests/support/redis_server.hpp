@@ -8,10 +8,10 @@
 
 #include <initializer_list>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "tools/bench_support/redis_process.hpp"
 
 struct redisContext;
 
@@ -58,7 +58,7 @@ public:
 
     int port() const { return port_; }
     const std::string& unix_path() const { return unix_path_; }
-    pid_t pid() const { return pid_; }
+    pid_t pid() const { return process_ ? process_->pid() : -1; }
 
     /// A new admin connection (over the unix socket, authenticated).
     admin_client admin() const;
@@ -75,19 +75,14 @@ public:
     void thaw();
 
 private:
-    void launch();
     void write_config() const;
-    void wait_until_ready();
 
     server_config config_;
     std::string dir_;
     std::string unix_path_;
     int port_ = 0;
     bool port_fixed_ = false;  // after the first start the port never changes
-    pid_t pid_ = -1;
-    int log_fd_ = -1;          // read end of the server's stdout
-    std::thread log_drain_;    // keeps reading the log so the server never blocks on it
-    bool frozen_ = false;
+    std::unique_ptr<redpool::bench::redis_process> process_;
 };
 
 /// The server shared by all test cases of one binary, started on first use and flushed by each
