@@ -61,6 +61,13 @@ public:
     }
     /// Closes the socket; further use throws `errc::connection_broken`.
     void close() noexcept;
+    /// Hands the socket over to the caller (e.g. an event loop), who then owns it; the
+    /// connection is left closed. Only for a clean connection: nothing pending, nothing buffered.
+    int release() noexcept {
+        const int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
 
     clock::time_point created_at() const noexcept { return created_at_; }
     /// When a request was last written.

@@ -76,7 +76,9 @@ void redis_process::wait_until_ready(std::chrono::milliseconds ready_within) {
     const auto deadline = std::chrono::steady_clock::now() + ready_within;
     std::string log;
     char buf[4096];
-    while (log.find("Ready to accept connections") == std::string::npos) {
+    // "Ready to accept connections" with a TCP port; "The server is now ready to accept
+    // connections at <socket>" with only a unix socket.
+    while (log.find("eady to accept connections") == std::string::npos) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         pollfd p{log_fd_, POLLIN, 0};

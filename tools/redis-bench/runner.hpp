@@ -1,0 +1,24 @@
+// redis_bench's two ways to run a test.
+//  - async: `--threads` Asio event loops drive `-c` connections, each keeping `-P` requests in
+//    flight, like redis-benchmark.
+//  - sync: `-c` threads share one redpool::client, one request per round trip, as an
+//    application uses the pool; the result carries the pool's stats.
+#pragma once
+
+#include <redpool/options.hpp>
+
+#include "config.hpp"
+#include "result.hpp"
+#include "workload.hpp"
+
+namespace redis_bench {
+
+/// Runs one test. Throws std::runtime_error (one line) if connecting fails or a connection
+/// breaks mid-test.
+test_result run_async(const config& cfg, const test_spec& spec, const redpool::options& server);
+test_result run_sync(const config& cfg, const test_spec& spec, const redpool::options& server);
+
+/// Whether to draw the live progress line: stdout is a terminal and no machine format is on.
+bool show_progress(const config& cfg);
+
+}  // namespace redis_bench

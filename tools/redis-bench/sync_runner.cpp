@@ -1,0 +1,100 @@
+// The sync mode: -c threads share one redpool::client, one request per round trip, so the
+// figures include the pool exactly as an application sees it.
+#include <sys/resource.h>
+
+#include <fmt/format.h>
+#include <redpool/redpool.hpp>
+
+#include <thread>
+#include <vector>
+
+#include "progress.hpp"
+#include "run_state.hpp"
+#include "runner.hpp"
+
+namespace redis_bench {
+namespace {
+
+using clock = run_state::clock;
+
+double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; }
+
+redpool::options pool_options(const config& cfg, const redpool::options& server) {
+    redpool::options o = server;
+    if (cfg.pool_size > 0) o.pool_size = cfg.pool_size;
+    o.min_idle_conns = std::min(cfg.min_idle, o.pool_size);
+    if (cfg.pool_timeout) o.pool_timeout = *cfg.pool_timeout;
+    return o;
+}
+
+// Lets background min-idle dials finish before the clock starts (bounded: a failing dial
+// shows up in the pool's dial_errors instead).
+void wait_for_min_idle(const redpool::client& client, int min_idle) {
+    const auto give_up = clock::now() + std::chrono::seconds(5);
+    while (static_cast<int>(client.pool_stats().idle_conns) < min_idle && clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+}
+
+void worker(redpool::client& client, const test_spec& spec, long keyspace, unsigned seed,
+            run_state& state, latency_histogram& latency) {
+    key_randomizer keys(keyspace, seed);
+    std::vector<std::string> args(spec.args.size());
+    std::vector<std::string_view> views(spec.args.size());
+    while (state.claim(1) == 1) {
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            args[i] = keys.fill_copy(spec.args[i]);
+            views[i] = args[i];
+        }
+        const auto start = clock::now();
+        bool failed = false;
+        try {
+            failed = client.exec(views).is_error();
+        } catch (const redpool::error& e) {
+            // A pool timeout is a measurement here (it shows in the pool's stats), not a failure.
+            if (e.code() != redpool::errc::pool_timeout) state.fail(e.what());
+            failed = true;
+        }
+        latency.record(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count()));
+        state.done(1, failed ? 1 : 0);
+    }
+}
+
+}  // namespace
+
+test_result run_sync(const config& cfg, const test_spec& spec, const redpool::options& server) {
+    const redpool::options opts = pool_options(cfg, server);
+    redpool::client client(opts);
+    client.exec({"PING"});  // fails at once, with a clear error, if the server is unusable
+    wait_for_min_idle(client, opts.min_idle_conns);
+    std::vector<latency_histogram> latencies(static_cast<std::size_t>(cfg.clients));
+    run_state state(cfg.requests, cfg.duration ? std::optional(clock::now() + *cfg.duration) : std::nullopt);
+    test_result result;
+    result.name = spec.title;
+    rusage before{}, after{};
+    getrusage(RUSAGE_SELF, &before);
+    const auto start = clock::now();
+    {
+        progress_line progress(spec.title, state, show_progress(cfg));
+        std::vector<std::thread> threads;
+        for (int t = 0; t < cfg.clients; ++t) {
+            threads.emplace_back(worker, std::ref(client), std::cref(spec), cfg.keyspace,
+                                 0x5eed + static_cast<unsigned>(t), std::ref(state),
+                                 std::ref(latencies[static_cast<std::size_t>(t)]));
+        }
+        for (auto& t : threads) t.join();
+    }
+    result.seconds = std::chrono::duration<double>(clock::now() - start).count();
+    getrusage(RUSAGE_SELF, &after);
+    if (auto why = state.failure()) throw std::runtime_error(fmt::format("{}: {}", spec.title, *why));
+    result.requests = state.finished();
+    result.errors = state.errors();
+    result.user_cpu_s = seconds(after.ru_utime) - seconds(before.ru_utime);
+    result.sys_cpu_s = seconds(after.ru_stime) - seconds(before.ru_stime);
+    for (const auto& h : latencies) result.latency.merge(h);
+    result.pool = client.pool_stats();
+    return result;
+}
+
+}  // namespace redis_bench
