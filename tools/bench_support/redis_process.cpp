@@ -16,7 +16,9 @@
 namespace redpool::bench {
 
 std::string find_redis_server() {
-    if (const char* env = std::getenv("REDIS_SERVER"); env != nullptr && *env != '\0') return env;
+    if (const char* env = std::getenv("REDIS_SERVER"); env != nullptr && *env != '\0') {
+        return ::access(env, X_OK) == 0 ? env : "";
+    }
     const char* path = std::getenv("PATH");
     std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
     for (std::string dir; std::getline(dirs, dir, ':');) {

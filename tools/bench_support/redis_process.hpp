@@ -11,7 +11,8 @@
 
 namespace redpool::bench {
 
-/// The redis-server binary: $REDIS_SERVER, else the first `redis-server` on PATH, else empty.
+/// The redis-server binary: $REDIS_SERVER if set (empty if that is not executable), else the
+/// first `redis-server` on PATH, else empty.
 std::string find_redis_server();
 
 class redis_process {
