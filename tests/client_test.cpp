@@ -219,6 +219,8 @@ TEST_CASE("client: a late reply after read_timeout never reaches the next caller
     CHECK(redis.get("a") == "value-a");
     auto admin = server.admin();
     admin.send({"DEBUG", "SLEEP", "1"});
+    // Let the server pick the sleep up first: it reads the two sockets in no set order.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto e = expect_error([&] { redis.get("a"); });
     CHECK(e.code() == errc::read_timeout);
     CHECK(e.outcome_unknown());
@@ -239,6 +241,8 @@ TEST_CASE("client: a write that timed out after reaching the server is not retri
     redis.exec({"PING"});
     auto admin = server.admin();
     admin.send({"DEBUG", "SLEEP", "0.6"});
+    // Let the server pick the sleep up first: it reads the two sockets in no set order.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto e = expect_error([&] { redis.incr("once"); });
     CHECK(e.code() == errc::read_timeout);
     CHECK(e.outcome_unknown());

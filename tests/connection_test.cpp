@@ -281,6 +281,8 @@ TEST_CASE("connection: DEBUG SLEEP past read_timeout never lets a late reply rea
     auto c = connection::open(o);
     auto admin = server.admin();
     admin.send({"DEBUG", "SLEEP", "1.5"});
+    // Let the server pick the sleep up first: it reads the two sockets in no set order.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto e = expect_error([&] { run(*c, {"GET", "a"}); });
     CHECK(e.code() == errc::read_timeout);
     // The misalignment bug would hand "value-a" to this GET b on the same socket.
