@@ -129,6 +129,23 @@ std::string get_message(Pool& pool) {
 
 // --- hits, misses, reuse order -----------------------------------------------------------------
 
+namespace {
+
+// A thread whose get() waits for a token: `got` becomes the id of the connection it received,
+// or 0 if get() threw.
+std::thread waiting_get(harness& h, std::atomic<int>& got) {
+    return std::thread([&h, &got] {
+        try {
+            lease l = h.pool->get();
+            got = l->id();
+        } catch (...) {
+            got = 0;
+        }
+    });
+}
+
+}  // namespace
+
 TEST_CASE("pool: a first get dials (a miss) and a second reuses the idle connection (a hit)", "[pool]") {
     harness h(config_of(2));
     {
@@ -460,14 +477,7 @@ TEST_CASE("pool: a waiter gets the token of a lease returned by another thread",
     harness h(config);
     lease held = h.pool->get();
     std::atomic<int> got{-1};
-    std::thread waiter([&] {
-        try {
-            lease l = h.pool->get();
-            got = l->id();
-        } catch (...) {
-            got = 0;
-        }
-    });
+    std::thread waiter = waiting_get(h, got);
     REQUIRE(eventually([&] { return h.stats().waiters == 1; }));
     CHECK(got == -1);
     held.release();
@@ -655,14 +665,7 @@ TEST_CASE("pool: growing the pool wakes waiters", "[pool]") {
     harness h(config);
     lease held = h.pool->get();
     std::atomic<int> got{-1};
-    std::thread waiter([&] {
-        try {
-            lease l = h.pool->get();
-            got = l->id();
-        } catch (...) {
-            got = 0;
-        }
-    });
+    std::thread waiter = waiting_get(h, got);
     REQUIRE(eventually([&] { return h.stats().waiters == 1; }));
     h.pool->set_pool_size(2);
     waiter.join();
