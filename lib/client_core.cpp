@@ -5,9 +5,12 @@
 #include "client_core.hpp"
 
 #include <random>
+
+#include <fmt/format.h>
 #include <thread>
 
 #include "blocking_commands.hpp"
+#include "command_traits.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::detail {
@@ -65,10 +68,17 @@ client_core::client_core(options opts)
 
 reply client_core::run(std::span<const std::string_view> args) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
+    const session_effect effect = session_effect_of(args);
+    if (effect == session_effect::refused) {
+        throw error(errc::invalid_argument,
+                    fmt::format("{} would take over a pooled connection; it needs a connection of "
+                                "its own",
+                                args[0]));
+    }
     const auto timeout = read_timeout_for(args, opts_.read_timeout);
     reply out;
     for (int retry = 0;; ++retry) {
-        if (attempt(args, timeout, retry >= opts_.max_retries, out) == outcome::done) return out;
+        if (attempt(args, timeout, retry >= opts_.max_retries, effect, out) == outcome::done) return out;
         std::this_thread::sleep_for(retry_backoff(retry, opts_.min_retry_backoff, opts_.max_retry_backoff));
     }
 }
@@ -76,7 +86,7 @@ reply client_core::run(std::span<const std::string_view> args) {
 // The lease is returned before run() sleeps for the backoff.
 client_core::outcome client_core::attempt(std::span<const std::string_view> args,
                                           options::duration timeout, bool last_attempt,
-                                          reply& out) {
+                                          session_effect effect, reply& out) {
     connection_pool::lease conn;
     try {
         conn = pool_.get();
@@ -93,7 +103,11 @@ client_core::outcome client_core::attempt(std::span<const std::string_view> args
         if (last_attempt || e.outcome_unknown() || e.code() != errc::io_error) throw;
         return outcome::retry;
     }
-    if (!out.is_error() || !is_not_executed_reply(out.as_string())) return outcome::done;
+    // A session change (SELECT, MULTI, ...) must not reach the next caller: close instead.
+    if (effect == session_effect::taints) conn->close();
+    if (!out.is_error() || !is_not_executed_reply(out.as_string()) || !may_retry_error_reply(args)) {
+        return outcome::done;
+    }
     // The server closes a connection right after refusing it for max clients.
     if (is_max_clients(out.as_string())) conn->close();
     return last_attempt ? outcome::done : outcome::retry;

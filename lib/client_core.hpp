@@ -5,6 +5,7 @@
 #include <span>
 #include <string_view>
 
+#include "command_traits.hpp"
 #include "connection.hpp"
 #include "pool.hpp"
 #include "redpool/options.hpp"
@@ -29,7 +30,7 @@ public:
 private:
     enum class outcome { done, retry };
     outcome attempt(std::span<const std::string_view> args, options::duration timeout,
-                    bool last_attempt, reply& out);
+                    bool last_attempt, session_effect effect, reply& out);
 
     const options opts_;
     connection_pool pool_;

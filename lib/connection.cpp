@@ -110,7 +110,8 @@ void connection::handshake(const options& opts, clock::time_point deadline) {
             if (deadline != clock::time_point::max() && left.count() <= 0) {
                 fail(errc::read_timeout, "no time left for the handshake", false);
             }
-            if (deadline == clock::time_point::max()) left = duration::zero();
+            // Without a dial deadline the handshake still must not wait forever.
+            if (deadline == clock::time_point::max()) left = opts.read_timeout;
             flush();
             for (auto step : steps) {
                 reply r;
@@ -165,7 +166,10 @@ void connection::flush() {
             may_block = false;
             continue;
         }
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EINTR) {
+            may_block = false;  // another blocking send would restart SO_SNDTIMEO's full wait
+            continue;
+        }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             fail(errc::io_error, fmt::format("sending {} failed: {}", command_, std::strerror(errno)),
                  data != wbuf_.data());
@@ -212,7 +216,10 @@ void connection::receive(duration timeout, clock::time_point deadline, bool& may
                  fmt::format("connection closed by server (waiting for the reply to {})", command_),
                  true);
         }
-        if (errno == EINTR) continue;
+        if (errno == EINTR) {
+            may_block = false;  // a blocking recv would restart SO_RCVTIMEO's full wait
+            continue;
+        }
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
             fail(errc::io_error,
                  fmt::format("reading the reply to {} failed: {}", command_, std::strerror(errno)),

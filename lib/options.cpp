@@ -425,15 +425,13 @@ int options::default_pool_size() noexcept {
 
 options options::from_url(std::string_view url) {
     const url_parts parts = split_url(url);
-    try {
-        return parse_url(parts);
-    } catch (const error&) {
-        // An '@' past the host means a '/' or '?' inside the password cut the URL short, so
-        // the text an error would quote may be part of the password: quote nothing.
-        if (!parts.at_after_host) throw;
+    // An '@' past the host means a '/' or '?' inside the password cut the URL short: even a
+    // URL that parses would carry part of the password in another field.
+    if (parts.at_after_host) {
         bad_url("'@' after the host: percent-encode '@', '/' and '?' in the user name and "
                 "password");
     }
+    return parse_url(parts);
 }
 
 std::string options::to_url() const {

@@ -152,37 +152,37 @@ public:
     /// min idle. Run by the reaper every reaper_interval; callable on demand. Returns how many
     /// it closed.
     std::size_t reap_stale_conns() {
-        std::vector<entry*> candidates = take_all_idle();
-        const time_point now = clock_.now();
-        std::vector<entry*> alive;
-        std::vector<entry*> dead;
-        for (entry* e : candidates) {
-            bool stale = false;
-            bool check = false;
-            {
-                std::lock_guard lock(mutex_);  // config_ may change meanwhile
-                stale = stale_reason(*e, now) != nullptr;
-                check = needs_liveness_check(*e, now);
-            }
-            bool ok = !stale && (!check || e->conn->is_usable());
-            (ok ? alive : dead).push_back(e);
-        }
-        std::vector<std::unique_ptr<entry>> doomed;
+        std::vector<std::unique_ptr<entry>> doomed;  // closed once the lock is released
+        std::size_t stale = 0;
         {
-            std::lock_guard lock(mutex_);
-            // The survivors are older than anything returned meanwhile: back to the front.
-            // set_pool_size may have shrunk the pool while they were out of the idle list.
-            for (auto it = alive.rbegin(); it != alive.rend(); ++it) {
+            lock_type lock(mutex_);
+            doomed.reserve(idle_.size());  // no allocation once entries are out of the list
+            // Each idle connection once, oldest first. Only the one being checked is out of the
+            // idle list, so concurrent gets still find the others (go-redis reaps this way).
+            for (std::size_t left = idle_.size(); left > 0 && !closed_; --left) {
+                entry* e = idle_.pop_front();
+                if (e == nullptr) break;
+                const time_point now = clock_.now();
+                if (retire_if_stale(e, now, doomed)) {
+                    ++stale;
+                    continue;
+                }
+                if (needs_liveness_check(*e, now) && !check_outside_lock(*e, lock)) {
+                    retire_dead(e, doomed);
+                    ++stale;
+                    continue;
+                }
+                // set_pool_size may have shrunk the pool meanwhile.
                 if (closed_ || all_.size() > static_cast<std::size_t>(config_.pool_size)) {
-                    doomed.push_back(remove_from_all(*it));
+                    doomed.push_back(remove_from_all(e));
                 } else {
-                    idle_.push_front(*it);
+                    idle_.push_back(e);
                 }
             }
-            for (entry* e : dead) retire_dead_locked(e, now, doomed);
         }
+        doomed.clear();
         check_min_idle_conns();
-        return dead.size();
+        return stale;
     }
 
     /// Dials in the background until min_idle_conns connections are idle (within pool_size).
@@ -441,13 +441,6 @@ private:
         if (!retire_if_stale(e, now, doomed)) retire_dead(e, doomed);
     }
 
-    std::vector<entry*> take_all_idle() {
-        std::lock_guard lock(mutex_);
-        std::vector<entry*> out;
-        out.reserve(idle_.size());
-        while (entry* e = idle_.pop_front()) out.push_back(e);
-        return out;
-    }
 
     // --- all connections ---------------------------------------------------------------------
 
@@ -608,7 +601,11 @@ private:
     void schedule_reaper() {
         if (config_.reaper_interval.count() <= 0) return;
         background_->post_after(config_.reaper_interval, [this] {
-            reap_stale_conns();
+            try {
+                reap_stale_conns();
+            } catch (...) {
+                // Out of memory at worst; the next tick tries again.
+            }
             std::lock_guard lock(mutex_);
             if (!closed_) schedule_reaper();
         });

@@ -314,3 +314,47 @@ TEST_CASE("client: an ACL user without permission gets NOPERM as reply_error", "
     }
     check_pool_invariants(redis, 2);
 }
+
+TEST_CASE("client: SELECT through exec never changes the db of later calls", "[client][row20]") {
+    auto& server = shared_server();
+    auto o = options_for(server);
+    o.pool_size = 1;
+    redpool::client redis(o);
+    CHECK(redis.exec({"SELECT", "2"}).is_status());
+    CHECK(redis.set("where", "db0"));
+    CHECK(server.command({"GET", "where"}) == "db0");
+    CHECK(redis.pool_stats().misses == 2);  // the selected connection was closed, not pooled
+    check_pool_invariants(redis, 2);
+}
+
+TEST_CASE("client: MULTI through exec does not leave a transaction open for the next caller", "[client][row20]") {
+    auto& server = shared_server();
+    auto o = options_for(server);
+    o.pool_size = 1;
+    redpool::client redis(o);
+    CHECK(redis.exec({"MULTI"}).is_status());
+    CHECK(redis.exec({"SET", "k", "v"}).as_string() == "OK");  // not QUEUED
+    CHECK(server.command({"GET", "k"}) == "v");
+    CHECK(server.command({"CLIENT", "LIST"}).find("multi=0") == std::string::npos);
+    check_pool_invariants(redis, 2);
+}
+
+TEST_CASE("client: commands that take over a connection are refused", "[client][row20]") {
+    redpool::client redis(options_for(shared_server()));
+    for (auto args : {std::vector<std::string>{"SUBSCRIBE", "news"}, {"psubscribe", "n*"},
+                      {"MONITOR"}, {"CLIENT", "REPLY", "OFF"}, {"QUIT"}, {"HELLO", "3"}}) {
+        INFO(args[0]);
+        CHECK(expect_error([&] { redis.exec(args); }).code() == errc::invalid_argument);
+    }
+    CHECK(redis.pool_stats().total_conns == 0);  // refused before any connection was used
+    CHECK(redis.exec({"PING"}).as_string() == "PONG");
+}
+
+TEST_CASE("client: a script's LOADING-like error is returned, never retried", "[client][row16]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    auto r = redis.exec({"EVAL", "redis.call('INCR', KEYS[1]) return redis.error_reply('LOADING fake')",
+                         "1", "script-counter"});
+    CHECK(r.is_error());
+    CHECK(server.command({"GET", "script-counter"}) == "1");  // ran exactly once
+}

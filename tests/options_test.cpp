@@ -502,3 +502,17 @@ TEST_CASE("options: to_url round-trips through from_url", "[options]") {
         require_same(back, o);
     }
 }
+
+TEST_CASE("options: an '@' after the host is refused even when the rest would parse", "[options]") {
+    // A password with a raw '?' or '/' moves its tail into the host part; the tail here would
+    // otherwise become the client name, sent to the server and printed by to_url().
+    try {
+        redpool::options::from_url("redis://u:pa?client_name=ss@host");
+        FAIL("the URL was accepted");
+    } catch (const redpool::error& e) {
+        CHECK(e.code() == redpool::errc::invalid_argument);
+        const std::string message = e.what();
+        CHECK(message.find("percent-encode") != std::string::npos);
+        CHECK(message.find("client_name=ss") == std::string::npos);
+    }
+}

@@ -236,3 +236,24 @@ TEST_CASE("redis-bench: a wrong password is a one-line error that hides it", "[r
     auto ok = run("-p " + port_of(server) + " -a the-right-one -t get -n 10 -q");
     CHECK(ok.code == 0);
 }
+
+TEST_CASE("redis-bench: a server that stops answering ends the test with an error", "[redis-bench]") {
+    redis_server server;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const std::string path = binary();
+        const std::string port = port_of(server);
+        ::execl(path.c_str(), path.c_str(), "-p", port.c_str(), "-t", "get", "--duration", "30s",
+                "-q", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    server.freeze();
+    const auto t0 = std::chrono::steady_clock::now();
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    server.thaw();
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 1);
+    CHECK(redpool::test::seconds_since(t0) < 15.0);  // the stall limit (10 s), not --duration
+}

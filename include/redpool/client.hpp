@@ -128,6 +128,10 @@ public:
 
     /// Runs any command (binary-safe arguments). A server error is returned as data
     /// (`reply::is_error()`); transport and pool failures throw `redpool::error`.
+    /// Connections are shared, so session state never outlives the call: after SELECT, MULTI,
+    /// WATCH, AUTH, READONLY/READWRITE or CLIENT SETNAME/TRACKING the connection is closed, and
+    /// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR, CLIENT REPLY, QUIT, RESET, HELLO and SYNC
+    /// throw `errc::invalid_argument` (they need a connection of their own).
     reply exec(std::initializer_list<std::string_view> args);
     reply exec(std::span<const std::string_view> args);
     reply exec(const std::vector<std::string>& args);

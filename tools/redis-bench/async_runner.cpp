@@ -8,7 +8,9 @@
 #include <asio.hpp>
 #include <fmt/format.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -35,7 +37,12 @@ asio::generic::stream_protocol::socket adopt(asio::io_context& io, const redpool
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     const int family = addr.ss_family;
     asio::generic::stream_protocol protocol(family, family == AF_UNIX ? 0 : IPPROTO_TCP);
-    return asio::generic::stream_protocol::socket(io, protocol, fd);
+    try {
+        return asio::generic::stream_protocol::socket(io, protocol, fd);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
 }
 
 class bench_connection {
@@ -122,6 +129,47 @@ struct event_loop {
     std::vector<std::unique_ptr<bench_connection>> connections;
 };
 
+// Ends the test when no reply has arrived for `limit`: the event loops have no deadlines of
+// their own, so a server that stops answering would otherwise hang them (and --duration).
+class stall_watchdog {
+public:
+    stall_watchdog(run_state& state, std::vector<std::unique_ptr<event_loop>>& loops,
+                   std::chrono::seconds limit)
+        : thread_([this, &state, &loops, limit] { watch(state, loops, limit); }) {}
+
+    ~stall_watchdog() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_one();
+        thread_.join();
+    }
+
+private:
+    void watch(run_state& state, std::vector<std::unique_ptr<event_loop>>& loops, std::chrono::seconds limit) {
+        long seen = -1;
+        auto since = clock::now();
+        std::unique_lock lock(mutex_);
+        while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+            const long done = state.finished();
+            if (done != seen) {
+                seen = done;
+                since = clock::now();
+            } else if (clock::now() - since >= limit) {
+                state.fail(fmt::format("no reply from the server for {} s", limit.count()));
+                for (auto& loop : loops) loop->io.stop();
+                return;
+            }
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;  // guarded by mutex_
+    std::thread thread_;
+};
+
 std::optional<clock::time_point> deadline_of(const config& cfg) {
     if (!cfg.duration) return std::nullopt;
     return clock::now() + *cfg.duration;
@@ -146,6 +194,7 @@ test_result run_async(const config& cfg, const test_spec& spec, const redpool::o
     const auto start = clock::now();
     {
         progress_line progress(spec.title, live, show_progress(cfg));
+        stall_watchdog watchdog(live, workers, std::chrono::seconds(10));
         for (auto& loop : workers) {
             for (auto& conn : loop->connections) conn->start(live);
         }

@@ -96,8 +96,8 @@ embedded_server::embedded_server() {
 }
 
 embedded_server::~embedded_server() {
+    cleanup.pid = -1;  // before the child is reaped: a Ctrl-C must not kill a reused PID
     process_.reset();
-    cleanup.pid = -1;
     ::unlink(socket_.c_str());
     ::unlink(conf_.c_str());
     ::rmdir(dir_.c_str());
