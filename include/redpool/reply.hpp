@@ -11,6 +11,10 @@
 
 namespace redpool {
 
+namespace detail {
+struct reply_builder;
+}
+
 /// The RESP2 reply types.
 enum class reply_type : unsigned char {
     nil,      ///< `$-1` or `*-1`: no value
@@ -61,12 +65,13 @@ public:
 
     friend bool operator==(const reply& a, const reply& b);
 
-    // Used by the reply builder, which fills replies in place while parsing.
+private:
+    // The parser fills replies in place, without a second tree.
+    friend struct detail::reply_builder;
     void set_integer(long long value) noexcept;
     void set_text(reply_type type, const char* data, std::size_t size);
     void set_array(std::size_t capacity_hint);
 
-private:
     reply(reply_type type, std::string text) : type_(type), text_(std::move(text)) {}
 
     void expect(bool ok, const char* wanted) const;
