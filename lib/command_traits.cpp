@@ -30,16 +30,37 @@ session_effect client_subcommand(std::span<const std::string_view> args) {
 }  // namespace
 
 session_effect session_effect_of(std::span<const std::string_view> args) noexcept {
-    if (args.empty() || args[0].empty()) return session_effect::none;
-    // Most commands (GET, SET, INCR, HGET, ...) are decided by a length or first-letter test.
+    if (args.empty()) return session_effect::none;
     const std::string_view name = args[0];
-    if (name.size() == 6 && equals_nocase(name, "CLIENT")) return client_subcommand(args);
-    if (is_one_of(name, {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR", "QUIT", "RESET",
-                         "HELLO", "SYNC", "PSYNC"})) {
-        return session_effect::refused;
-    }
-    if (is_one_of(name, {"SELECT", "MULTI", "WATCH", "AUTH", "READONLY", "READWRITE"})) {
-        return session_effect::taints;
+    // Dispatch on the length first: GET, SET, INCR, HGET ... are decided without comparing.
+    switch (name.size()) {
+        case 4:
+            if (equals_nocase(name, "AUTH")) return session_effect::taints;
+            if (is_one_of(name, {"QUIT", "SYNC"})) return session_effect::refused;
+            break;
+        case 5:
+            if (is_one_of(name, {"MULTI", "WATCH"})) return session_effect::taints;
+            if (is_one_of(name, {"RESET", "HELLO", "PSYNC"})) return session_effect::refused;
+            break;
+        case 6:
+            if (equals_nocase(name, "SELECT")) return session_effect::taints;
+            if (equals_nocase(name, "CLIENT")) return client_subcommand(args);
+            break;
+        case 7:
+            if (equals_nocase(name, "MONITOR")) return session_effect::refused;
+            break;
+        case 8:
+            if (equals_nocase(name, "READONLY")) return session_effect::taints;
+            break;
+        case 9:
+            if (equals_nocase(name, "READWRITE")) return session_effect::taints;
+            if (equals_nocase(name, "SUBSCRIBE")) return session_effect::refused;
+            break;
+        case 10:
+            if (is_one_of(name, {"PSUBSCRIBE", "SSUBSCRIBE"})) return session_effect::refused;
+            break;
+        default:
+            break;
     }
     return session_effect::none;
 }
