@@ -25,7 +25,6 @@ public:
 
     connection_pool& pool() noexcept { return pool_; }
     const connection_pool& pool() const noexcept { return pool_; }
-    const options& opts() const noexcept { return opts_; }
 
 private:
     enum class outcome { done, retry };

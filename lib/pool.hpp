@@ -437,10 +437,6 @@ private:
         doomed.push_back(remove_from_all(e));
     }
 
-    void retire_dead_locked(entry* e, time_point now, std::vector<std::unique_ptr<entry>>& doomed) {
-        if (!retire_if_stale(e, now, doomed)) retire_dead(e, doomed);
-    }
-
 
     // --- all connections ---------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ public:
     const char* data() const noexcept { return data_.get(); }
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
-    std::size_t capacity() const noexcept { return capacity_; }
 
     /// Makes room for `n` more bytes and returns where they go; `commit` says how many were used.
     char* reserve_tail(std::size_t n) {

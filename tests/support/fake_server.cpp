@@ -85,7 +85,6 @@ void fake_server::send_script(int client) {
     for (std::size_t at = 0; at < script_.bytes.size(); at += chunk) {
         std::size_t n = std::min(chunk, script_.bytes.size() - at);
         if (::send(client, script_.bytes.data() + at, n, MSG_NOSIGNAL) <= 0) return;
-        sent_ += n;
         if (script_.gap.count() > 0 && stopping(static_cast<int>(script_.gap.count()))) return;
     }
 }

@@ -5,7 +5,6 @@
 // small chunks with a pause between them) and keeps the connection open until stopped.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -30,8 +29,6 @@ public:
     fake_server& operator=(const fake_server&) = delete;
 
     int port() const { return port_; }
-    /// Bytes sent so far over all connections.
-    std::size_t bytes_sent() const { return sent_.load(); }
 
 private:
     void serve();
@@ -44,7 +41,6 @@ private:
     int listener_ = -1;
     int port_ = 0;
     int stop_pipe_[2] = {-1, -1};
-    std::atomic<std::size_t> sent_{0};
     std::thread thread_;
 };
 

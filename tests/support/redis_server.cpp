@@ -126,15 +126,6 @@ std::string admin_client::command(const std::vector<std::string>& args) {
     return out;
 }
 
-long long admin_client::integer(std::initializer_list<std::string> args) {
-    auto text = command(args);
-    try {
-        return std::stoll(text);
-    } catch (const std::exception&) {
-        throw std::runtime_error("admin command expected an integer, got: " + text);
-    }
-}
-
 void admin_client::send(std::initializer_list<std::string> args) {
     std::vector<std::string> v(args);
     std::vector<size_t> lens;

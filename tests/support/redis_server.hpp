@@ -37,8 +37,6 @@ public:
     /// nil as "(nil)", errors as "(error) MESSAGE", arrays as lines.
     std::string command(std::initializer_list<std::string> args);
     std::string command(const std::vector<std::string>& args);
-    /// Runs a command whose reply is an integer.
-    long long integer(std::initializer_list<std::string> args);
     /// Sends a command without waiting for its reply (e.g. DEBUG SLEEP); see `receive`.
     void send(std::initializer_list<std::string> args);
     /// Reads the reply of the oldest command sent with `send`.
@@ -58,7 +56,6 @@ public:
 
     int port() const { return port_; }
     const std::string& unix_path() const { return unix_path_; }
-    pid_t pid() const { return process_ ? process_->pid() : -1; }
 
     /// A new admin connection (over the unix socket, authenticated).
     admin_client admin() const;
