@@ -4,7 +4,6 @@
 // injection (CLIENT KILL, DEBUG SLEEP, CONFIG SET), independent of the code under test.
 #pragma once
 
-#include <sys/types.h>
 
 #include <initializer_list>
 #include <memory>

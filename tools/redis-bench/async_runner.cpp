@@ -1,7 +1,6 @@
 // The async mode: each connection writes a batch of -P requests, reads their replies, and
 // writes the next batch, on one of --threads Asio event loops. Connections are dialed (with
 // the handshake) by redpool's own connection code, then handed to Asio.
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,8 +24,6 @@ namespace redis_bench {
 namespace {
 
 using clock = run_state::clock;
-
-double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; }
 
 // A dialed, authenticated socket, released from redpool's connection to an Asio socket.
 asio::generic::stream_protocol::socket adopt(asio::io_context& io, const redpool::options& server) {
@@ -187,11 +184,8 @@ test_result run_async(const config& cfg, const test_spec& spec, const redpool::o
             adopt(loop.io, server), spec, cfg, loop.latency, 0x5eed + static_cast<unsigned>(c)));
     }
     run_state live(cfg.requests, deadline_of(cfg));  // the clock starts once all are connected
-    test_result result;
-    result.name = spec.title;
-    rusage before{}, after{};
-    getrusage(RUSAGE_SELF, &before);
-    const auto start = clock::now();
+    redpool::bench::measurement m;
+    m.start();
     {
         progress_line progress(spec.title, live, show_progress(cfg));
         stall_watchdog watchdog(live, workers, std::chrono::seconds(10));
@@ -205,19 +199,11 @@ test_result run_async(const config& cfg, const test_spec& spec, const redpool::o
         workers[0]->io.run();
         for (auto& t : threads) t.join();
     }
-    result.seconds = std::chrono::duration<double>(clock::now() - start).count();
-    getrusage(RUSAGE_SELF, &after);
-    if (auto why = live.failure()) throw std::runtime_error(fmt::format("{}: {}", spec.title, *why));
-    result.requests = live.finished();
-    result.errors = live.errors();
-    result.user_cpu_s = seconds(after.ru_utime) - seconds(before.ru_utime);
-    result.sys_cpu_s = seconds(after.ru_stime) - seconds(before.ru_stime);
+    m.stop();
+    test_result result = finish_test(spec.title, live, m);
     for (auto& loop : workers) result.latency.merge(loop->latency);
     return result;
 }
 
-bool show_progress(const config& cfg) {
-    return ::isatty(STDOUT_FILENO) != 0 && !cfg.csv && !cfg.json;
-}
 
 }  // namespace redis_bench

@@ -5,10 +5,14 @@
 //    application uses the pool; the result carries the pool's stats.
 #pragma once
 
+#include <string>
+
 #include <redpool/options.hpp>
 
 #include "config.hpp"
 #include "result.hpp"
+#include "run_state.hpp"
+#include "tools/bench_support/anchor_report.hpp"
 #include "workload.hpp"
 
 namespace redis_bench {
@@ -17,6 +21,11 @@ namespace redis_bench {
 /// breaks mid-test.
 test_result run_async(const config& cfg, const test_spec& spec, const redpool::options& server);
 test_result run_sync(const config& cfg, const test_spec& spec, const redpool::options& server);
+
+/// The result of a finished run (counts from `state`, wall and CPU time from `m`; latencies
+/// are the caller's to merge). Throws the failure that ended the run, if any.
+test_result finish_test(const std::string& title, const run_state& state,
+                        const redpool::bench::measurement& m);
 
 /// Whether to draw the live progress line: stdout is a terminal and no machine format is on.
 bool show_progress(const config& cfg);

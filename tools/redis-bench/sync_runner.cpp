@@ -1,7 +1,5 @@
 // The sync mode: -c threads share one redpool::client, one request per round trip, so the
 // figures include the pool exactly as an application sees it.
-#include <sys/resource.h>
-
 #include <fmt/format.h>
 #include <redpool/redpool.hpp>
 
@@ -16,8 +14,6 @@ namespace redis_bench {
 namespace {
 
 using clock = run_state::clock;
-
-double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; }
 
 redpool::options pool_options(const config& cfg, const redpool::options& server) {
     redpool::options o = server;
@@ -70,11 +66,8 @@ test_result run_sync(const config& cfg, const test_spec& spec, const redpool::op
     wait_for_min_idle(client, opts.min_idle_conns);
     std::vector<latency_histogram> latencies(static_cast<std::size_t>(cfg.clients));
     run_state state(cfg.requests, cfg.duration ? std::optional(clock::now() + *cfg.duration) : std::nullopt);
-    test_result result;
-    result.name = spec.title;
-    rusage before{}, after{};
-    getrusage(RUSAGE_SELF, &before);
-    const auto start = clock::now();
+    redpool::bench::measurement m;
+    m.start();
     {
         progress_line progress(spec.title, state, show_progress(cfg));
         std::vector<std::thread> threads;
@@ -85,13 +78,8 @@ test_result run_sync(const config& cfg, const test_spec& spec, const redpool::op
         }
         for (auto& t : threads) t.join();
     }
-    result.seconds = std::chrono::duration<double>(clock::now() - start).count();
-    getrusage(RUSAGE_SELF, &after);
-    if (auto why = state.failure()) throw std::runtime_error(fmt::format("{}: {}", spec.title, *why));
-    result.requests = state.finished();
-    result.errors = state.errors();
-    result.user_cpu_s = seconds(after.ru_utime) - seconds(before.ru_utime);
-    result.sys_cpu_s = seconds(after.ru_stime) - seconds(before.ru_stime);
+    m.stop();
+    test_result result = finish_test(spec.title, state, m);
     for (const auto& h : latencies) result.latency.merge(h);
     result.pool = client.pool_stats();
     return result;
