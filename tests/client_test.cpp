@@ -27,6 +27,14 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+// Occupies one pooled connection with `BLPOP key seconds` on another thread, and returns once
+// the pool counts it in use.
+std::thread hold_connection(redpool::client& redis, std::string key, std::string seconds) {
+    std::thread holder([&redis, key, seconds] { redis.exec({"BLPOP", key, seconds}); });
+    CHECK(eventually([&] { return redis.pool_stats().in_use == 1; }));
+    return holder;
+}
+
 }  // namespace
 
 TEST_CASE("client: exec runs any command and returns a server error as data", "[client]") {
@@ -125,9 +133,7 @@ TEST_CASE("client: set_pool_size and set_min_idle_conns take effect at run time"
     redis.set_pool_size(6);
     CHECK(redis.pool_stats().pool_size == 6);
     redis.set_min_idle_conns(3);
-    auto t0 = clock_type::now();
-    while (redis.pool_stats().idle_conns < 3 && seconds_since(t0) < 5) std::this_thread::sleep_for(5ms);
-    CHECK(redis.pool_stats().idle_conns == 3);
+    CHECK(eventually([&] { return redis.pool_stats().idle_conns == 3; }));
     CHECK(expect_error([&] { redis.set_min_idle_conns(7); }).code() == errc::invalid_argument);
     CHECK(expect_error([&] { redis.set_pool_size(0); }).code() == errc::invalid_argument);
     redis.set_min_idle_conns(0);
@@ -144,15 +150,14 @@ TEST_CASE("client: close wakes waiters with pool_closed and later calls fail", "
     o.pool_size = 1;
     o.pool_timeout = 5s;
     redpool::client redis(o);
-    std::thread holder([&] { redis.exec({"BLPOP", "nothing", "1"}); });
-    while (redis.pool_stats().in_use == 0) std::this_thread::sleep_for(1ms);
+    std::thread holder = hold_connection(redis, "nothing", "1");
     std::atomic<bool> got_closed{false};
     std::thread waiter([&] {
         std::error_code ec;
         redis.exec({"PING"}, ec);
         got_closed = ec == errc::pool_closed;
     });
-    while (redis.pool_stats().waiters == 0) std::this_thread::sleep_for(1ms);
+    CHECK(eventually([&] { return redis.pool_stats().waiters == 1; }));
     auto t0 = clock_type::now();
     redis.close();
     waiter.join();
@@ -169,8 +174,7 @@ TEST_CASE("client: an exhausted pool times out after pool_timeout and recovers",
     o.pool_size = 1;
     o.pool_timeout = 100ms;
     redpool::client redis(o);
-    std::thread holder([&] { redis.exec({"BLPOP", "release-me", "5"}); });
-    while (redis.pool_stats().in_use == 0) std::this_thread::sleep_for(1ms);
+    std::thread holder = hold_connection(redis, "release-me", "5");
     auto t0 = clock_type::now();
     auto e = expect_error([&] { redis.get("k"); });
     double took = seconds_since(t0);
@@ -195,12 +199,11 @@ TEST_CASE("client: waiters get connections in arrival order", "[client][row2]") 
     o.pool_size = 1;
     o.pool_timeout = 5s;
     redpool::client redis(o);
-    std::thread holder([&] { redis.exec({"BLPOP", "go", "0.3"}); });
-    while (redis.pool_stats().in_use == 0) std::this_thread::sleep_for(1ms);
+    std::thread holder = hold_connection(redis, "go", "0.3");
     std::vector<std::thread> waiters;
     for (int i = 0; i < 5; ++i) {
         waiters.emplace_back([&redis, i] { redis.exec({"RPUSH", "order", std::to_string(i)}); });
-        while (redis.pool_stats().waiters < static_cast<std::uint32_t>(i + 1)) std::this_thread::sleep_for(1ms);
+        CHECK(eventually([&] { return redis.pool_stats().waiters == static_cast<std::uint32_t>(i + 1); }));
     }
     holder.join();
     for (auto& w : waiters) w.join();

@@ -72,6 +72,22 @@ std::vector<std::string> lines(const std::string& text) {
     return out;
 }
 
+// Starts redis-bench in the background (with TMPDIR set when given), for tests that signal it
+// or watch it while it runs.
+pid_t spawn(std::vector<std::string> args, const std::string& tmpdir = "") {
+    const std::string path = binary();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        if (!tmpdir.empty()) ::setenv("TMPDIR", tmpdir.c_str(), 1);
+        std::vector<char*> argv{const_cast<char*>(path.c_str())};
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(path.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
 // A bad invocation: exit code 1 and exactly one line on stderr, naming `what`.
 void check_one_line_error(const outcome& r, const std::string& what) {
     INFO(r.err);
@@ -132,6 +148,25 @@ TEST_CASE("redis-bench: pipelining completes exactly -n requests", "[redis-bench
     CHECK(server.command({"GET", "counter:__rand_int__"}) == "1000");
 }
 
+TEST_CASE("redis-bench: several event loops share the connections and the count", "[redis-bench]") {
+    auto& server = shared_server();
+    auto r = run("-p " + port_of(server) + " -t incr -n 3000 -P 4 -c 9 --threads 3 --json");
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("\"requests\":3000,") != std::string::npos);
+    CHECK(server.command({"GET", "counter:__rand_int__"}) == "3000");
+}
+
+TEST_CASE("redis-bench: -s, --user, -a and --dbnum reach the right database as the right user", "[redis-bench]") {
+    redis_server server({.extra_config = {"user bench on >bench-pw ~* &* +@all"}});
+    auto r = run("-s " + server.unix_path() + " --user bench -a bench-pw --dbnum 3 -t set -n 100 -q");
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    auto admin = server.admin();
+    CHECK(admin.command({"DBSIZE"}) == "0");
+    admin.command({"SELECT", "3"});
+    CHECK(admin.command({"DBSIZE"}) == "1");
+}
+
 TEST_CASE("redis-bench: LRANGE tests first fill the list with LPUSH", "[redis-bench]") {
     auto& server = shared_server();
     auto r = run("-p " + port_of(server) + " -t lrange_100 -n 200 -q");
@@ -189,14 +224,7 @@ TEST_CASE("redis-bench: with no server given it runs its own and removes it", "[
 
 TEST_CASE("redis-bench: Ctrl-C stops the embedded server and removes its directory", "[redis-bench]") {
     const std::string tmp = short_tmpdir();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::setenv("TMPDIR", tmp.c_str(), 1);
-        const std::string path = binary();
-        ::execl(path.c_str(), path.c_str(), "-t", "ping_mbulk", "--duration", "20s", "-q",
-                static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
+    const pid_t pid = spawn({"-t", "ping_mbulk", "--duration", "20s", "-q"}, tmp);
     REQUIRE(redpool::test::eventually([&] { return !fs::is_empty(tmp); }));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server is up and busy
     ::kill(pid, SIGINT);
@@ -239,14 +267,7 @@ TEST_CASE("redis-bench: a wrong password is a one-line error that hides it", "[r
 
 TEST_CASE("redis-bench: a server that stops answering ends the test with an error", "[redis-bench]") {
     redis_server server;
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const std::string path = binary();
-        const std::string port = port_of(server);
-        ::execl(path.c_str(), path.c_str(), "-p", port.c_str(), "-t", "get", "--duration", "30s",
-                "-q", static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
+    const pid_t pid = spawn({"-p", port_of(server), "-t", "get", "--duration", "30s", "-q"});
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     server.freeze();
     const auto t0 = std::chrono::steady_clock::now();

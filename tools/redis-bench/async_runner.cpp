@@ -205,5 +205,4 @@ test_result run_async(const config& cfg, const test_spec& spec, const redpool::o
     return result;
 }
 
-
 }  // namespace redis_bench
