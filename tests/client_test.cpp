@@ -361,3 +361,35 @@ TEST_CASE("client: a script's LOADING-like error is returned, never retried", "[
     CHECK(r.is_error());
     CHECK(server.command({"GET", "script-counter"}) == "1");  // ran exactly once
 }
+
+TEST_CASE("client: set_max_idle_conns closes returns beyond the limit", "[client]") {
+    auto& server = shared_server();
+    auto o = options_for(server);
+    o.pool_size = 3;
+    redpool::client redis(o);
+    std::vector<std::thread> holders;
+    for (int i = 0; i < 3; ++i) holders.push_back(std::thread([&redis] { redis.exec({"BLPOP", "none", "0.3"}); }));
+    CHECK(eventually([&] { return redis.pool_stats().in_use == 3; }));
+    redis.set_max_idle_conns(1);
+    for (auto& h : holders) h.join();
+    const auto s = redis.pool_stats();
+    CHECK(s.total_conns == 1);
+    CHECK(s.idle_conns == 1);
+    CHECK(server.command({"CLIENT", "LIST", "TYPE", "normal"}).find("cmd=blpop") != std::string::npos);
+    check_pool_invariants(redis, 3);
+}
+
+TEST_CASE("client: set_pool_timeout changes how long a get waits", "[client][row2]") {
+    auto o = options_for(shared_server());
+    o.pool_size = 1;
+    o.pool_timeout = 5s;
+    redpool::client redis(o);
+    std::thread holder = hold_connection(redis, "none", "0.5");
+    redis.set_pool_timeout(0ms);
+    auto t0 = clock_type::now();
+    CHECK(expect_error([&] { redis.exec({"PING"}); }).code() == errc::pool_timeout);
+    CHECK(seconds_since(t0) < 0.1);  // zero: fail at once instead of waiting 5 s
+    holder.join();
+    CHECK(redis.pool_stats().timeouts == 1);
+    check_pool_invariants(redis, 1);
+}
