@@ -1,5 +1,13 @@
 """Compiler options and rule helpers shared by every redpool target."""
 
+# Who may use lib/'s folders directly: the library itself, and white-box tests and tools.
+REDPOOL_INTERNAL = [
+    "//:__pkg__",
+    "//lib:__subpackages__",
+    "//tests:__subpackages__",
+    "//tools:__subpackages__",
+]
+
 REDPOOL_COPTS = [
     "-Wall",
     "-Wextra",

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "redpool/conn.hpp"
-#include "redpool/detail/connection.hpp"
+#include "lib/net/connection.hpp"
 #include "redpool/error.hpp"
 #include "redpool/options.hpp"
 #include "tests/support/fake_server.hpp"

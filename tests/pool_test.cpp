@@ -20,7 +20,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "redpool/detail/pool.hpp"
+#include "lib/pool/pool.hpp"
 #include "redpool/error.hpp"
 #include "redpool/pool.hpp"
 #include "tests/support/pool_fakes.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "redpool/detail/protocol.hpp"
+#include "lib/protocol/protocol.hpp"
 #include "redpool/error.hpp"
 
 using redpool::errc;

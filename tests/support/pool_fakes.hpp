@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "redpool/detail/scheduler.hpp"
+#include "lib/pool/scheduler.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::test {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "redpool/detail/connection.hpp"
+#include "lib/net/connection.hpp"
 #include "redpool/error.hpp"
 #include "tools/bench_support/anchor_report.hpp"
 

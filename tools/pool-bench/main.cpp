@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "redpool/detail/pool.hpp"
+#include "lib/pool/pool.hpp"
 
 namespace {
 

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "progress.hpp"
-#include "redpool/detail/connection.hpp"
-#include "redpool/detail/protocol.hpp"
+#include "lib/net/connection.hpp"
+#include "lib/protocol/protocol.hpp"
 #include "redpool/error.hpp"
 #include "run_state.hpp"
 #include "runner.hpp"

@@ -16,7 +16,7 @@
 
 #include "config.hpp"
 #include "embedded_server.hpp"
-#include "redpool/detail/connection.hpp"
+#include "lib/net/connection.hpp"
 #include "report.hpp"
 #include "runner.hpp"
 #include "sweep.hpp"

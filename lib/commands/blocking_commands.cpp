@@ -1,5 +1,5 @@
 // Where each blocking command keeps its timeout, and in which unit.
-#include "blocking_commands.hpp"
+#include "lib/commands/blocking_commands.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -23,12 +23,12 @@
 
 #include <fmt/format.h>
 
-#include "futex.hpp"
-#include "idle_ring.hpp"
-#include "pool_clock.hpp"
+#include "lib/pool/futex.hpp"
+#include "lib/pool/idle_ring.hpp"
+#include "lib/pool/pool_clock.hpp"
 #include "redpool/error.hpp"
 #include "redpool/pool.hpp"
-#include "scheduler.hpp"
+#include "lib/pool/scheduler.hpp"
 
 namespace redpool::detail {
 

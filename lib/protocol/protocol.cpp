@@ -1,6 +1,6 @@
 // RESP encoding, and hiredis's reader with callbacks that build redpool::reply in place.
 // This is the only file that includes hiredis.
-#include "protocol.hpp"
+#include "lib/protocol/protocol.hpp"
 
 #include <hiredis/read.h>
 

@@ -1,6 +1,6 @@
 // Dialing with Asio: resolve and connect under a timer, then hand the bare descriptor over to
 // detail::connection, whose request path uses plain system calls (one send, one recv).
-#include "dial.hpp"
+#include "lib/net/dial.hpp"
 
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -2,9 +2,9 @@
 // live in commands_*.cpp.
 #include "redpool/client.hpp"
 
-#include "client_core.hpp"
+#include "lib/client/client_core.hpp"
 #include "redpool/error.hpp"
-#include "reply_convert.hpp"
+#include "lib/commands/reply_convert.hpp"
 
 namespace redpool {
 

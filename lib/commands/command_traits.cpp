@@ -1,5 +1,5 @@
 // The commands that change or take over a connection's session.
-#include "command_traits.hpp"
+#include "lib/commands/command_traits.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,7 +1,7 @@
 // The connection's request path: one send() and one recv() per command when the reply fits in
 // one read, with deadlines kept by the socket's own timeouts on that fast path and by poll()
 // on the rare slow one (partial replies, blocking commands).
-#include "connection.hpp"
+#include "lib/net/connection.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "dial.hpp"
+#include "lib/net/dial.hpp"
 #include "redpool/conn.hpp"
 #include "redpool/error.hpp"
 

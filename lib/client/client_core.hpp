@@ -5,9 +5,9 @@
 #include <span>
 #include <string_view>
 
-#include "command_traits.hpp"
-#include "connection.hpp"
-#include "pool.hpp"
+#include "lib/commands/command_traits.hpp"
+#include "lib/net/connection.hpp"
+#include "lib/pool/pool.hpp"
 #include "redpool/options.hpp"
 #include "redpool/reply.hpp"
 

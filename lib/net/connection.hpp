@@ -11,11 +11,11 @@
 #include <string>
 #include <string_view>
 
-#include "protocol.hpp"
+#include "lib/protocol/protocol.hpp"
 #include "redpool/error.hpp"
 #include "redpool/options.hpp"
 #include "redpool/reply.hpp"
-#include "write_buffer.hpp"
+#include "lib/protocol/write_buffer.hpp"
 
 namespace redpool::detail {
 

@@ -1,5 +1,5 @@
 // Typed results from replies.
-#include "reply_convert.hpp"
+#include "lib/commands/reply_convert.hpp"
 
 #include <fmt/format.h>
 

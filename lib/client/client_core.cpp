@@ -2,15 +2,15 @@
 // its dial failed, the socket refused it before a byte went out, or the server answered that
 // it did not execute it. Anything after the request may have reached the server (a timeout
 // included) goes to the caller as is, so a write is never applied twice.
-#include "client_core.hpp"
+#include "lib/client/client_core.hpp"
 
 #include <random>
 
 #include <fmt/format.h>
 #include <thread>
 
-#include "blocking_commands.hpp"
-#include "command_traits.hpp"
+#include "lib/commands/blocking_commands.hpp"
+#include "lib/commands/command_traits.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::detail {

@@ -4,7 +4,7 @@
 #include <mutex>
 #include <thread>
 
-#include "scheduler.hpp"
+#include "lib/pool/scheduler.hpp"
 
 namespace redpool::detail {
 namespace {

@@ -7,8 +7,8 @@
 
 #include "redpool/client.hpp"
 #include "redpool/error.hpp"
-#include "command_args.hpp"
-#include "reply_convert.hpp"
+#include "lib/commands/command_args.hpp"
+#include "lib/commands/reply_convert.hpp"
 
 namespace redpool {
 namespace {

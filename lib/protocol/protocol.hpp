@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "redpool/reply.hpp"
-#include "write_buffer.hpp"
+#include "lib/protocol/write_buffer.hpp"
 
 struct redisReader;
 
