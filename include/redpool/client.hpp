@@ -128,10 +128,14 @@ public:
 
     /// Runs any command (binary-safe arguments). A server error is returned as data
     /// (`reply::is_error()`); transport and pool failures throw `redpool::error`.
-    /// Connections are shared, so session state never outlives the call: after SELECT, MULTI,
-    /// WATCH, AUTH, READONLY/READWRITE or CLIENT SETNAME/TRACKING the connection is closed, and
-    /// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE, MONITOR, CLIENT REPLY, QUIT, RESET, HELLO and SYNC
-    /// throw `errc::invalid_argument` (they need a connection of their own).
+    /// Connections are shared, so nothing a command does to its connection outlives the call:
+    /// - after SELECT, MULTI, WATCH, AUTH, ASKING, READONLY/READWRITE or CLIENT
+    ///   SETNAME/TRACKING/CACHING/NO-EVICT/NO-TOUCH/SETINFO the connection is closed;
+    /// - commands that can get more than one reply (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their
+    ///   UNSUBSCRIBE counterparts, MONITOR, CLIENT REPLY, SYNC, PSYNC) or that take the
+    ///   connection over (QUIT, RESET, HELLO) throw `errc::invalid_argument`: they need a
+    ///   connection of their own.
+    /// Command names are matched in any case.
     reply exec(std::initializer_list<std::string_view> args);
     reply exec(std::span<const std::string_view> args);
     reply exec(const std::vector<std::string>& args);

@@ -9,8 +9,7 @@
 #include <fmt/format.h>
 #include <thread>
 
-#include "lib/commands/blocking_commands.hpp"
-#include "lib/commands/command_traits.hpp"
+#include "lib/commands/command_table.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::detail {
@@ -42,16 +41,15 @@ bool is_retryable_dial_error(const error& e) {
     return e.code() == errc::io_error || e.code() == errc::connect_timeout;
 }
 
-bool is_max_clients(std::string_view message) {
-    return message.starts_with("ERR max number of clients reached");
+[[noreturn]] void throw_needs_own_connection(std::string_view name, const command_info& command) {
+    const char* why = command.replies == reply_count::several
+                          ? "can answer with more than one reply, and a late one would reach the next caller"
+                          : "would take over the connection";
+    throw error(errc::invalid_argument,
+                fmt::format("{} {}: it needs a connection of its own, not a pooled one", name, why));
 }
 
 }  // namespace
-
-bool is_not_executed_reply(std::string_view message) noexcept {
-    return message.starts_with("LOADING") || message.starts_with("MASTERDOWN") ||
-           message.starts_with("TRYAGAIN") || is_max_clients(message);
-}
 
 options::duration retry_backoff(int retry, options::duration min, options::duration max) {
     if (max.count() <= 0) return options::duration::zero();
@@ -68,17 +66,12 @@ client_core::client_core(options opts)
 
 reply client_core::run(std::span<const std::string_view> args) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
-    const session_effect effect = session_effect_of(args);
-    if (effect == session_effect::refused) {
-        throw error(errc::invalid_argument,
-                    fmt::format("{} would take over a pooled connection; it needs a connection of "
-                                "its own",
-                                args[0]));
-    }
-    const auto timeout = read_timeout_for(args, opts_.read_timeout);
+    const command_info& command = command_info_of(args);
+    if (needs_own_connection(command)) throw_needs_own_connection(args[0], command);
+    const auto timeout = read_timeout_for(command, args, opts_.read_timeout);
     reply out;
     for (int retry = 0;; ++retry) {
-        if (attempt(args, timeout, retry >= opts_.max_retries, effect, out) == outcome::done) return out;
+        if (attempt(args, timeout, retry >= opts_.max_retries, command, out) == outcome::done) return out;
         std::this_thread::sleep_for(retry_backoff(retry, opts_.min_retry_backoff, opts_.max_retry_backoff));
     }
 }
@@ -86,7 +79,7 @@ reply client_core::run(std::span<const std::string_view> args) {
 // The lease is returned before run() sleeps for the backoff.
 client_core::outcome client_core::attempt(std::span<const std::string_view> args,
                                           options::duration timeout, bool last_attempt,
-                                          session_effect effect, reply& out) {
+                                          const command_info& command, reply& out) {
     connection_pool::lease conn;
     try {
         conn = pool_.get();
@@ -104,12 +97,12 @@ client_core::outcome client_core::attempt(std::span<const std::string_view> args
         return outcome::retry;
     }
     // A session change (SELECT, MULTI, ...) must not reach the next caller: close instead.
-    if (effect == session_effect::taints) conn->close();
-    if (!out.is_error() || !is_not_executed_reply(out.as_string()) || !may_retry_error_reply(args)) {
+    if (command.effect == session_effect::changed) conn->close();
+    if (!out.is_error() || !command.error_may_mean_not_executed || !is_not_executed_reply(out.as_string())) {
         return outcome::done;
     }
     // The server closes a connection right after refusing it for max clients.
-    if (is_max_clients(out.as_string())) conn->close();
+    if (is_max_clients_reply(out.as_string())) conn->close();
     return last_attempt ? outcome::done : outcome::retry;
 }
 

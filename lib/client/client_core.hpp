@@ -5,7 +5,7 @@
 #include <span>
 #include <string_view>
 
-#include "lib/commands/command_traits.hpp"
+#include "lib/commands/command_table.hpp"
 #include "lib/net/connection.hpp"
 #include "lib/pool/pool.hpp"
 #include "redpool/options.hpp"
@@ -29,14 +29,11 @@ public:
 private:
     enum class outcome { done, retry };
     outcome attempt(std::span<const std::string_view> args, options::duration timeout,
-                    bool last_attempt, session_effect effect, reply& out);
+                    bool last_attempt, const command_info& command, reply& out);
 
     const options opts_;
     connection_pool pool_;
 };
-
-/// Whether an error reply means the server did not execute the command, so it may be retried.
-bool is_not_executed_reply(std::string_view message) noexcept;
 
 /// The jittered exponential backoff before retry number `retry` (0-based), in
 /// [min, min << retry] and never above `max`.

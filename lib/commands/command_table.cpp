@@ -1,0 +1,178 @@
+// The command table, and the lookups over it.
+#include "lib/commands/command_table.hpp"
+
+#include <array>
+#include <charconv>
+#include <optional>
+
+#include "lib/base/deadline.hpp"
+
+namespace redpool::detail {
+namespace {
+
+using std::chrono::milliseconds;
+using enum reply_count;
+using enum session_effect;
+using enum block_timeout;
+
+// Sorted by name length, then name (checked below), so a lookup only looks at the names of
+// its own length. Subcommand entries of one command are next to each other.
+constexpr command_info table[] = {
+    {"AUTH", {}, one, changed},
+    {"EVAL", {}, one, none, not_blocking, false},
+    {"EXEC", {}, one, none, not_blocking, false},
+    {"QUIT", {}, one, taken_over},
+    {"SYNC", {}, several, taken_over},
+    {"WAIT", {}, one, none, last_arg_ms},
+    {"BLPOP", {}, one, none, last_arg_seconds},
+    {"BRPOP", {}, one, none, last_arg_seconds},
+    {"FCALL", {}, one, none, not_blocking, false},
+    {"HELLO", {}, one, taken_over},
+    {"MULTI", {}, one, changed},
+    {"PSYNC", {}, several, taken_over},
+    {"RESET", {}, one, taken_over},
+    {"WATCH", {}, one, changed},
+    {"XREAD", {}, one, none, block_option_ms},
+    {"ASKING", {}, one, changed},  // applies to whatever command comes next on the connection
+    {"BLMOVE", {}, one, none, last_arg_seconds},
+    {"BLMPOP", {}, one, none, first_arg_seconds},
+    {"BZMPOP", {}, one, none, first_arg_seconds},
+    {"CLIENT", "CACHING", one, changed},  // likewise
+    {"CLIENT", "NO-EVICT", one, changed},
+    {"CLIENT", "NO-TOUCH", one, changed},
+    {"CLIENT", "REPLY", several, taken_over},
+    {"CLIENT", "SETINFO", one, changed},
+    {"CLIENT", "SETNAME", one, changed},
+    {"CLIENT", "TRACKING", one, changed},
+    {"SELECT", {}, one, changed},
+    {"EVALSHA", {}, one, none, not_blocking, false},
+    {"EVAL_RO", {}, one, none, not_blocking, false},
+    {"MONITOR", {}, several, taken_over},
+    {"WAITAOF", {}, one, none, last_arg_ms},
+    {"BZPOPMAX", {}, one, none, last_arg_seconds},
+    {"BZPOPMIN", {}, one, none, last_arg_seconds},
+    {"FCALL_RO", {}, one, none, not_blocking, false},
+    {"READONLY", {}, one, changed},
+    {"READWRITE", {}, one, changed},
+    {"SUBSCRIBE", {}, several, taken_over},
+    {"BRPOPLPUSH", {}, one, none, last_arg_seconds},
+    {"EVALSHA_RO", {}, one, none, not_blocking, false},
+    {"PSUBSCRIBE", {}, several, taken_over},
+    {"SSUBSCRIBE", {}, several, taken_over},
+    {"XREADGROUP", {}, one, none, block_option_ms},
+    // One reply per channel, even on a connection that never subscribed.
+    {"UNSUBSCRIBE", {}, several},
+    {"PUNSUBSCRIBE", {}, several},
+    {"SUNSUBSCRIBE", {}, several},
+};
+
+constexpr command_info ordinary{};
+
+constexpr bool sorted_by_length_then_name() {
+    for (std::size_t i = 1; i < std::size(table); ++i) {
+        const auto& a = table[i - 1];
+        const auto& b = table[i];
+        if (a.name.size() > b.name.size()) return false;
+        if (a.name.size() == b.name.size() && a.name > b.name) return false;
+    }
+    return true;
+}
+static_assert(sorted_by_length_then_name(), "keep the table sorted by name length, then name");
+
+constexpr std::size_t longest_name = 12;
+
+struct index_range {
+    std::uint8_t first = 0;
+    std::uint8_t last = 0;  // one past
+};
+
+// The table's entries for each name length.
+constexpr std::array<index_range, longest_name + 1> by_length = [] {
+    std::array<index_range, longest_name + 1> ranges{};
+    for (std::size_t i = 0; i < std::size(table); ++i) {
+        auto& r = ranges[table[i].name.size()];
+        if (r.first == r.last) r.first = static_cast<std::uint8_t>(i);
+        r.last = static_cast<std::uint8_t>(i + 1);
+    }
+    return ranges;
+}();
+
+// The one case-insensitive compare: `upper` is already upper case.
+constexpr bool equals_upper(std::string_view text, std::string_view upper) noexcept {
+    if (text.size() != upper.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        if (c != upper[i]) return false;
+    }
+    return true;
+}
+
+// A block time in Redis's own notation ("1.5" seconds, or milliseconds when `ms_per_unit` is 1),
+// saturating at milliseconds::max(); nullopt if it is not a non-negative number.
+std::optional<milliseconds> parse_block_time(std::string_view text, double ms_per_unit) noexcept {
+    double value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || !(value >= 0)) return std::nullopt;
+    const double ms = value * ms_per_unit;
+    if (ms >= static_cast<double>(milliseconds::max().count())) return milliseconds::max();
+    return milliseconds(static_cast<milliseconds::rep>(ms + 0.999));
+}
+
+std::optional<milliseconds> block_option(std::span<const std::string_view> args) noexcept {
+    for (std::size_t i = 1; i + 1 < args.size(); ++i) {
+        if (equals_upper(args[i], "STREAMS")) break;  // keys and ids follow; no options
+        if (equals_upper(args[i], "BLOCK")) return parse_block_time(args[i + 1], 1);
+    }
+    return std::nullopt;
+}
+
+std::optional<milliseconds> block_time(block_timeout where, std::span<const std::string_view> args) noexcept {
+    if (args.size() < 2) return std::nullopt;
+    switch (where) {
+        case not_blocking: return std::nullopt;
+        case last_arg_seconds: return parse_block_time(args.back(), 1000);
+        case first_arg_seconds: return parse_block_time(args[1], 1000);
+        case last_arg_ms: return parse_block_time(args.back(), 1);
+        case block_option_ms: return block_option(args);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+const command_info& command_info_of(std::span<const std::string_view> args) noexcept {
+    if (args.empty() || args[0].size() > longest_name) return ordinary;
+    const auto [first, last] = by_length[args[0].size()];
+    for (std::size_t i = first; i < last; ++i) {
+        const command_info& c = table[i];
+        if (!equals_upper(args[0], c.name)) continue;
+        if (c.subcommand.empty()) return c;
+        if (args.size() > 1 && equals_upper(args[1], c.subcommand)) return c;
+    }
+    return ordinary;
+}
+
+milliseconds read_timeout_for(const command_info& c, std::span<const std::string_view> args,
+                              milliseconds read_timeout) noexcept {
+    if (c.timeout == not_blocking) return read_timeout;
+    const auto block = block_time(c.timeout, args);
+    if (!block) return read_timeout;  // malformed: the server answers with an error at once
+    if (block->count() == 0 || read_timeout.count() == 0) return milliseconds::zero();  // forever
+    return saturating_sum(*block, read_timeout);
+}
+
+bool is_max_clients_reply(std::string_view message) noexcept {
+    return message.starts_with("ERR max number of clients reached");
+}
+
+bool is_not_executed_reply(std::string_view message) noexcept {
+    const std::string_view word = message.substr(0, message.find(' '));
+    for (std::string_view refusal :
+         {"LOADING", "MASTERDOWN", "TRYAGAIN", "READONLY", "CLUSTERDOWN", "NOREPLICAS"}) {
+        if (word == refusal) return true;
+    }
+    return is_max_clients_reply(message);
+}
+
+}  // namespace redpool::detail
