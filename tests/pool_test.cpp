@@ -57,18 +57,18 @@ struct basic_harness {
     fake_dialer dial;
     manual_clock clock;
     std::shared_ptr<manual_scheduler_state> background = std::make_shared<manual_scheduler_state>();
-    std::unique_ptr<pool_t> pool;
+    std::shared_ptr<pool_t> pool;
 
     explicit basic_harness(pool_config config, Clock pool_clock = {}) {
         background->link_clock(clock);
         if constexpr (std::is_same_v<Clock, manual_clock>) pool_clock = clock;
-        pool = std::make_unique<pool_t>(std::move(config), dial, std::make_unique<manual_scheduler>(background),
-                                         pool_clock);
+        pool = pool_t::create(std::move(config), dial, std::make_unique<manual_scheduler>(background), pool_clock);
     }
 
     // Declared before any lease, so every lease is back before the pool goes; then nothing may
     // stay open.
     ~basic_harness() {
+        if (pool) pool->close();
         pool.reset();
         CHECK(dial.live() == 0);
         CHECK(dial.double_closes() == 0);
@@ -296,8 +296,8 @@ TEST_CASE("pool: idle connections past conn_max_idle_time are closed on get, not
         CHECK_FALSE(h.dial.is_live(3));
         const auto s = h.stats();
         CHECK(s.stale_conns == 3);
-        CHECK(s.idle_closed == 3);
-        CHECK(s.lifetime_closed == 0);
+        CHECK(s.max_idle_time_closed == 3);
+        CHECK(s.max_lifetime_closed == 0);
         CHECK(s.in_use == 1);
         CHECK(s.total_conns == 1);
     }
@@ -321,8 +321,8 @@ TEST_CASE("pool: connections past conn_max_lifetime are closed on get", "[pool]"
         CHECK(b->id() == 2);
     }
     const auto s = h.stats();
-    CHECK(s.lifetime_closed == 1);
-    CHECK(s.idle_closed == 0);
+    CHECK(s.max_lifetime_closed == 1);
+    CHECK(s.max_idle_time_closed == 0);
     CHECK(s.stale_conns == 1);
     CHECK(s.hits == 1);
     CHECK(s.misses == 2);
@@ -348,8 +348,8 @@ TEST_CASE("pool: a dead idle connection fails the liveness check on borrow and i
     CHECK_FALSE(h.dial.is_live(1));
     const auto s = h.stats();
     CHECK(s.stale_conns == 1);
-    CHECK(s.idle_closed == 0);
-    CHECK(s.lifetime_closed == 0);
+    CHECK(s.max_idle_time_closed == 0);
+    CHECK(s.max_lifetime_closed == 0);
     CHECK(s.hits == 0);
     CHECK(s.misses == 2);
     check_invariants(h, 2);
@@ -847,7 +847,7 @@ TEST_CASE("pool: reap_stale_conns closes only stale idle connections", "[pool]")
     CHECK(h.dial.is_live(2));
     auto s = h.stats();
     CHECK(s.stale_conns == 1);
-    CHECK(s.idle_closed == 1);
+    CHECK(s.max_idle_time_closed == 1);
     CHECK(s.idle_conns == 1);
     CHECK(s.in_use == 1);
 
@@ -857,13 +857,13 @@ TEST_CASE("pool: reap_stale_conns closes only stale idle connections", "[pool]")
     CHECK(h.dial.is_live(3));
     s = h.stats();
     CHECK(s.stale_conns == 2);
-    CHECK(s.lifetime_closed == 1);  // b: past both limits, lifetime comes first
-    CHECK(s.idle_closed == 1);
+    CHECK(s.max_lifetime_closed == 1);  // b: past both limits, lifetime comes first
+    CHECK(s.max_idle_time_closed == 1);
 
     c.release();  // closed on its return
     CHECK_FALSE(h.dial.is_live(3));
     s = h.stats();
-    CHECK(s.lifetime_closed == 2);
+    CHECK(s.max_lifetime_closed == 2);
     CHECK(s.total_conns == 0);
     check_invariants(h, 3);
 }
@@ -883,7 +883,7 @@ TEST_CASE("pool: reap_stale_conns closes dead idle connections and refills min i
     CHECK(h.dial.find(2)->usable_calls == 1);
     auto s = h.stats();
     CHECK(s.stale_conns == 1);
-    CHECK(s.idle_closed == 0);
+    CHECK(s.max_idle_time_closed == 0);
     CHECK(s.idle_conns == 1);
     CHECK(h.background->ready_count() == 1);
     h.background->run_pending();
@@ -917,7 +917,7 @@ TEST_CASE("pool: the reaper runs every reaper_interval and reschedules itself", 
     auto s = h.stats();
     CHECK(s.idle_conns == 0);
     CHECK(s.stale_conns == 2);
-    CHECK(s.idle_closed == 2);
+    CHECK(s.max_idle_time_closed == 2);
     CHECK(h.dial.live() == 0);
     CHECK(h.background->timed_count() == 1);
 
@@ -965,7 +965,7 @@ TEST_CASE("pool: lifetime jitter spreads expiries over lifetime +- jitter", "[po
     CHECK(before_2s > n / 4);
     CHECK(before_2s < 3 * n / 4);
     const auto s = h.stats();
-    CHECK(s.lifetime_closed == n);
+    CHECK(s.max_lifetime_closed == n);
     CHECK(s.stale_conns == n);
     CHECK(s.total_conns == 0);
     check_invariants(h, 0);
@@ -994,7 +994,9 @@ TEST_CASE("pool: after pool_size failed dials get fails fast and a background pr
     CHECK(h.dial.dials() == 3);  // the dialer was not called
     CHECK(h.stats().in_use == 0);
 
-    h.background->advance(1s);  // the probe fails and tries again a second later
+    CHECK(h.background->advance(1s) == 1);  // the probe is due: it dials on a thread of its own
+    CHECK(h.dial.dials() == 3);
+    CHECK(h.background->run_pending() == 1);  // it fails, and tries again a second later
     CHECK(h.dial.dials() == 4);
     CHECK(h.stats().dial_errors == 4);
     CHECK(h.background->timed_count() == 1);
@@ -1002,7 +1004,8 @@ TEST_CASE("pool: after pool_size failed dials get fails fast and a background pr
     CHECK(h.dial.dials() == 4);
 
     h.dial.fail(false);
-    h.background->advance(1s);  // the probe succeeds: its connection goes idle
+    h.background->advance(1s);
+    h.background->run_pending();  // the probe succeeds: its connection goes idle
     CHECK(h.dial.dials() == 5);
     CHECK(h.background->timed_count() == 0);
     CHECK(h.stats().idle_conns == 1);
@@ -1032,6 +1035,7 @@ TEST_CASE("pool: shrinking the pool below the failed dials still probes and reco
 
     h.dial.fail(false);
     h.background->advance(1s);
+    h.background->run_pending();
     {
         lease l = h.pool->get();
         CHECK(l->id() == 1);
@@ -1051,7 +1055,7 @@ TEST_CASE("pool: background dial failures count toward the breaker", "[pool]") {
     CHECK(h.dial.dials() == 2);
     h.dial.fail(false);
     h.background->advance(1s);
-    h.background->run_pending();  // the probe's check_min_idle_conns
+    h.background->run_pending();  // the probe, then the check_min_idle_conns after it
     CHECK(h.stats().idle_conns == 2);
     check_invariants(h, 1);
 }
@@ -1129,7 +1133,8 @@ TEST_CASE("pool: connections are closed outside the pool's lock", "[pool]") {
     }
     CHECK(closes == 9);
     h.dial.fail(false);
-    h.background->advance(1s);  // the probe's connection goes idle
+    h.background->advance(1s);
+    h.background->run_pending();  // the probe's connection goes idle
     { lease l = h.pool->get(); }
     h.pool->close();  // close: idle ones
     CHECK(closes == 10);

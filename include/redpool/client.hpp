@@ -119,7 +119,11 @@ public:
     explicit client(options opts);
     /// Same as `client(options::from_url(url))`.
     explicit client(std::string_view url);
-    /// Closes the pool. Must not run while other threads still use the client.
+    /// Closes the pool, as `close()` does. No other thread may still be inside a call on this
+    /// client when it is destroyed: `close()` it first, which makes their calls return, and
+    /// wait for them. What outlives the client keeps its pool alive: a connection still leased
+    /// (and, later, pinned connections, subscribers and async operations) goes on working or
+    /// fails with `errc::pool_closed`, and its connection is closed when it comes back.
     ~client();
     client(const client&) = delete;
     client& operator=(const client&) = delete;
@@ -232,15 +236,24 @@ public:
 
     /// A snapshot of the pool's counters.
     redpool::pool_stats pool_stats() const;
-    /// Run-time tuning, effective at once without dropping leased connections.
+    /// Run-time tuning, effective at once without dropping leased connections. Each setter
+    /// keeps the rules `options::validate` checks, and throws `errc::invalid_argument` (changing
+    /// nothing) for a value that breaks one. Thread-safe.
+    /// set_pool_size: shrinking closes surplus idle connections at once and surplus leased ones
+    /// as they come back; min_idle_conns counts as at most pool_size meanwhile, and applies in
+    /// full again when the pool grows back.
     void set_pool_size(int size);
     void set_min_idle_conns(int n);
+    /// Closes idle connections beyond the new limit at once.
     void set_max_idle_conns(int n);
     void set_pool_timeout(options::duration timeout);
     void set_conn_max_idle_time(options::duration d);
     void set_conn_max_lifetime(options::duration d);
-    /// Closes every idle connection now and the others as they come back; later calls throw
-    /// `errc::pool_closed`. Waiting callers are woken with `errc::pool_closed`.
+    void set_conn_max_lifetime_jitter(options::duration d);
+    void set_pool_fifo(bool fifo);
+    /// Closes every idle connection now and the others as they come back, and cancels dials in
+    /// flight. Calls waiting for a connection and later calls throw `errc::pool_closed`; calls
+    /// already talking to the server finish. Safe while other threads use the client; idempotent.
     void close();
 
 private:

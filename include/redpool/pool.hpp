@@ -1,6 +1,6 @@
 // redpool/pool.hpp — what the connection pool reports about itself.
 //
-// Every `redpool::client` owns a go-redis-style pool: `pool_size` tokens bound the connections
+// Every `redpool::client` owns a go-redis-style pool: `pool_size` turns bound the connections
 // in use, waiters are served first come first served for up to `pool_timeout`, idle connections
 // are reused (LIFO, or FIFO with `pool_fifo`) after a liveness check, `min_idle_conns` are kept
 // ready by background dials, and a reaper closes stale idle connections.
@@ -13,7 +13,9 @@
 namespace redpool {
 
 /// A snapshot of the pool's counters. Counters (`hits` ... `dial_errors`) only grow; gauges
-/// (`total_conns`, `idle_conns`, `in_use`, `waiters`) are the state at the moment of the call.
+/// (`total_conns`, `idle_conns`, `in_use`, `waiters`, `pool_size`) are the state at the moment
+/// of the call. The names of the "closed" counters follow Go's database/sql (`MaxIdleClosed`,
+/// `MaxIdleTimeClosed`, `MaxLifetimeClosed`) and go-redis (`Unusable`).
 struct pool_stats {
     std::uint64_t hits = 0;          ///< gets served by an idle connection
     std::uint64_t misses = 0;        ///< gets that had to dial a new connection
@@ -24,11 +26,14 @@ struct pool_stats {
                                      ///< long, or found dead by the liveness check
     std::uint64_t wait_count = 0;    ///< gets that had to wait for a free connection
     std::chrono::nanoseconds wait_duration{0};  ///< total time spent waiting by those gets
-    std::uint64_t idle_closed = 0;      ///< closed for exceeding `conn_max_idle_time`
-    std::uint64_t lifetime_closed = 0;  ///< closed for exceeding `conn_max_lifetime`
+    std::uint64_t max_idle_closed = 0;       ///< closed on return: `max_idle_conns` were idle
+    std::uint64_t max_idle_time_closed = 0;  ///< closed for exceeding `conn_max_idle_time`
+    std::uint64_t max_lifetime_closed = 0;   ///< closed for exceeding `conn_max_lifetime`
+    std::uint64_t unusable_closed = 0;  ///< closed on return because their state was uncertain
+                                        ///< (a timeout, an error, unread data): never reused
     std::uint64_t dial_errors = 0;      ///< failed dials, foreground and background
-    std::uint32_t in_use = 0;        ///< tokens taken: connections leased or being dialed
-    std::uint32_t waiters = 0;       ///< gets waiting for a token right now
+    std::uint32_t in_use = 0;        ///< turns taken: connections leased, dialed or checked
+    std::uint32_t waiters = 0;       ///< gets waiting for a turn right now
     std::uint32_t pool_size = 0;     ///< the current `pool_size`
 
     /// One JSON object with every field; `wait_duration` as `wait_duration_ns`.

@@ -67,6 +67,12 @@ void client::set_conn_max_idle_time(options::duration d) { core_->pool().set_con
 
 void client::set_conn_max_lifetime(options::duration d) { core_->pool().set_conn_max_lifetime(d); }
 
+void client::set_conn_max_lifetime_jitter(options::duration d) {
+    core_->pool().set_conn_max_lifetime_jitter(d);
+}
+
+void client::set_pool_fifo(bool fifo) { core_->pool().set_pool_fifo(fifo); }
+
 void client::close() { core_->pool().close(); }
 
 }  // namespace redpool

@@ -25,6 +25,7 @@ pool_config pool_config_of(const options& o) {
     c.conn_max_lifetime = o.conn_max_lifetime;
     c.conn_max_lifetime_jitter = o.conn_max_lifetime_jitter;
     c.pool_fifo = o.pool_fifo;
+    c.liveness_check_after = o.liveness_check_after;
     c.reaper_interval = o.reaper_interval;
     c.address = o.address();
     return c;
@@ -61,28 +62,34 @@ options::duration retry_backoff(int retry, options::duration min, options::durat
 
 client_core::client_core(options opts)
     : opts_(validated(std::move(opts))),
-      pool_(pool_config_of(opts_), [o = opts_] { return connection::open(o); },
-            make_thread_scheduler()) {}
+      pool_(connection_pool::create(
+          pool_config_of(opts_), [o = opts_](std::stop_token stop) { return connection::open(o, stop); },
+          make_thread_scheduler())) {}
+
+client_core::~client_core() { pool_->close(); }
 
 reply client_core::run(std::span<const std::string_view> args) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) throw_needs_own_connection(args[0], command);
     const auto timeout = read_timeout_for(command, args, opts_.read_timeout);
+    // The coarse clock (~5 ns to read) is precise enough for a pool_timeout of milliseconds.
+    const auto call_start = coarse_clock{}.now();
     reply out;
     for (int retry = 0;; ++retry) {
-        if (attempt(args, timeout, retry >= opts_.max_retries, command, out) == outcome::done) return out;
+        const bool last = retry >= opts_.max_retries;
+        if (attempt(args, call_start, timeout, last, command, out) == outcome::done) return out;
         std::this_thread::sleep_for(retry_backoff(retry, opts_.min_retry_backoff, opts_.max_retry_backoff));
     }
 }
 
 // The lease is returned before run() sleeps for the backoff.
 client_core::outcome client_core::attempt(std::span<const std::string_view> args,
-                                          options::duration timeout, bool last_attempt,
-                                          const command_info& command, reply& out) {
+                                          coarse_clock::time_point call_start, options::duration timeout,
+                                          bool last_attempt, const command_info& command, reply& out) {
     connection_pool::lease conn;
     try {
-        conn = pool_.get();
+        conn = pool_->get(call_start);
     } catch (const error& e) {
         if (last_attempt || !is_retryable_dial_error(e)) throw;
         return outcome::retry;

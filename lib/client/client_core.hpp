@@ -2,6 +2,7 @@
 // pool, one round trip, and the retry policy that never runs a command twice.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -19,20 +20,27 @@ class client_core {
 public:
     /// Validates `opts` and starts the pool (background min-idle dials, reaper).
     explicit client_core(options opts);
+    /// Closes the pool. Leases still out keep it alive until they come back.
+    ~client_core();
+    client_core(const client_core&) = delete;
+    client_core& operator=(const client_core&) = delete;
 
     /// One command: a server error reply is returned as data. Throws `redpool::error`.
+    /// A call waits for turns at most pool_timeout in all, over all its attempts, and each
+    /// attempt dials at most once (within dial_timeout).
     reply run(std::span<const std::string_view> args);
 
-    connection_pool& pool() noexcept { return pool_; }
-    const connection_pool& pool() const noexcept { return pool_; }
+    connection_pool& pool() noexcept { return *pool_; }
+    const connection_pool& pool() const noexcept { return *pool_; }
 
 private:
     enum class outcome { done, retry };
-    outcome attempt(std::span<const std::string_view> args, options::duration timeout,
-                    bool last_attempt, const command_info& command, reply& out);
+    outcome attempt(std::span<const std::string_view> args, coarse_clock::time_point call_start,
+                    options::duration timeout, bool last_attempt, const command_info& command,
+                    reply& out);
 
     const options opts_;
-    connection_pool pool_;
+    const std::shared_ptr<connection_pool> pool_;
 };
 
 /// The jittered exponential backoff before retry number `retry` (0-based), in

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/base/deadline.hpp"
 #include "lib/net/dial.hpp"
 #include "redpool/conn.hpp"
 #include "redpool/error.hpp"
@@ -36,10 +37,6 @@ char* recv_buffer() {
     return buffer.get();
 }
 
-clock::time_point deadline_after(clock::time_point start, options::duration timeout) {
-    return timeout.count() > 0 ? start + timeout : clock::time_point::max();
-}
-
 reply_limits limits_of(const options& opts) {
     return {opts.max_bulk_length, opts.max_array_elements, opts.max_reply_depth};
 }
@@ -52,10 +49,28 @@ bool is_auth_refusal(std::string_view message) {
 
 }  // namespace
 
-std::unique_ptr<connection> connection::open(const options& opts) {
+std::unique_ptr<connection> connection::open(const options& opts, std::stop_token stop) {
     const auto deadline = deadline_after(clock::now(), opts.dial_timeout);
-    auto conn = std::make_unique<connection>(dial_socket(opts, deadline), opts);
-    conn->handshake(opts, deadline);
+    auto conn = std::make_unique<connection>(dial_socket(opts, deadline, stop), opts);
+    if (!stop.stop_possible()) {
+        conn->handshake(opts, deadline);
+        return conn;
+    }
+    // A stop request shuts the socket down, which wakes a blocked send, recv or poll at once.
+    // It shuts down a duplicate descriptor that lives until the callback is gone: the
+    // connection may close its own descriptor on a failure meanwhile, and that number could be
+    // reused by another thread's socket, which must never be shut down by mistake.
+    const int twin = ::dup(conn->fd_);
+    if (twin < 0) conn->fail(errc::io_error, fmt::format("dup failed: {}", std::strerror(errno)), false);
+    struct twin_closer {
+        int fd;
+        ~twin_closer() { ::close(fd); }
+    } close_twin{twin};
+    {
+        std::stop_callback cancel(stop, [twin] { ::shutdown(twin, SHUT_RDWR); });
+        conn->handshake(opts, deadline);
+    }
+    if (stop.stop_requested()) conn->fail(errc::io_error, "canceled during the handshake", false);
     return conn;
 }
 

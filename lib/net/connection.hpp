@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -25,11 +26,12 @@ public:
     using duration = options::duration;
 
     /// Dials and runs the handshake (AUTH, SELECT, CLIENT SETNAME — or PING when none is
-    /// needed — in one round trip, then `on_connect`), all within `dial_timeout`. Throws
-    /// `redpool::error`: `connect_timeout`, `io_error` (also for a server at max clients),
-    /// `auth_failed`, `invalid_argument` (SELECT or SETNAME refused), or whatever `on_connect`
-    /// throws.
-    static std::unique_ptr<connection> open(const options& opts);
+    /// needed — in one round trip, then `on_connect`), all within `dial_timeout`, host-name
+    /// lookup included. A stop request on `stop`, from any thread, cancels it at once. Throws
+    /// `redpool::error`: `connect_timeout`, `io_error` (also for a server at max clients, and
+    /// when cancelled), `auth_failed`, `invalid_argument` (SELECT or SETNAME refused), or
+    /// whatever `on_connect` throws.
+    static std::unique_ptr<connection> open(const options& opts, std::stop_token stop = {});
 
     /// Takes ownership of a connected socket (see dial_socket); no handshake.
     connection(int fd, const options& opts);

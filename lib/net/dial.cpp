@@ -3,9 +3,12 @@
 #include "lib/net/dial.hpp"
 
 #include <fcntl.h>
+#include <climits>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+
+#include <algorithm>
 
 #include <asio.hpp>
 #include <fmt/format.h>
@@ -17,24 +20,33 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-// Runs `start(on_done)` on a private io_context until it completes or the deadline passes.
-// `cancel` must make the pending operation complete (with operation_aborted).
+// Runs `start(on_done)` on a private io_context until it completes, the deadline passes, or a
+// stop is requested. `cancel` must make the pending operation complete (with operation_aborted).
 template <typename Start, typename Cancel>
-asio::error_code run_with_deadline(asio::io_context& io, clock::time_point deadline,
+asio::error_code run_with_deadline(asio::io_context& io, clock::time_point deadline, std::stop_token stop,
                                    Start start, Cancel cancel, bool& timed_out) {
     asio::error_code result = asio::error::would_block;
-    asio::steady_timer timer(io, deadline);
-    timer.async_wait([&](const asio::error_code& ec) {
-        if (!ec && result == asio::error::would_block) {
-            timed_out = true;
-            cancel();
-        }
-    });
+    asio::steady_timer timer(io);
+    if (deadline != clock::time_point::max()) {
+        timer.expires_at(deadline);
+        timer.async_wait([&](const asio::error_code& ec) {
+            if (!ec && result == asio::error::would_block) {
+                timed_out = true;
+                cancel();
+            }
+        });
+    }
     start([&](const asio::error_code& ec) {
         result = ec;
         timer.cancel();
     });
-    io.run();
+    {
+        // From another thread: io_context::stop is thread-safe, and run() then returns with the
+        // operation still pending; the socket's destructor cancels it.
+        std::stop_callback on_stop(stop, [&io] { io.stop(); });
+        io.run();
+    }
+    if (result == asio::error::would_block) result = asio::error::operation_aborted;  // stopped
     return result;
 }
 
@@ -52,21 +64,22 @@ void set_timeout_option(int fd, int name, options::duration timeout) {
     (void)::setsockopt(fd, SOL_SOCKET, name, &tv, sizeof tv);
 }
 
-int seconds_at_least_one(options::duration d) {
-    return static_cast<int>(std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(d).count()));
+// Keep-alive times in whole seconds, 1 to the kernel's limit (MAX_TCP_KEEPIDLE, 32767 s).
+int keepalive_seconds(options::duration d) {
+    return static_cast<int>(std::clamp<long long>(std::chrono::ceil<std::chrono::seconds>(d).count(), 1, 32767));
 }
 
 void configure_tcp(int fd, const options& opts) {
     set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1);
     if (opts.tcp_keepalive.count() > 0) {
         set_int_option(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
-        set_int_option(fd, IPPROTO_TCP, TCP_KEEPIDLE, seconds_at_least_one(opts.tcp_keepalive));
-        set_int_option(fd, IPPROTO_TCP, TCP_KEEPINTVL, seconds_at_least_one(opts.tcp_keepalive));
+        set_int_option(fd, IPPROTO_TCP, TCP_KEEPIDLE, keepalive_seconds(opts.tcp_keepalive));
+        set_int_option(fd, IPPROTO_TCP, TCP_KEEPINTVL, keepalive_seconds(opts.tcp_keepalive));
         set_int_option(fd, IPPROTO_TCP, TCP_KEEPCNT, opts.tcp_keepalive_count);
     }
     if (opts.tcp_user_timeout.count() > 0) {
         set_int_option(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
-                       static_cast<int>(opts.tcp_user_timeout.count()));
+                       static_cast<int>(std::min<long long>(opts.tcp_user_timeout.count(), INT_MAX)));
     }
 }
 
@@ -80,7 +93,10 @@ void configure_blocking_io(int fd, const options& opts) {
 }
 
 [[noreturn]] void throw_dial_error(const options& opts, const asio::error_code& ec, bool timed_out,
-                                   std::string_view stage) {
+                                   std::string_view stage, const std::stop_token& stop) {
+    if (stop.stop_requested()) {
+        throw error(errc::io_error, fmt::format("dial {}: canceled during {}", opts.address(), stage));
+    }
     if (timed_out) {
         throw error(errc::connect_timeout,
                     fmt::format("dial {}: {} did not finish within {}ms", opts.address(), stage,
@@ -90,61 +106,42 @@ void configure_blocking_io(int fd, const options& opts) {
                                             ec.message()));
 }
 
-int dial_unix(const options& opts, clock::time_point deadline) {
+int dial_unix(const options& opts, clock::time_point deadline, const std::stop_token& stop) {
     asio::io_context io(1);
     asio::local::stream_protocol::socket socket(io);
     bool timed_out = false;
     auto ec = run_with_deadline(
-        io, deadline,
+        io, deadline, stop,
         [&](auto done) { socket.async_connect({opts.path}, done); },
         [&] { socket.close(); }, timed_out);
-    if (ec) throw_dial_error(opts, ec, timed_out, "connect");
+    if (ec) throw_dial_error(opts, ec, timed_out, "connect", stop);
     int fd = socket.release();
     configure_blocking_io(fd, opts);
     return fd;
 }
 
-asio::ip::tcp::resolver::results_type resolve(asio::io_context& io, const options& opts,
-                                              clock::time_point deadline) {
-    asio::ip::tcp::resolver resolver(io);
-    asio::ip::tcp::resolver::results_type results;
-    bool timed_out = false;
-    auto ec = run_with_deadline(
-        io, deadline,
-        [&](auto done) {
-            resolver.async_resolve(opts.host, std::to_string(opts.port),
-                                   [&results, done](const asio::error_code& e, auto r) {
-                                       results = std::move(r);
-                                       done(e);
-                                   });
-        },
-        [&] { resolver.cancel(); }, timed_out);
-    if (ec) throw_dial_error(opts, ec, timed_out, "resolve");
-    io.restart();
-    return results;
-}
-
-int dial_tcp(const options& opts, clock::time_point deadline) {
-    asio::io_context io(1);
+int dial_tcp(const options& opts, clock::time_point deadline, const std::stop_token& stop,
+             const host_lookup& lookup) {
     std::vector<asio::ip::tcp::endpoint> endpoints;
     asio::error_code parse_error;
     auto address = asio::ip::make_address(opts.host, parse_error);
     if (!parse_error) {
-        // A literal address needs no resolver (whose thread would cost more than the dial).
+        // A literal address needs no lookup (whose thread would cost more than the dial).
         endpoints.emplace_back(address, static_cast<unsigned short>(opts.port));
     } else {
-        for (const auto& entry : resolve(io, opts, deadline)) endpoints.push_back(entry.endpoint());
+        endpoints = resolve_within(opts.host, opts.port, deadline, stop, lookup, opts.dial_timeout.count());
     }
+    asio::io_context io(1);
     asio::ip::tcp::socket socket(io);
     bool timed_out = false;
     auto ec = run_with_deadline(
-        io, deadline,
+        io, deadline, stop,
         [&](auto done) {
             asio::async_connect(socket, endpoints,
                                 [done](const asio::error_code& e, const auto&) { done(e); });
         },
         [&] { socket.close(); }, timed_out);
-    if (ec) throw_dial_error(opts, ec, timed_out, "connect");
+    if (ec) throw_dial_error(opts, ec, timed_out, "connect", stop);
     int fd = socket.release();
     configure_tcp(fd, opts);
     configure_blocking_io(fd, opts);
@@ -153,8 +150,9 @@ int dial_tcp(const options& opts, clock::time_point deadline) {
 
 }  // namespace
 
-int dial_socket(const options& opts, clock::time_point deadline) {
-    return opts.path.empty() ? dial_tcp(opts, deadline) : dial_unix(opts, deadline);
+int dial_socket(const options& opts, clock::time_point deadline, std::stop_token stop,
+                const host_lookup& lookup) {
+    return opts.path.empty() ? dial_tcp(opts, deadline, stop, lookup) : dial_unix(opts, deadline, stop);
 }
 
 }  // namespace redpool::detail

@@ -46,6 +46,7 @@ constexpr auto fields = std::to_array<field>({
     {"conn_max_idle_time", &options::conn_max_idle_time},
     {"conn_max_lifetime", &options::conn_max_lifetime},
     {"conn_max_lifetime_jitter", &options::conn_max_lifetime_jitter},
+    {"liveness_check_after", &options::liveness_check_after},
     {"pool_fifo", &options::pool_fifo},
     {"reaper_interval", &options::reaper_interval},
     {"max_retries", &options::max_retries},
@@ -129,8 +130,14 @@ bool parse_value(std::string_view text, duration& out) {
     auto [stop, ec] = std::from_chars(number.data(), end, value, std::chars_format::fixed);
     if (number.empty() || ec != std::errc{} || stop != end) return false;
     const double ms = value * scale;
+    if (!std::isfinite(ms) || ms < 0) return false;
+    // Past ~292 million years it cannot be represented: as long as can be, like duration::max().
+    if (ms >= 9e18) {
+        out = duration::max();
+        return true;
+    }
     // Refuse rather than round: "0.0001" rounding to 0 would mean "no limit".
-    if (!(ms >= 0 && ms < 1e15) || std::abs(ms - std::round(ms)) > 1e-6) return false;
+    if (std::abs(ms - std::round(ms)) > 1e-6) return false;
     out = duration(std::llround(ms));
     return true;
 }
@@ -391,6 +398,9 @@ void check_pool(const options& o) {
     require(o.min_idle_conns >= 0 && o.min_idle_conns <= o.pool_size,
             "min_idle_conns {} is outside 0..pool_size ({})", o.min_idle_conns, o.pool_size);
     require(o.max_idle_conns >= 0, "max_idle_conns {} is negative", o.max_idle_conns);
+    // Otherwise every connection dialed for min idle would be closed for max idle, and redialed.
+    require(o.max_idle_conns == 0 || o.max_idle_conns >= o.min_idle_conns,
+            "max_idle_conns {} is below min_idle_conns {}", o.max_idle_conns, o.min_idle_conns);
     require(o.tcp_keepalive_count >= 1, "tcp_keepalive_count {} is less than 1",
             o.tcp_keepalive_count);
 }
@@ -400,7 +410,8 @@ void check_durations(const options& o) {
         const auto* m = std::get_if<duration options::*>(&f.value);
         if (m) require((o.**m).count() >= 0, "{} is negative ({}ms)", f.name, (o.**m).count());
     }
-    require(o.conn_max_lifetime_jitter <= o.conn_max_lifetime,
+    // A lifetime shorter than its jitter would make connections that are born expired.
+    require(o.conn_max_lifetime.count() == 0 || o.conn_max_lifetime_jitter <= o.conn_max_lifetime,
             "conn_max_lifetime_jitter ({}ms) exceeds conn_max_lifetime ({}ms)",
             o.conn_max_lifetime_jitter.count(), o.conn_max_lifetime.count());
     require(o.min_retry_backoff <= o.max_retry_backoff,

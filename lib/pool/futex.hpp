@@ -3,7 +3,8 @@
 // std::mutex goes through pthread_mutex_lock/unlock (~30 instructions each, out of line), which
 // was a third of the pool's get+put cost. This lock is one inline atomic instruction each way
 // when uncontended, spins briefly (the pool holds it for tens of nanoseconds) and then sleeps
-// on a futex (Drepper, "Futexes Are Tricky", mutex 3). Linux only, like the rest of redpool.
+// on a futex (Drepper, "Futexes Are Tricky", mutex 3). Linux only, like the rest of redpool;
+// any CPU architecture.
 #pragma once
 
 #include <linux/futex.h>
@@ -38,6 +39,19 @@ inline void futex_wake(std::atomic<int>* word, int count) {
 
 static_assert(sizeof(std::atomic<int>) == sizeof(int), "futex words must be plain ints");
 
+/// Tells the CPU that this is a spin-wait loop (lets a sibling hyper-thread run, saves power).
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    asm volatile("yield" ::: "memory");
+#elif defined(__powerpc64__)
+    asm volatile("or 27,27,27" ::: "memory");
+#else
+    std::atomic_signal_fence(std::memory_order_seq_cst);  // at least not optimised away
+#endif
+}
+
 class futex_mutex {
 public:
     void lock() noexcept {
@@ -67,7 +81,7 @@ private:
 
     void lock_contended(int seen) noexcept {
         for (int spin = 0; spin < 100 && seen != unlocked; ++spin) {
-            __builtin_ia32_pause();
+            cpu_relax();
             seen = state_.load(std::memory_order_relaxed);
         }
         if (seen == unlocked && try_lock()) return;

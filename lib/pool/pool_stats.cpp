@@ -8,11 +8,12 @@ namespace redpool {
 std::string pool_stats::to_json() const {
     return fmt::format(
         R"({{"hits":{},"misses":{},"timeouts":{},"total_conns":{},"idle_conns":{},)"
-        R"("stale_conns":{},"wait_count":{},"wait_duration_ns":{},"idle_closed":{},)"
-        R"("lifetime_closed":{},"dial_errors":{},"in_use":{},"waiters":{},"pool_size":{}}})",
+        R"("stale_conns":{},"wait_count":{},"wait_duration_ns":{},"max_idle_closed":{},)"
+        R"("max_idle_time_closed":{},"max_lifetime_closed":{},"unusable_closed":{},)"
+        R"("dial_errors":{},"in_use":{},"waiters":{},"pool_size":{}}})",
         hits, misses, timeouts, total_conns, idle_conns, stale_conns, wait_count,
-        wait_duration.count(), idle_closed, lifetime_closed, dial_errors, in_use, waiters,
-        pool_size);
+        wait_duration.count(), max_idle_closed, max_idle_time_closed, max_lifetime_closed,
+        unusable_closed, dial_errors, in_use, waiters, pool_size);
 }
 
 }  // namespace redpool

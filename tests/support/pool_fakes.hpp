@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <stop_token>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,12 +64,12 @@ public:
     fake_conn(const fake_conn&) = delete;
     fake_conn& operator=(const fake_conn&) = delete;
 
-    bool is_usable() {
+    bool is_usable() noexcept {
         usable_calls.fetch_add(1);
         if (on_usable) on_usable(*this);
         return usable.load();
     }
-    bool is_clean() const { return clean.load(); }
+    bool is_clean() const noexcept { return clean.load(); }
     int id() const noexcept { return id_; }
 
     std::atomic<bool> usable{true};
@@ -85,19 +86,23 @@ private:
 
 /// A dialer for basic_pool<fake_conn>: copy it into the pool, keep it to steer and inspect.
 /// Ids start at 1 and count up in dial order. When told to fail, it throws
-/// `redpool::error(errc::io_error, "dial <n> refused")`.
+/// `redpool::error(errc::io_error, "dial <n> refused")`; a dial whose stop_token is stopped
+/// throws `redpool::error(errc::io_error, "dial <n> canceled")`.
 class fake_dialer {
 public:
     fake_dialer() : state_(std::make_shared<state>()) {}
 
-    std::unique_ptr<fake_conn> operator()() const {
+    std::unique_ptr<fake_conn> operator()(std::stop_token stop) const {
         const int n = state_->dials.fetch_add(1) + 1;
-        std::function<void()> hook;
+        std::function<void(std::stop_token)> hook;
         {
             std::lock_guard lock(state_->mu);
             hook = state_->on_dial;
         }
-        if (hook) hook();
+        if (hook) hook(stop);
+        if (stop.stop_requested()) {
+            throw redpool::error(redpool::errc::io_error, "dial " + std::to_string(n) + " canceled");
+        }
         if (state_->fail.load()) {
             state_->failures.fetch_add(1);
             throw redpool::error(redpool::errc::io_error, "dial " + std::to_string(n) + " refused");
@@ -113,8 +118,9 @@ public:
     }
 
     void fail(bool yes) const { state_->fail.store(yes); }
-    /// Runs at the start of every dial, before it succeeds or fails.
-    void on_dial(std::function<void()> hook) const {
+    /// Runs at the start of every dial, before it succeeds or fails; it may block until the
+    /// dial's stop_token is stopped, like a dial to a black hole.
+    void on_dial(std::function<void(std::stop_token)> hook) const {
         std::lock_guard lock(state_->mu);
         state_->on_dial = std::move(hook);
     }
@@ -140,7 +146,7 @@ private:
         std::atomic<int> failures{0};
         std::atomic<int> next_id{1};
         std::mutex mu;
-        std::function<void()> on_dial;                  // guarded by mu
+        std::function<void(std::stop_token)> on_dial;   // guarded by mu
         std::function<void(fake_conn&)> on_new_conn;    // guarded by mu
     };
     std::shared_ptr<state> state_;
@@ -179,11 +185,12 @@ public:
         linked_ = true;
     }
 
-    void post(task work) {
+    /// A spawned task: it waits in the ready queue for run_pending().
+    void spawn(task work) {
         std::lock_guard lock(mu_);
         if (stopped_) return;
         ready_.push_back(std::move(work));
-        ++posted_;
+        ++spawned_;
     }
 
     void post_after(duration delay, task work) {
@@ -203,8 +210,8 @@ public:
         idle_.wait(lock, [this] { return running_ == running_here(); });
     }
 
-    /// Runs queued immediate tasks until none is left, including ones posted meanwhile.
-    /// Returns how many ran.
+    /// Runs spawned tasks until none is left, including ones spawned meanwhile, on the calling
+    /// thread. Returns how many ran.
     std::size_t run_pending() {
         std::size_t ran = 0;
         while (task work = take_ready()) {
@@ -215,7 +222,7 @@ public:
     }
 
     /// Moves the virtual time forward by `delay`, running each timed task that falls due, in
-    /// due order and at its due time (tasks posted meanwhile included). Immediate tasks are left
+    /// due order and at its due time (tasks posted meanwhile included). Spawned tasks are left
     /// for run_pending(). Returns how many timed tasks ran.
     std::size_t advance(duration delay) {
         std::size_t ran = 0;
@@ -246,9 +253,9 @@ public:
         std::lock_guard lock(mu_);
         return timed_.empty() ? duration(-1) : timed_.begin()->first - now_;
     }
-    std::size_t posted() const {
+    std::size_t spawned() const {
         std::lock_guard lock(mu_);
-        return posted_;
+        return spawned_;
     }
     std::size_t posted_after() const {
         std::lock_guard lock(mu_);
@@ -316,7 +323,7 @@ private:
     bool stopped_ = false;                      // guarded by mu_
     int running_ = 0;                           // guarded by mu_; tasks running now
     std::map<std::thread::id, int> running_by_thread_;  // guarded by mu_
-    std::size_t posted_ = 0;                    // guarded by mu_
+    std::size_t spawned_ = 0;                   // guarded by mu_
     std::size_t posted_after_ = 0;              // guarded by mu_
 };
 
@@ -325,8 +332,8 @@ class manual_scheduler final : public redpool::detail::scheduler {
 public:
     explicit manual_scheduler(std::shared_ptr<manual_scheduler_state> state) : state_(std::move(state)) {}
 
-    void post(task work) override { state_->post(std::move(work)); }
     void post_after(duration delay, task work) override { state_->post_after(delay, std::move(work)); }
+    void spawn(task work) override { state_->spawn(std::move(work)); }
     void stop() override { state_->stop(); }
 
 private:

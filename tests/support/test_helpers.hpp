@@ -53,6 +53,9 @@ bool eventually(Done done, std::chrono::milliseconds limit = std::chrono::second
 }
 
 inline void check_pool_invariants(const redpool::client& c) {
+    // Background work (a min-idle dial, the reaper's check) holds a turn for a moment: wait for
+    // the pool to be at rest. A turn that leaked never comes back, and fails below.
+    eventually([&] { return c.pool_stats().in_use == 0; });
     const auto s = c.pool_stats();
     INFO(s.to_json());
     CHECK(s.in_use == 0);

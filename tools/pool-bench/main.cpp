@@ -27,8 +27,8 @@ struct null_conn {
 
 class no_background final : public redpool::detail::scheduler {
 public:
-    void post(task) override {}
     void post_after(duration, task) override {}
+    void spawn(task) override {}
     void stop() override {}
 };
 
@@ -66,11 +66,13 @@ int main(int argc, char** argv) {
     config.pool_size = pool_size;
     config.pool_timeout = std::chrono::seconds(30);
     config.conn_max_idle_time = std::chrono::minutes(30);  // the default: staleness is checked
-    redpool::detail::basic_pool<null_conn> pool(
-        config, [] { return std::make_unique<null_conn>(); }, std::make_unique<no_background>());
+    using pool_type = redpool::detail::basic_pool<null_conn>;
+    auto shared_pool = pool_type::create(
+        config, [](std::stop_token) { return std::make_unique<null_conn>(); }, std::make_unique<no_background>());
+    pool_type& pool = *shared_pool;
     {
         // Fill the pool so the measured part only reuses idle connections.
-        std::vector<redpool::detail::basic_pool<null_conn>::lease> leases;
+        std::vector<pool_type::lease> leases;
         for (int i = 0; i < pool_size; ++i) leases.push_back(pool.get());
     }
     std::barrier start_line(threads + 1);

@@ -1,0 +1,40 @@
+// detail::pool_config — the pool's settings, and the invariants every one of them keeps, at
+// construction and at run time alike.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace redpool::detail {
+
+struct pool_config {
+    using duration = std::chrono::milliseconds;
+
+    int pool_size = 10;                    ///< turns: connections in use or being dialed
+    /// Idle connections kept ready. May exceed pool_size after the pool shrinks: it then counts
+    /// as pool_size, and applies again in full when the pool grows back.
+    int min_idle_conns = 0;
+    int max_idle_conns = 0;                ///< 0: no limit
+    duration pool_timeout{4000};           ///< 0: fail at once when no turn is free
+    duration conn_max_idle_time{0};        ///< 0: no limit
+    duration conn_max_lifetime{0};         ///< 0: no limit
+    duration conn_max_lifetime_jitter{0};  ///< lifetimes spread over lifetime +- this
+    /// Idle connections returned less than this long ago are handed out without the liveness
+    /// check (see options::liveness_check_after for the measured reason for 10 ms).
+    duration liveness_check_after{10};
+    bool pool_fifo = false;
+    duration reaper_interval{0};           ///< 0: no background reaper
+    std::string address;                   ///< for messages
+
+    /// Throws `redpool::error` (`errc::invalid_argument`) naming the first field out of range:
+    /// pool_size < 1, a negative count or duration, max_idle_conns below min_idle_conns, or a
+    /// lifetime shorter than its jitter (connections would be born expired).
+    void validate() const;
+
+    /// min_idle_conns as it applies now: never more than pool_size.
+    int effective_min_idle() const noexcept {
+        return min_idle_conns < pool_size ? min_idle_conns : pool_size;
+    }
+};
+
+}  // namespace redpool::detail
