@@ -20,9 +20,11 @@
 // Dialing, closing and liveness checks happen outside it, and nothing done under it allocates
 // or throws.
 //
-// Lifetime: the pool is always owned by shared_ptr (create()). After close(), while turns are
-// out or callers still wait, it holds a reference to itself; whoever frees the last of them lets
-// go of it. So a lease, or a caller woken by close(), may outlive every owner.
+// Lifetime: the pool is always owned by shared_ptr (create()). close() waits for the callers it
+// woke to leave; after it, while turns are out, the pool holds a reference to itself, and
+// whoever frees the last turn lets go of it. So a lease may outlive every owner. After close()
+// a turn only ends on a slow path (a clean connection coming back is refused, then removed),
+// so the fast path never has to think about it.
 #pragma once
 
 #include <algorithm>
@@ -70,6 +72,7 @@ template <typename Conn, typename Clock = coarse_clock>
 class basic_pool : public std::enable_shared_from_this<basic_pool<Conn, Clock>> {
     struct entry;
     class pool_lock;
+    class pool_unlock;
     struct passkey {
         explicit passkey() = default;
     };
@@ -82,7 +85,7 @@ public:
 
     /// One of pool_size turns. Move-only; frees itself when destroyed unless handed on.
     /// Trap: its destructor takes the pool's lock, so it must never end while that lock is held;
-    /// code under the lock hands it to free_turn(lock, std::move(t)) instead.
+    /// code under the lock hands it to free_turn (or release_turn) instead.
     class turn {
     public:
         turn() = default;
@@ -157,19 +160,11 @@ public:
     }
 
     basic_pool(passkey, pool_config config, dialer dial, std::unique_ptr<scheduler> background, Clock clock)
-        : config_(std::move(config)), dial_(std::move(dial)), background_(std::move(background)),
-          clock_(std::move(clock)) {}
+        : config_(std::move(config)), fresh_for_(fresh_window(config_)), dial_(std::move(dial)),
+          background_(std::move(background)), clock_(std::move(clock)) {}
 
     ~basic_pool() {
         close();
-        // Only a pool destroyed without close() while callers wait gets here with waiters: they
-        // were woken by close() above and leave at once, but they need the lock to leave.
-        for (;;) {
-            pool_lock lock(*this);
-            if (waiter_count_ == 0) break;
-            lock.unlock();
-            std::this_thread::yield();
-        }
         assert(in_use_ == 0 && "a pool destroyed with leases out: close() it while it is shared");
         while (entry* e = all_.pop_front()) delete e;  // leased ones, were there any
     }
@@ -180,10 +175,10 @@ public:
     /// Borrows a connection: waits for a turn (first come, first served, up to pool_timeout),
     /// then hands out an idle connection (a hit) or dials one (a miss). Throws pool_timeout,
     /// pool_closed, or the dial's error.
-    lease get() { return get_within(nullptr); }
+    [[gnu::always_inline]] lease get() { return get_within(nullptr); }
     /// Same, waiting for a turn only until pool_timeout after `since` (when a call began), so
     /// the retries of one call share one pool_timeout.
-    lease get(wait_clock::time_point since) { return get_within(&since); }
+    [[gnu::always_inline]] lease get(wait_clock::time_point since) { return get_within(&since); }
 
     /// Closes idle connections now, wakes every waiter with pool_closed, cancels dials in
     /// flight and stops the background work; leased connections are closed as they come back.
@@ -195,36 +190,47 @@ public:
             closed_ = true;
             for (waiter* w = waiters_head_; w != nullptr; w = w->next) w->signal(waiter::closed);
             for (entry* e = idle_.front(); e != nullptr;) {
-                entry* next = idle_list::next(e);
+                entry* next = idle_.next(e);
                 if (!e->being_checked) retire_idle(lock, e, close_reason::pool_closed);
                 e = next;
             }
-            if (in_use_ > 0 || waiter_count_ > 0) keep_alive_ = this->weak_from_this().lock();
         }
         closing_.request_stop();
         background_->stop();
+        // The waiters woken above need the lock, hence the pool, to leave: wait for them, so
+        // that they are gone before the caller (an owner) can let the pool go.
+        for (;;) {
+            pool_lock lock(*this);
+            if (waiter_count_ == 0) {
+                if (in_use_ > 0) keep_alive_ = this->weak_from_this().lock();  // null in ~basic_pool
+                return;
+            }
+            pool_unlock unlocked(lock);
+            std::this_thread::yield();
+        }
     }
 
     /// Closes idle connections that are stale (idle too long, too old, or dead), oldest first,
     /// then refills min idle. Run by the reaper every reaper_interval; callable on demand.
     /// Returns how many it closed.
     std::size_t reap_stale_conns() {
+        std::shared_ptr<basic_pool> last_ref;  // declared before the lock: see free_turn
         std::size_t reaped = 0;
         {
             pool_lock lock(*this);
             entry* e = idle_.front();
             for (std::size_t left = idle_.size(); e != nullptr && left > 0 && !closed_; --left) {
                 if (e->being_checked) {  // by another reap_stale_conns
-                    e = idle_list::next(e);
+                    e = idle_.next(e);
                     continue;
                 }
                 const time_point now = clock_.now();
                 std::optional<close_reason> why = stale_reason(*e, now);
-                if (!why && needs_liveness_check(*e, now) && !check_in_place(lock, e)) {
+                if (!why && needs_liveness_check(*e, now) && !check_in_place(lock, e, last_ref)) {
                     why = close_reason::dead;
                 }
                 if (closed_) why = close_reason::pool_closed;  // close() left it to us
-                entry* next = idle_list::next(e);  // read now: the list may have changed meanwhile
+                entry* next = idle_.next(e);  // read now: the list may have changed meanwhile
                 if (why) {
                     retire_idle(lock, e, *why);
                     if (*why != close_reason::pool_closed) ++reaped;
@@ -307,71 +313,80 @@ public:
     }
 
 private:
-    struct entry {
+    struct all_tag {};
+    struct idle_tag {};
+    struct entry : list_hook<idle_tag>, list_hook<all_tag> {  // idle first: at offset 0, hot
         std::unique_ptr<Conn> conn;
         time_point created_at;
         time_point idle_since;
         double lifetime_jitter = 0;  // in [-1, 1]: this connection's share of the jitter
         bool being_checked = false;  // the reaper checks it outside the lock: nobody else touches it
-        list_links all_links;
-        list_links idle_links;
+
         entry* next_doomed = nullptr;
     };
-    using all_list = conn_list<entry, &entry::all_links>;
-    using idle_list = conn_list<entry, &entry::idle_links>;
+    using all_list = conn_list<entry, all_tag>;
+    using idle_list = conn_list<entry, idle_tag>;
 
-    // Connections taken out of the pool under the lock, closed once it is released.
+    // Connections taken out of the pool under the lock, closed once it is released (pool_lock
+    // and pool_unlock close them: on the fast path there is nothing to check twice).
     class doomed_list {
     public:
         doomed_list() = default;
         doomed_list(const doomed_list&) = delete;
         doomed_list& operator=(const doomed_list&) = delete;
-        ~doomed_list() { close_all(); }
+        ~doomed_list() = default;
         void push(entry* e) noexcept {
             e->next_doomed = head_;
             head_ = e;
         }
         void close_all() noexcept {
+            if (head_ != nullptr) [[unlikely]] close_all_slowly();
+        }
+
+    private:
+        [[gnu::noinline]] void close_all_slowly() noexcept {
             while (entry* e = head_) {
                 head_ = e->next_doomed;
                 delete e;
             }
         }
-
-    private:
         entry* head_ = nullptr;
     };
 
-    // The pool's lock, held by one call. What the call retires under it is closed right after
-    // it is released (never under it). After close(), it also carries the pool's reference to
-    // itself out of the call that freed the last turn: dropped after everything else, when the
-    // call ends, so nothing touches the pool after it may be gone.
+    // The pool's lock, held by one call for as long as it lives. What the call retires under it
+    // is closed right after it is released, never under it.
     class pool_lock {
     public:
-        explicit pool_lock(basic_pool& pool) noexcept : mutex_(pool.mutex_) { mutex_.lock(); }
-        ~pool_lock() { unlock(); }
+        explicit pool_lock(basic_pool& pool) noexcept : pool_(pool) { pool_.mutex_.lock(); }
+        ~pool_lock() {
+            pool_.mutex_.unlock();
+            doomed_.close_all();
+        }
         pool_lock(const pool_lock&) = delete;
         pool_lock& operator=(const pool_lock&) = delete;
 
-        void lock() noexcept {
-            mutex_.lock();
-            held_ = true;
-        }
-        void unlock() noexcept {
-            if (held_) {
-                held_ = false;
-                mutex_.unlock();
-            }
-            doomed_.close_all();
-        }
         void doom(entry* e) noexcept { doomed_.push(e); }
-        void take_last_ref(std::shared_ptr<basic_pool> ref) noexcept { last_ref_ = std::move(ref); }
 
     private:
-        futex_mutex& mutex_;
-        bool held_ = true;
+        friend class pool_unlock;
+        basic_pool& pool_;
         doomed_list doomed_;
-        std::shared_ptr<basic_pool> last_ref_;  // declared last: destroyed first, after unlock()
+    };
+
+    // Drops a pool_lock for its own lifetime (for I/O, or to sleep) and takes it again: the code
+    // around it finds the lock as it left it. What was retired so far is closed meanwhile.
+    class pool_unlock {
+    public:
+        explicit pool_unlock(pool_lock& lock) noexcept : lock_(lock) {
+            lock_.pool_.mutex_.unlock();
+            lock_.doomed_.close_all();
+        }
+        ~pool_unlock() { lock_.pool_.mutex_.lock(); }
+        pool_unlock(const pool_unlock&) = delete;
+        pool_unlock& operator=(const pool_unlock&) = delete;
+
+    private:
+        pool_lock& lock_;
     };
 
     // A get waiting for a turn. Lives on the waiting thread's stack; linked into a FIFO queue.
@@ -396,23 +411,30 @@ private:
 
     // --- get ---------------------------------------------------------------------------------
 
-    lease get_within(const wait_clock::time_point* since) {
+    // Inlined, like get(): it is a few dozen instructions, and a call's register saves would be
+    // a fifth of them.
+    [[gnu::always_inline]] lease get_within(const wait_clock::time_point* since) {
         const time_point now = clock_.now();
-        pool_lock lock(*this);
-        turn t = wait_turn(lock, since);
-        if (entry* e = pop_idle(lock, now)) {
-            ++stats_.hits;
-            const bool refill = min_idle_shortfall() > 0;
-            lock.unlock();
-            lease out(std::move(t), e);
-            if (refill) check_min_idle_conns();
-            return out;
+        turn t;  // declared before the lock: should it free itself, it does so after the lock
+        entry* e = nullptr;
+        bool refill = false;
+        {
+            pool_lock lock(*this);
+            t = wait_turn(lock, since);
+            e = pop_idle(lock, now);
+            if (e != nullptr) [[likely]] {
+                ++stats_.hits;
+                refill = config_.min_idle_conns > 0 && min_idle_shortfall() > 0;
+            } else {
+                ++stats_.misses;
+            }
         }
-        ++stats_.misses;
-        lock.unlock();
-        entry* e = dial_conn(false);  // on failure `t` frees itself
+        if (e == nullptr) [[unlikely]] {
+            e = dial_conn(false);  // on failure `t` frees itself
+            refill = true;         // the stale ones closed on the way may have left too few
+        }
         lease out(std::move(t), e);
-        check_min_idle_conns();  // the stale ones closed on the way may have left too few
+        if (refill) [[unlikely]] check_min_idle_conns();
         return out;
     }
 
@@ -420,16 +442,25 @@ private:
     // out, closing stale and dead ones on the way; nullptr when none is left. The lock is
     // dropped around a liveness check and held again on return.
     entry* pop_idle(pool_lock& lock, time_point now) noexcept {
-        while (entry* e = take_idle()) {
+        entry* e = take_idle();
+        if (e == nullptr || is_fresh(*e, now)) [[likely]] return e;
+        return pop_idle_checking(lock, e, now);
+    }
+
+    // pop_idle's slow path, from `e`: a connection that must be closed or checked first.
+    [[gnu::noinline]] entry* pop_idle_checking(pool_lock& lock, entry* e, time_point now) noexcept {
+        for (; e != nullptr; e = take_idle()) {
+            if (is_fresh(*e, now)) return e;
             if (const auto why = stale_reason(*e, now)) {
                 retire(lock, e, *why);
                 ++stats_.stale_conns;
                 continue;
             }
-            if (!needs_liveness_check(*e, now)) return e;
-            lock.unlock();
-            const bool alive = e->conn->is_usable();
-            lock.lock();
+            bool alive = false;
+            {
+                pool_unlock unlocked(lock);
+                alive = e->conn->is_usable();
+            }
             if (alive) return e;
             retire(lock, e, close_reason::dead);
             ++stats_.stale_conns;
@@ -437,12 +468,16 @@ private:
         return nullptr;
     }
 
-    // The next idle connection out of the list, skipping one the reaper is checking.
+    // The next idle connection out of the list (newest, or oldest with pool_fifo), skipping
+    // one the reaper is checking.
     entry* take_idle() noexcept {
-        const bool fifo = config_.pool_fifo;
-        entry* e = fifo ? idle_.front() : idle_.back();
-        while (e != nullptr && e->being_checked) e = fifo ? idle_list::next(e) : idle_list::prev(e);
-        if (e != nullptr) idle_.erase(e);
+        entry* e = config_.pool_fifo ? idle_.front() : idle_.back();
+        if (e == nullptr) return nullptr;
+        if (e->being_checked) [[unlikely]] {
+            e = config_.pool_fifo ? idle_.next(e) : idle_.prev(e);  // one is checked at a time
+            if (e == nullptr) return nullptr;
+        }
+        idle_.erase(e);
         return e;
     }
 
@@ -460,7 +495,7 @@ private:
 
     // Queues behind earlier waiters until a turn is handed over, pool_timeout has passed since
     // `since` (default: now), or the pool closes.
-    turn queue_for_turn(pool_lock& lock, const wait_clock::time_point* since) {
+    [[gnu::noinline]] turn queue_for_turn(pool_lock& lock, const wait_clock::time_point* since) {
         const auto start = wait_clock::now();
         const auto deadline = saturating_add(since != nullptr ? *since : start, config_.pool_timeout);
         ++stats_.wait_count;
@@ -469,17 +504,15 @@ private:
         while (!self.has_turn() && !closed_) {
             const auto now = wait_clock::now();
             if (now >= deadline) break;
-            lock.unlock();
+            pool_unlock unlocked(lock);
             futex_wait(&self.state, waiter::waiting,
                        deadline == wait_clock::time_point::max() ? std::chrono::nanoseconds(-1) : deadline - now);
-            lock.lock();
         }
         stats_.wait_duration += wait_clock::now() - start;
         const bool granted = self.has_turn();  // grant_turns dequeued it
         if (!granted) dequeue(&self);
         if (closed_) {
-            if (granted) --in_use_;
-            let_go_if_last(lock);
+            if (granted) --in_use_;  // close() waits for us, and keeps the pool only if turns remain
             throw_closed();
         }
         if (granted) return turn(this);
@@ -496,33 +529,38 @@ private:
     }
 
     // Every turn ends here exactly once: handed in under the lock, or from its destructor.
-    void free_turn(pool_lock& lock, turn&& t) noexcept {
-        t.pool_ = nullptr;
-        --in_use_;
-        grant_turns();
-        if (closed_) [[unlikely]] let_go_if_last(lock);
+    // After close(), the call that frees the last turn takes the pool's reference to itself into
+    // `last_ref`, which it declared before its lock: dropped after the lock, as its last act.
+    void free_turn(turn&& t, std::shared_ptr<basic_pool>& last_ref) noexcept {
+        release_turn(std::move(t));
+        if (closed_ && in_use_ == 0) [[unlikely]] last_ref = std::move(keep_alive_);
     }
     void free_turn() noexcept {
+        std::shared_ptr<basic_pool> last_ref;
         pool_lock lock(*this);
         --in_use_;
         grant_turns();
-        if (closed_) [[unlikely]] let_go_if_last(lock);
+        if (closed_ && in_use_ == 0) last_ref = std::move(keep_alive_);
+    }
+
+    // The fast path's free_turn, for a pool that is not closed: then no turn is the last.
+    void release_turn(turn&& t) noexcept {
+        t.pool_ = nullptr;
+        --in_use_;
+        grant_turns();
     }
 
     // Hands free turns straight to the oldest waiters, so a newcomer can never overtake them.
     void grant_turns() noexcept {
+        if (waiters_head_ != nullptr) [[unlikely]] grant_turns_to_waiters();
+    }
+    [[gnu::noinline]] void grant_turns_to_waiters() noexcept {
         while (waiters_head_ != nullptr && in_use_ < config_.pool_size && !closed_) {
             waiter* w = waiters_head_;
             dequeue(w);
             ++in_use_;
             w->signal(waiter::granted);
         }
-    }
-
-    // After close(): when nothing is out any more, the call holding `lock` carries away the
-    // pool's reference to itself.
-    void let_go_if_last(pool_lock& lock) noexcept {
-        if (in_use_ == 0 && waiter_count_ == 0 && keep_alive_) lock.take_last_ref(std::move(keep_alive_));
     }
 
     void enqueue(waiter* w) noexcept {
@@ -542,33 +580,52 @@ private:
     // --- put and remove ----------------------------------------------------------------------
 
     // A lease ends with a connection that is clean: it goes back to the idle list, unless the
-    // pool has no place for it.
-    void put(turn&& t, entry* e) noexcept { end_lease(std::move(t), e, std::nullopt); }
+    // pool has no place for it (then it is removed).
+    void put(turn&& t, entry* e) noexcept {
+        const time_point now = clock_.now();
+        std::optional<close_reason> refused;
+        {
+            pool_lock lock(*this);
+            refused = reason_to_refuse(*e, now);
+            if (!refused) [[likely]] {
+                keep_idle(std::move(t), e, now);
+                return;
+            }
+        }
+        remove(std::move(t), e, *refused);
+    }
 
-    // A lease ends with a connection that must not be reused: it is closed.
-    void remove(turn&& t, entry* e, close_reason why) noexcept { end_lease(std::move(t), e, why); }
-
-    void end_lease(turn&& t, entry* e, std::optional<close_reason> why) noexcept {
+    // A lease ends with a connection that must not be reused: it is closed, and min idle
+    // refilled.
+    [[gnu::noinline]] void remove(turn&& t, entry* e, close_reason why) noexcept {
+        std::shared_ptr<basic_pool> last_ref;  // declared before the lock: see free_turn
         bool refill = false;
         {
             pool_lock lock(*this);
-            refill = give_back(lock, std::move(t), e, clock_.now(), why);
-        }  // the lock may have carried the pool's last reference away: touch nothing after it
-        if (refill) check_min_idle_conns();
+            retire(lock, e, why);
+            free_turn(std::move(t), last_ref);
+            refill = !closed_ && min_idle_shortfall() > 0;
+        }
+        if (refill) check_min_idle_conns();  // not after close(): then last_ref may be the last
     }
 
-    // Ends turn `t`, which holds connection `e`: back to the idle list, or closed (`why`, or
-    // when the pool has no place for it). Returns whether min idle needs a refill now.
-    bool give_back(pool_lock& lock, turn&& t, entry* e, time_point now, std::optional<close_reason> why) noexcept {
-        if (!why) why = reason_to_refuse(*e, now);
-        if (why) [[unlikely]] {
+    // Ends turn `t`, which holds connection `e`, with `e` back in the idle list.
+    // Under the lock, with the pool open (reason_to_refuse said so).
+    void keep_idle(turn&& t, entry* e, time_point now) noexcept {
+        e->idle_since = now;
+        idle_.push_back(e);
+        release_turn(std::move(t));
+    }
+
+    // The same for a connection dialed in the background, which the pool may no longer want.
+    void keep_dialed(pool_lock& lock, turn&& t, entry* e, time_point now,
+                     std::shared_ptr<basic_pool>& last_ref) noexcept {
+        if (const auto why = reason_to_refuse(*e, now)) {
             retire(lock, e, *why);
+            free_turn(std::move(t), last_ref);
         } else {
-            e->idle_since = now;
-            idle_.push_back(e);
+            keep_idle(std::move(t), e, now);
         }
-        free_turn(lock, std::move(t));
-        return why && !closed_ && min_idle_shortfall() > 0;
     }
 
     // Why a clean connection coming back may not go idle, if it may not.
@@ -611,7 +668,7 @@ private:
     // or more than max_idle_conns are idle.
     void trim_idle(pool_lock& lock) noexcept {
         for (entry* e = idle_.front(); e != nullptr;) {
-            entry* next = idle_list::next(e);
+            entry* next = idle_.next(e);
             const bool surplus = all_.size() > static_cast<std::size_t>(config_.pool_size);
             const bool too_many = config_.max_idle_conns > 0 &&
                                   idle_.size() > static_cast<std::size_t>(config_.max_idle_conns);
@@ -624,6 +681,13 @@ private:
     }
 
     // --- staleness ---------------------------------------------------------------------------
+
+    // Whether an idle connection may be handed out as it is: not too old, and idle for less
+    // than both conn_max_idle_time and liveness_check_after. The common case, in one compare.
+    bool is_fresh(const entry& e, time_point now) const noexcept {
+        if (now - e.idle_since >= fresh_for_) return false;
+        return config_.conn_max_lifetime.count() == 0 || now < expires_at(e);
+    }
 
     // Why an idle connection must go without being checked, if it must.
     std::optional<close_reason> stale_reason(const entry& e, time_point now) const noexcept {
@@ -649,6 +713,15 @@ private:
         return at_least(now - e.idle_since, config_.liveness_check_after);
     }
 
+    // How long an idle connection may be handed out unchecked: the shorter of
+    // liveness_check_after and conn_max_idle_time (when set), in the clock's unit.
+    static typename time_point::duration fresh_window(const pool_config& c) noexcept {
+        using clock_duration = typename time_point::duration;
+        const auto check_after = saturating_cast<clock_duration>(c.liveness_check_after);
+        if (c.conn_max_idle_time.count() == 0) return check_after;
+        return std::min(check_after, saturating_cast<clock_duration>(c.conn_max_idle_time));
+    }
+
     // elapsed >= limit, where a limit too long for the clock's unit is never reached.
     static bool at_least(typename time_point::duration elapsed, duration limit) noexcept {
         return elapsed >= saturating_cast<typename time_point::duration>(limit);
@@ -659,15 +732,17 @@ private:
     // (`being_checked`), and the turn held meanwhile keeps a concurrent miss from dialing a
     // replacement. With no turn free everything is in use: nothing to check. Returns false if
     // the connection is dead.
-    bool check_in_place(pool_lock& lock, entry* e) noexcept {
+    bool check_in_place(pool_lock& lock, entry* e, std::shared_ptr<basic_pool>& last_ref) noexcept {
         turn t = try_take_turn();
         if (!t) return true;
         e->being_checked = true;
-        lock.unlock();
-        const bool alive = e->conn->is_usable();
-        lock.lock();
+        bool alive = false;
+        {
+            pool_unlock unlocked(lock);
+            alive = e->conn->is_usable();
+        }
         e->being_checked = false;
-        free_turn(lock, std::move(t));
+        free_turn(std::move(t), last_ref);
         return alive;
     }
 
@@ -678,13 +753,15 @@ private:
     // the list of all connections. Throws the dial's error (pool_closed once the pool is
     // closed) or, while the breaker is tripped, the last dial's.
     entry* dial_conn(bool probing) {
-        {
-            pool_lock lock(*this);
-            if (!probing && breaker_.tripped(config_.pool_size)) {
-                error failure = breaker_.fast_failure();
-                lock.unlock();
+        if (!probing) {
+            std::optional<error> fast_failure;
+            {
+                pool_lock lock(*this);
+                if (breaker_.tripped(config_.pool_size)) fast_failure = breaker_.fast_failure();
+            }
+            if (fast_failure) {
                 ensure_probe();
-                throw failure;
+                throw *fast_failure;
             }
         }
         auto fresh = std::make_unique<entry>();  // allocated here: nothing under the lock can throw
@@ -767,9 +844,11 @@ private:
         } catch (...) {
             return;
         }
+        const time_point now = clock_.now();
         {
+            std::shared_ptr<basic_pool> last_ref;  // declared before the lock: see free_turn
             pool_lock lock(*this);
-            give_back(lock, std::move(t), e, clock_.now(), std::nullopt);
+            keep_dialed(lock, std::move(t), e, now, last_ref);
         }
         check_min_idle_conns();
     }
@@ -794,9 +873,11 @@ private:
             --pending_dials_;
             return;
         }
+        const time_point now = clock_.now();
+        std::shared_ptr<basic_pool> last_ref;  // declared before the lock: see free_turn
         pool_lock lock(*this);
         --pending_dials_;
-        give_back(lock, std::move(t), e, clock_.now(), std::nullopt);
+        keep_dialed(lock, std::move(t), e, now, last_ref);
     }
 
     // How many background dials min idle still needs, within pool_size. Under the lock.
@@ -837,17 +918,18 @@ private:
             change(next);
             next.validate();
             config_ = std::move(next);
+            fresh_for_ = fresh_window(config_);
             trim_idle(lock);
             grant_turns();
         }
         check_min_idle_conns();
     }
 
-    [[noreturn]] void throw_closed() const {
+    [[noreturn, gnu::cold, gnu::noinline]] void throw_closed() const {
         throw error(errc::pool_closed, fmt::format("connection pool for {} is closed", config_.address));
     }
 
-    [[noreturn]] void throw_timeout() const {
+    [[noreturn, gnu::cold, gnu::noinline]] void throw_timeout() const {
         throw error(errc::pool_timeout,
                     fmt::format("pool timeout: no connection to {} became free within {}ms "
                                 "(pool_size {}, in use {}, idle {}, total {}, waiting {})",
@@ -857,6 +939,7 @@ private:
 
     mutable futex_mutex mutex_;
     pool_config config_;                     // guarded by mutex_
+    typename time_point::duration fresh_for_;  // guarded by mutex_; fresh_window(config_)
     const dialer dial_;
     std::unique_ptr<scheduler> background_;
     Clock clock_;
