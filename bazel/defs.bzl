@@ -27,6 +27,9 @@ def redpool_test(name, srcs = None, deps = [], size = "small", tags = [], **kwar
     """
     native.cc_test(
         name = name,
+        # Statically linked: a test that replaces operator new (tests/support:alloc_failure)
+        # must have it in the executable, where it wins over libstdc++'s.
+        linkstatic = True,
         srcs = srcs if srcs != None else [name + ".cpp"],
         copts = REDPOOL_COPTS,
         size = size,

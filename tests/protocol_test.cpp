@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lib/protocol/protocol.hpp"
+#include "tests/support/alloc_failure.hpp"
 #include "redpool/error.hpp"
 
 using redpool::errc;
@@ -18,27 +19,6 @@ using redpool::detail::encode_command;
 using redpool::detail::reply_limits;
 using redpool::detail::reply_reader;
 using redpool::detail::write_buffer;
-
-// Counts bytes requested from operator new, to prove the reader never allocates ahead of data.
-// AddressSanitizer brings its own operator new, which must not be replaced.
-static std::atomic<std::size_t> allocated_bytes{0};
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool counting_allocations = false;
-#else
-constexpr bool counting_allocations = true;
-
-static void* counted_allocation(std::size_t n) {
-    allocated_bytes += n;
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc();
-}
-void* operator new(std::size_t n) { return counted_allocation(n); }
-void* operator new[](std::size_t n) { return counted_allocation(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-#endif
 
 namespace {
 
@@ -221,10 +201,10 @@ TEST_CASE("protocol: an array header claiming 2^31 elements allocates nothing ah
     limits.max_array_elements = INT_MAX;
     reply_reader reader(limits);
     reply r;
-    auto before = allocated_bytes.load();
+    const std::size_t before = redpool::test::allocated_bytes();
     reader.feed("*2147483647\r\n:1\r\n", 17);
     CHECK_FALSE(reader.next(r));
-    if (counting_allocations) CHECK(allocated_bytes.load() - before < 4096);
+    CHECK(redpool::test::allocated_bytes() - before < 4096);
     CHECK(parse_error("*4294967295\r\n") == errc::protocol_error);
 }
 
@@ -282,4 +262,28 @@ TEST_CASE("protocol: a 1 MiB bulk string with every byte value survives intact",
     }
     REQUIRE(reader.next(r));
     CHECK(r.as_string() == value);
+}
+
+TEST_CASE("protocol: running out of memory while building a reply fails the reader, never hiredis",
+          "[protocol]") {
+    // Every allocation the reader makes for this reply fails in turn: it throws std::bad_alloc
+    // out of next(), not through hiredis's C frames, and the reader stays failed.
+    const std::string wire = "*3\r\n$5\r\nhello\r\n*1\r\n:42\r\n+" + std::string(100, 's') + "\r\n";
+    int failures = 0;
+    for (long n = 0;; ++n) {
+        reply_reader reader(default_limits);
+        reader.feed(wire.data(), wire.size());
+        reply r;
+        bool done = false;
+        const bool threw = redpool::test::with_allocation_failing(n, [&] { done = reader.next(r); });
+        if (!threw) {
+            REQUIRE(done);
+            CHECK(r.elements().size() == 3);
+            break;
+        }
+        ++failures;
+        CHECK(reader.failed());
+        CHECK_THROWS(reader.next(r));
+    }
+    CHECK(failures == 3);  // the two arrays and the long status allocate; "hello" is short
 }

@@ -212,6 +212,9 @@ void connection::read_reply(reply& out, duration timeout) {
         if (e.code() != errc::protocol_error && e.code() != errc::reply_too_large) throw;
         fail(static_cast<errc>(e.code().value()),
              fmt::format("{} (reading the reply to {})", e.what(), command_), true);
+    } catch (...) {
+        close();  // out of memory mid-reply: the rest of it is still on the wire
+        throw;
     }
     if (pending_ > 0) --pending_;
 }

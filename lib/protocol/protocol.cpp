@@ -55,29 +55,49 @@ void encode_command(write_buffer& out, std::span<const std::string_view> args) {
 // the root to the element being parsed, and every reply on that path is the last element of its
 // parent, which no later append at a deeper level can move. Returning nullptr makes hiredis fail
 // with "Out of memory"; `failure_` records the real reason.
+//
+// Trap: these run inside hiredis's C frames, which a C++ exception must never cross. Building a
+// reply allocates, so each callback catches everything, keeps the exception, and fails the
+// parse; next() rethrows it once hiredis has returned.
 
 struct reply_builder {
     static reply_reader& owner(const redisReadTask* task) {
         return *static_cast<reply_reader*>(task->privdata);
     }
 
-    static void* create_string(const redisReadTask* task, char* data, std::size_t size) {
-        auto& self = owner(task);
-        reply_type type = task->type == REDIS_REPLY_ERROR    ? reply_type::error
-                          : task->type == REDIS_REPLY_STATUS ? reply_type::status
-                                                             : reply_type::string;
-        if (type == reply_type::string && size > self.limits_.max_bulk_length) {
-            self.failure_ = "bulk string longer than max_bulk_length";
-            self.failure_too_large_ = true;
+    template <typename Build>
+    static void* guarded(const redisReadTask* task, Build build) noexcept {
+        try {
+            return build(owner(task));
+        } catch (...) {
+            auto& self = owner(task);
+            self.exception_ = std::current_exception();
+            self.failure_ = "building the reply failed";
             return nullptr;
         }
-        reply* slot = self.slot_for(task);
-        slot->set_text(type, data, size);
-        return slot;
+    }
+
+    static void* create_string(const redisReadTask* task, char* data, std::size_t size) {
+        return guarded(task, [&](reply_reader& self) -> void* {
+            reply_type type = task->type == REDIS_REPLY_ERROR    ? reply_type::error
+                              : task->type == REDIS_REPLY_STATUS ? reply_type::status
+                                                                 : reply_type::string;
+            if (type == reply_type::string && size > self.limits_.max_bulk_length) {
+                self.failure_ = "bulk string longer than max_bulk_length";
+                self.failure_too_large_ = true;
+                return nullptr;
+            }
+            reply* slot = self.slot_for(task);
+            slot->set_text(type, data, size);
+            return slot;
+        });
     }
 
     static void* create_array(const redisReadTask* task, int elements) {
-        auto& self = owner(task);
+        return guarded(task, [&](reply_reader& self) { return build_array(self, task, elements); });
+    }
+
+    static void* build_array(reply_reader& self, const redisReadTask* task, int elements) {
         if (static_cast<std::size_t>(elements) > self.limits_.max_array_elements) {
             self.failure_ = "array with more elements than max_array_elements";
             self.failure_too_large_ = true;
@@ -99,15 +119,19 @@ struct reply_builder {
     }
 
     static void* create_integer(const redisReadTask* task, long long value) {
-        reply* slot = owner(task).slot_for(task);
-        slot->set_integer(value);
-        return slot;
+        return guarded(task, [&](reply_reader& self) {
+            reply* slot = self.slot_for(task);
+            slot->set_integer(value);
+            return slot;
+        });
     }
 
     static void* create_nil(const redisReadTask* task) {
-        reply* slot = owner(task).slot_for(task);
-        *slot = reply();
-        return slot;
+        return guarded(task, [&](reply_reader& self) {
+            reply* slot = self.slot_for(task);
+            *slot = reply();
+            return slot;
+        });
     }
 
     // Replies live in the reader's root or inside their parents, so nothing is freed here;
@@ -188,6 +212,7 @@ bool reply_reader::failed() const noexcept { return reader_->err != 0 || failure
 
 void reply_reader::throw_failure() {
     root_ = reply();
+    if (exception_) std::rethrow_exception(exception_);  // the reader stays failed
     if (failure_ != nullptr) {
         throw error(failure_too_large_ ? errc::reply_too_large : errc::protocol_error, failure_);
     }

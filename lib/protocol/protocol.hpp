@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <span>
 #include <string_view>
 
@@ -38,7 +39,8 @@ public:
 
     /// Moves the next complete reply into `out` and returns true, or returns false if more
     /// bytes are needed. Throws `redpool::error` with `errc::protocol_error` (malformed or too
-    /// deeply nested) or `errc::reply_too_large` (over a limit).
+    /// deeply nested) or `errc::reply_too_large` (over a limit), or `std::bad_alloc` when
+    /// building the reply runs out of memory; after any of them the reader stays failed.
     bool next(reply& out);
 
     /// Whether bytes were fed that no returned reply has consumed yet.
@@ -60,6 +62,7 @@ private:
     reply root_;                   // the reply being built; moved out when complete
     const char* failure_ = nullptr;  // why a callback refused, when it did
     bool failure_too_large_ = false;
+    std::exception_ptr exception_;   // what a callback caught (it must not cross hiredis)
 };
 
 }  // namespace redpool::detail
