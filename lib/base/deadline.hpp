@@ -36,7 +36,8 @@ constexpr std::chrono::time_point<Clock, Duration> saturating_add(
     std::chrono::time_point<Clock, Duration> start, std::chrono::duration<Rep, Period> d) noexcept {
     using time_point = std::chrono::time_point<Clock, Duration>;
     const Duration step = saturating_cast<Duration>(d);
-    if (step > time_point::max() - start) return time_point::max();
+    // Before the epoch (an early time point) the sum cannot overflow, but max() - start would.
+    if (start.time_since_epoch().count() > 0 && step > time_point::max() - start) return time_point::max();
     return start + step;
 }
 

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <thread>
 #include <utility>
@@ -185,9 +186,24 @@ public:
         linked_ = true;
     }
 
+    /// Makes the next `n` spawns, or posts after a delay, throw std::bad_alloc, as when a thread
+    /// or a timer cannot be made.
+    void fail_next_spawns(int n) {
+        std::lock_guard lock(mu_);
+        failing_spawns_ = n;
+    }
+    void fail_next_posts(int n) {
+        std::lock_guard lock(mu_);
+        failing_posts_ = n;
+    }
+
     /// A spawned task: it waits in the ready queue for run_pending().
     void spawn(task work) {
         std::lock_guard lock(mu_);
+        if (failing_spawns_ > 0) {
+            --failing_spawns_;
+            throw std::bad_alloc();
+        }
         if (stopped_) return;
         ready_.push_back(std::move(work));
         ++spawned_;
@@ -195,6 +211,10 @@ public:
 
     void post_after(duration delay, task work) {
         std::lock_guard lock(mu_);
+        if (failing_posts_ > 0) {
+            --failing_posts_;
+            throw std::bad_alloc();
+        }
         if (stopped_) return;
         // A multimap keeps equal keys in insertion order, like a timer queue.
         timed_.emplace(now_ + delay, std::move(work));
@@ -324,6 +344,8 @@ private:
     int running_ = 0;                           // guarded by mu_; tasks running now
     std::map<std::thread::id, int> running_by_thread_;  // guarded by mu_
     std::size_t spawned_ = 0;                   // guarded by mu_
+    int failing_spawns_ = 0;                    // guarded by mu_
+    int failing_posts_ = 0;                     // guarded by mu_
     std::size_t posted_after_ = 0;              // guarded by mu_
 };
 
