@@ -1,41 +1,80 @@
-// redpool::client against a real redis-server: exec, errors, the pool's controls, and the
-// reliability rows about exhaustion (2), late replies (11), duplicate writes (16) and
-// credentials (29).
+// redpool::client against a real redis-server: exec, errors, the pool's controls, session
+// commands, blocking commands' deadlines, retries of "not executed" replies, and the reliability
+// rows about exhaustion (2), late replies (11), duplicate writes (16), session state (20) and
+// credentials (29). Orderings are acknowledged (CLIENT PAUSE answers OK before it pauses; a
+// BLPOP holder ends when the test pushes to its list), never guessed with a sleep.
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <redpool/redpool.hpp>
 
+#include "tests/support/fake_server.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/test_helpers.hpp"
 
 using namespace std::chrono_literals;
 using redpool::errc;
-using redpool::test::redis_server;
-using redpool::test::shared_server;
 using redpool::test::check_pool_invariants;
 using redpool::test::eventually;
 using redpool::test::expect_error;
+using redpool::test::fake_server;
 using redpool::test::options_for;
+using redpool::test::redis_server;
 using redpool::test::seconds_since;
+using redpool::test::shared_server;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-// Occupies one pooled connection with `BLPOP key seconds` on another thread, and returns once
-// the pool counts it in use.
-std::thread hold_connection(redpool::client& redis, std::string key, std::string seconds) {
-    std::thread holder([&redis, key, seconds] { redis.exec({"BLPOP", key, seconds}); });
-    CHECK(eventually([&] { return redis.pool_stats().in_use == 1; }));
+// Occupies one pooled connection with `BLPOP key 0` on a thread of its own, and returns once the
+// pool counts it in use. It ends when the test pushes to `key`.
+std::jthread hold_connection(redpool::client& redis, std::string key) {
+    const auto before = redis.pool_stats().in_use;
+    std::jthread holder([&redis, key] {
+        std::error_code ec;
+        redis.exec({"BLPOP", key, "0"}, ec);
+    });
+    REQUIRE(eventually([&] { return redis.pool_stats().in_use == before + 1; }));
     return holder;
 }
 
+// How many times the server refused `command` before running it (INFO commandstats).
+long long rejected_calls(const redis_server& server, const std::string& command) {
+    const std::string info = server.command({"INFO", "commandstats"});
+    const auto line = info.find("cmdstat_" + command + ":");
+    if (line == std::string::npos) return 0;
+    const auto at = info.find("rejected_calls=", line);
+    return std::stoll(info.substr(at + std::string("rejected_calls=").size()));
+}
+
+// The value of `field` (e.g. "errorstat_READONLY") in INFO errorstats, as its count.
+long long error_count(const redis_server& server, const std::string& field) {
+    const std::string info = server.command({"INFO", "errorstats"});
+    const auto at = info.find(field + ":count=");
+    if (at == std::string::npos) return 0;
+    return std::stoll(info.substr(at + field.size() + 7));
+}
+
+// Each line of CLIENT LIST for the normal clients other than the admin connection asking.
+std::vector<std::string> other_clients(const redis_server& server) {
+    std::vector<std::string> lines;
+    std::istringstream in(server.command({"CLIENT", "LIST", "TYPE", "normal"}));
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("cmd=client|list") == std::string::npos) lines.push_back(line);
+    }
+    return lines;
+}
+
 }  // namespace
+
+// --- exec and errors -----------------------------------------------------------------------
 
 TEST_CASE("client: exec runs any command and returns a server error as data", "[client]") {
     redpool::client redis(options_for(shared_server()));
@@ -111,6 +150,92 @@ TEST_CASE("client: a URL configures the client", "[client]") {
     CHECK(redis.pool_stats().pool_size == 3);
 }
 
+TEST_CASE("client: a unix socket works like TCP, from options and from a unix:// URL", "[client]") {
+    auto& server = shared_server();
+    redpool::options o;
+    o.path = server.unix_path();
+    redpool::client by_options(o);
+    CHECK(by_options.set("over-unix", "1"));
+    redpool::client by_url("unix://" + server.unix_path() + "?db=3&pool_size=2");
+    CHECK(by_url.set("in3", "x"));
+    CHECK(server.command({"GET", "over-unix"}) == "1");
+    auto admin = server.admin();
+    admin.command({"SELECT", "3"});
+    CHECK(admin.command({"GET", "in3"}) == "x");
+    CHECK(by_url.pool_stats().pool_size == 2);
+    check_pool_invariants(by_options, 1);
+    check_pool_invariants(by_url, 1);
+}
+
+TEST_CASE("client: an on_connect that throws fails the call with its own exception, and no turn leaks",
+          "[client]") {
+    auto o = options_for(shared_server());
+    o.pool_size = 2;  // two failures trip the dial breaker; the third call fails fast
+    std::atomic<int> calls{0};
+    o.on_connect = [&](redpool::conn&) {
+        ++calls;
+        throw std::runtime_error("set-up refused");
+    };
+    redpool::client redis(o);
+    CHECK_THROWS_WITH(redis.get("k"), "set-up refused");
+    std::error_code ec;
+    redis.exec({"PING"}, ec);
+    CHECK(ec == errc::io_error);
+    CHECK(calls == 2);
+    const auto s = redis.pool_stats();
+    CHECK(s.dial_errors == 2);
+    CHECK(s.total_conns == 0);
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("client: a write timeout, a protocol error and a reply too large are followed by a good call",
+          "[client]") {
+    SECTION("write timeout") {
+        redis_server server;
+        auto o = options_for(server);
+        o.write_timeout = 300ms;
+        o.pool_size = 1;
+        redpool::client redis(o);
+        CHECK(redis.exec({"PING"}).as_string() == "PONG");
+        server.freeze();
+        const std::string huge(64 << 20, 'h');
+        auto e = expect_error([&] { redis.set("huge", huge); });
+        server.thaw();
+        CHECK(e.code() == errc::write_timeout);
+        CHECK(e.outcome_unknown());  // part of it went out
+        CHECK(redis.exec({"PING"}).as_string() == "PONG");
+        CHECK(redis.pool_stats().unusable_closed == 1);
+        check_pool_invariants(redis, 3);
+    }
+    SECTION("protocol error") {
+        fake_server server({.bytes = "!not RESP\r\n"});
+        redpool::options o;
+        o.port = server.port();
+        o.pool_size = 1;
+        o.max_retries = 0;
+        redpool::client redis(o);
+        CHECK(expect_error([&] { redis.get("k"); }).code() == errc::protocol_error);
+        CHECK(redis.pool_stats().unusable_closed == 1);
+        CHECK(expect_error([&] { redis.get("k"); }).code() == errc::protocol_error);  // a new connection
+        check_pool_invariants(redis, 2);
+    }
+    SECTION("reply too large") {
+        auto& server = shared_server();
+        server.command({"SET", "big", std::string(1000, 'b')});
+        server.command({"SET", "small", "s"});
+        auto o = options_for(server);
+        o.pool_size = 1;
+        o.max_bulk_length = 100;
+        redpool::client redis(o);
+        CHECK(expect_error([&] { redis.get("big"); }).code() == errc::reply_too_large);
+        CHECK(redis.get("small") == "s");
+        CHECK(redis.pool_stats().unusable_closed == 1);
+        check_pool_invariants(redis, 2);
+    }
+}
+
+// --- the pool's controls -------------------------------------------------------------------
+
 TEST_CASE("client: pool_stats counts hits and misses and prints as JSON", "[client]") {
     redpool::client redis(options_for(shared_server()));
     for (int i = 0; i < 5; ++i) redis.exec({"PING"});
@@ -145,27 +270,50 @@ TEST_CASE("client: set_pool_size and set_min_idle_conns take effect at run time"
     check_pool_invariants(redis);
 }
 
-TEST_CASE("client: close wakes waiters with pool_closed and later calls fail", "[client]") {
+TEST_CASE("client: the run-time setters refuse values options::validate refuses", "[client]") {
     auto o = options_for(shared_server());
-    o.pool_size = 1;
-    o.pool_timeout = 5s;
+    o.conn_max_lifetime = 10s;
+    o.conn_max_lifetime_jitter = 2s;
     redpool::client redis(o);
-    std::thread holder = hold_connection(redis, "nothing", "1");
+    CHECK(expect_error([&] { redis.set_conn_max_lifetime(1s); }).code() == errc::invalid_argument);
+    CHECK(expect_error([&] { redis.set_conn_max_lifetime_jitter(20s); }).code() == errc::invalid_argument);
+    CHECK(expect_error([&] { redis.set_pool_timeout(-1ms); }).code() == errc::invalid_argument);
+    redis.set_conn_max_lifetime_jitter(1s);
+    redis.set_pool_fifo(true);
+    CHECK(redis.exec({"PING"}).as_string() == "PONG");
+    check_pool_invariants(redis, 1);
+}
+
+TEST_CASE("client: close wakes waiters with pool_closed, lets calls in flight finish, fails later calls",
+          "[client]") {
+    auto& server = shared_server();
+    auto o = options_for(server);
+    o.pool_size = 1;
+    o.pool_timeout = 1h;
+    redpool::client redis(o);
+    std::atomic<bool> holder_done{false};
+    std::atomic<bool> holder_got_value{false};
+    std::jthread holder([&] {
+        holder_got_value = redis.exec({"BLPOP", "release", "0"}).is_array();
+        holder_done = true;
+    });
+    REQUIRE(eventually([&] { return redis.pool_stats().in_use == 1; }));
     std::atomic<bool> got_closed{false};
-    std::thread waiter([&] {
+    std::jthread waiter([&] {
         std::error_code ec;
         redis.exec({"PING"}, ec);
         got_closed = ec == errc::pool_closed;
     });
-    CHECK(eventually([&] { return redis.pool_stats().waiters == 1; }));
-    auto t0 = clock_type::now();
+    REQUIRE(eventually([&] { return redis.pool_stats().waiters == 1; }));
     redis.close();
     waiter.join();
     CHECK(got_closed);
-    CHECK(seconds_since(t0) < 0.5);
-    holder.join();
+    CHECK_FALSE(holder_done);  // the call in flight goes on
     CHECK(expect_error([&] { redis.exec({"PING"}); }).code() == errc::pool_closed);
-    CHECK(redis.pool_stats().total_conns == 0);
+    server.command({"LPUSH", "release", "x"});
+    holder.join();
+    CHECK(holder_got_value);
+    CHECK(redis.pool_stats().total_conns == 0);  // its connection closed on return
 }
 
 TEST_CASE("client: an exhausted pool times out after pool_timeout and recovers", "[client][row2]") {
@@ -174,13 +322,12 @@ TEST_CASE("client: an exhausted pool times out after pool_timeout and recovers",
     o.pool_size = 1;
     o.pool_timeout = 100ms;
     redpool::client redis(o);
-    std::thread holder = hold_connection(redis, "release-me", "5");
+    std::jthread holder = hold_connection(redis, "release-me");
     auto t0 = clock_type::now();
     auto e = expect_error([&] { redis.get("k"); });
-    double took = seconds_since(t0);
     CHECK(e.code() == errc::pool_timeout);
-    CHECK(took >= 0.095);
-    CHECK(took < 0.5);
+    CHECK_FALSE(e.outcome_unknown());
+    CHECK(seconds_since(t0) >= 0.095);  // not before its time
     std::string message = e.what();
     CHECK(message.find("in use 1") != std::string::npos);
     CHECK(message.find("idle 0") != std::string::npos);
@@ -197,19 +344,58 @@ TEST_CASE("client: waiters get connections in arrival order", "[client][row2]") 
     auto& server = shared_server();
     auto o = options_for(server);
     o.pool_size = 1;
-    o.pool_timeout = 5s;
+    o.pool_timeout = 1h;
     redpool::client redis(o);
-    std::thread holder = hold_connection(redis, "go", "0.3");
-    std::vector<std::thread> waiters;
+    std::jthread holder = hold_connection(redis, "go");
+    std::vector<std::jthread> waiters;
     for (int i = 0; i < 5; ++i) {
-        waiters.emplace_back([&redis, i] { redis.exec({"RPUSH", "order", std::to_string(i)}); });
-        CHECK(eventually([&] { return redis.pool_stats().waiters == static_cast<std::uint32_t>(i + 1); }));
+        waiters.emplace_back([&redis, i] {
+            std::error_code ec;
+            redis.exec({"RPUSH", "order", std::to_string(i)}, ec);
+        });
+        REQUIRE(eventually([&] { return redis.pool_stats().waiters == static_cast<std::uint32_t>(i + 1); }));
     }
+    server.command({"LPUSH", "go", "x"});
     holder.join();
     for (auto& w : waiters) w.join();
     CHECK(server.command({"LRANGE", "order", "0", "-1"}) == "0\n1\n2\n3\n4");
     check_pool_invariants(redis, 6);
 }
+
+TEST_CASE("client: set_max_idle_conns closes idle connections beyond it, at once and on return", "[client]") {
+    auto& server = shared_server();
+    auto o = options_for(server);
+    o.pool_size = 3;
+    redpool::client redis(o);
+    std::vector<std::jthread> holders;
+    for (int i = 0; i < 3; ++i) holders.push_back(hold_connection(redis, "release"));
+    redis.set_max_idle_conns(1);
+    server.command({"LPUSH", "release", "a", "b", "c"});
+    for (auto& h : holders) h.join();
+    const auto s = redis.pool_stats();
+    CHECK(s.total_conns == 1);
+    CHECK(s.idle_conns == 1);
+    CHECK(s.max_idle_closed == 2);
+    CHECK(other_clients(server).size() == 1);
+    check_pool_invariants(redis, 3);
+}
+
+TEST_CASE("client: set_pool_timeout changes how long a get waits", "[client][row2]") {
+    auto& server = shared_server();
+    auto o = options_for(server);
+    o.pool_size = 1;
+    o.pool_timeout = 1h;  // waiting this long would hang the test
+    redpool::client redis(o);
+    std::jthread holder = hold_connection(redis, "release");
+    redis.set_pool_timeout(0ms);
+    CHECK(expect_error([&] { redis.exec({"PING"}); }).code() == errc::pool_timeout);
+    server.command({"LPUSH", "release", "x"});
+    holder.join();
+    CHECK(redis.pool_stats().timeouts == 1);
+    check_pool_invariants(redis, 1);
+}
+
+// --- late replies and duplicate writes -------------------------------------------------------
 
 TEST_CASE("client: a late reply after read_timeout never reaches the next caller", "[client][row11]") {
     auto& server = shared_server();
@@ -220,18 +406,16 @@ TEST_CASE("client: a late reply after read_timeout never reaches the next caller
     o.read_timeout = 300ms;
     redpool::client redis(o);
     CHECK(redis.get("a") == "value-a");
-    auto admin = server.admin();
-    admin.send({"DEBUG", "SLEEP", "1"});
-    // Let the server pick the sleep up first: it reads the two sockets in no set order.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Acknowledged: once this answers, the server answers nobody for 800 ms.
+    REQUIRE(server.command({"CLIENT", "PAUSE", "800", "ALL"}) == "OK");
     auto e = expect_error([&] { redis.get("a"); });
     CHECK(e.code() == errc::read_timeout);
     CHECK(e.outcome_unknown());
-    CHECK(redis.get("b") == "value-b");
-    CHECK(admin.receive() == "OK");
+    CHECK(redis.get("b") == "value-b");  // a new connection, whose handshake waits out the pause
     auto s = redis.pool_stats();
-    CHECK(s.total_conns == 1);  // the timed-out connection was closed, a new one dialed
+    CHECK(s.total_conns == 1);
     CHECK(s.misses == 2);
+    CHECK(s.unusable_closed == 1);
     check_pool_invariants(redis, 3);
 }
 
@@ -242,24 +426,26 @@ TEST_CASE("client: a write that timed out after reaching the server is not retri
     o.max_retries = 5;
     redpool::client redis(o);
     redis.exec({"PING"});
-    auto admin = server.admin();
-    admin.send({"DEBUG", "SLEEP", "0.6"});
-    // Let the server pick the sleep up first: it reads the two sockets in no set order.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Acknowledged: writes wait 600 ms from now; reads (the checks below) go on.
+    REQUIRE(server.command({"CLIENT", "PAUSE", "600", "WRITE"}) == "OK");
     auto e = expect_error([&] { redis.incr("once"); });
     CHECK(e.code() == errc::read_timeout);
     CHECK(e.outcome_unknown());
-    CHECK(admin.receive() == "OK");
-    CHECK(server.command({"GET", "once"}) == "1");  // executed exactly once
+    CHECK(redis.pool_stats().misses == 1);  // a retry would have dialed a new connection
+    // This write waits out the pause too: once it is through, the INCR ran or never will.
+    CHECK(server.command({"SET", "pause-over", "1"}) == "OK");
+    const auto value = server.command({"GET", "once"});
+    CHECK((value == "(nil)" || value == "1"));  // at most once (a paused client that left is dropped)
     check_pool_invariants(redis, 2);
 }
 
 TEST_CASE("client: a connection killed while idle is replaced before the write", "[client][row16]") {
     auto& server = shared_server();
-    redpool::client redis(options_for(server));
+    auto o = options_for(server);
+    o.liveness_check_after = 0ms;  // check on every borrow: no need to wait past a threshold
+    redpool::client redis(o);
     CHECK(redis.incr("counter") == 1);
-    server.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
-    std::this_thread::sleep_for(30ms);  // longer than the pool's liveness-check threshold
+    CHECK(server.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"}) == "1");
     CHECK(redis.incr("counter") == 2);
     auto s = redis.pool_stats();
     CHECK(s.stale_conns == 1);
@@ -267,18 +453,126 @@ TEST_CASE("client: a connection killed while idle is replaced before the write",
     check_pool_invariants(redis, 2);
 }
 
-TEST_CASE("client: blocking commands wait past read_timeout for their block time", "[client]") {
-    auto o = options_for(shared_server());
-    o.read_timeout = 200ms;
-    redpool::client redis(o);
-    auto t0 = clock_type::now();
-    auto r = redis.exec({"BLPOP", "empty", "0.5"});
-    CHECK(r.is_nil());
-    CHECK(seconds_since(t0) >= 0.45);
-    auto x = redis.exec({"XREAD", "BLOCK", "400", "STREAMS", "nostream", "$"});
-    CHECK(x.is_nil());
-    check_pool_invariants(redis, 2);
+TEST_CASE("client: a script's LOADING-like error is returned, never retried", "[client][row16]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    auto r = redis.exec({"EVAL", "redis.call('INCR', KEYS[1]) return redis.error_reply('LOADING fake')",
+                         "1", "script-counter"});
+    CHECK(r.is_error());
+    CHECK(server.command({"GET", "script-counter"}) == "1");  // ran exactly once
 }
+
+// --- retries of "not executed" replies (row 15) ---------------------------------------------
+
+TEST_CASE("client: MASTERDOWN is retried max_retries times, then returned", "[client][row15]") {
+    redis_server replica;
+    // A replica of nothing, told not to serve stale data: it answers MASTERDOWN to reads.
+    replica.command({"CONFIG", "SET", "replica-serve-stale-data", "no"});
+    replica.command({"REPLICAOF", "127.0.0.1", std::to_string(redpool::test::unused_port())});
+    auto o = options_for(replica);
+    o.min_retry_backoff = 1ms;
+    o.max_retry_backoff = 4ms;
+    for (int retries : {0, 3}) {
+        INFO("max_retries " << retries);
+        replica.command({"CONFIG", "RESETSTAT"});
+        o.max_retries = retries;
+        redpool::client redis(o);
+        const auto r = redis.exec({"GET", "k"});
+        CHECK(r.is_error());
+        CHECK(r.as_string().starts_with("MASTERDOWN"));
+        CHECK(rejected_calls(replica, "get") == retries + 1);
+        check_pool_invariants(redis, static_cast<std::uint64_t>(retries + 1));
+    }
+}
+
+TEST_CASE("client: READONLY is retried, and succeeds once the replica is promoted", "[client][row15]") {
+    redis_server primary;
+    redis_server replica;
+    replica.command({"REPLICAOF", "127.0.0.1", std::to_string(primary.port())});
+    auto o = options_for(replica);
+    o.max_retries = 50;
+    o.min_retry_backoff = 20ms;
+    o.max_retry_backoff = 50ms;
+    redpool::client redis(o);
+    std::atomic<bool> done{false};
+    std::error_code ec;
+    std::jthread writer([&] {
+        redis.exec({"SET", "k", "v"}, ec);
+        done = true;
+    });
+    // Acknowledged: the server has refused the write at least once.
+    REQUIRE(eventually([&] { return error_count(replica, "errorstat_READONLY") >= 1; }));
+    CHECK_FALSE(done);
+    replica.command({"REPLICAOF", "NO", "ONE"});
+    writer.join();
+    CHECK_FALSE(ec);
+    CHECK(replica.command({"GET", "k"}) == "v");
+    check_pool_invariants(redis);
+}
+
+// --- blocking commands -----------------------------------------------------------------------
+
+TEST_CASE("client: every blocking command waits its block time past read_timeout", "[client]") {
+    auto& server = shared_server();
+    server.command({"XADD", "stream", "*", "f", "v"});
+    server.command({"XGROUP", "CREATE", "stream", "group", "$"});
+    auto o = options_for(server);
+    // Each command below blocks 0.6 s, longer than this, and must not time out; the margin
+    // covers the server answering a blocked client's timeout a little late.
+    o.read_timeout = 250ms;
+    redpool::client redis(o);
+    struct blocking {
+        std::vector<std::string> args;
+        bool nil;  // what it answers when the block time runs out
+    };
+    const std::vector<blocking> commands{
+        {{"BLPOP", "none", "0.6"}, true},
+        {{"BRPOP", "none", "0.6"}, true},
+        {{"BLMOVE", "none", "dst", "LEFT", "RIGHT", "0.6"}, true},
+        {{"BRPOPLPUSH", "none", "dst", "0.6"}, true},
+        {{"BLMPOP", "0.6", "1", "none", "LEFT"}, true},  // timeout first
+        {{"BZPOPMIN", "none", "0.6"}, true},
+        {{"BZPOPMAX", "none", "0.6"}, true},
+        {{"bzmpop", "0.6", "1", "none", "MIN"}, true},
+        {{"XREAD", "BLOCK", "600", "STREAMS", "stream", "$"}, true},  // milliseconds
+        {{"XREADGROUP", "GROUP", "group", "c", "BLOCK", "600", "STREAMS", "stream", ">"}, true},
+        {{"WAIT", "1", "600"}, false},  // milliseconds; answers 0 replicas
+    };
+    for (const auto& c : commands) {
+        INFO(c.args[0]);
+        const auto t0 = clock_type::now();
+        std::error_code ec;
+        const auto r = redis.exec(std::vector<std::string_view>(c.args.begin(), c.args.end()), ec);
+        CHECK_FALSE(ec);
+        CHECK(r.is_nil() == c.nil);
+        if (!c.nil) CHECK(r.as_integer() == 0);
+        CHECK(seconds_since(t0) >= 0.55);  // it did block, past read_timeout
+    }
+    check_pool_invariants(redis, commands.size());
+}
+
+TEST_CASE("client: BLPOP k 0 blocks for ever, past any read_timeout", "[client]") {
+    auto& server = shared_server();
+    auto o = options_for(server);
+    o.read_timeout = 100ms;
+    redpool::client redis(o);
+    std::error_code ec;
+    std::string got;
+    std::jthread waiter([&] {
+        const auto r = redis.exec({"BLPOP", "forever", "0"}, ec);
+        if (!ec && r.is_array()) got = r[1].as_string();
+    });
+    REQUIRE(eventually([&] { return server.command({"INFO", "clients"}).find("blocked_clients:1") != std::string::npos; }));
+    std::this_thread::sleep_for(500ms);  // five read timeouts: it must still be blocked
+    CHECK(got.empty());
+    server.command({"LPUSH", "forever", "at-last"});
+    waiter.join();
+    CHECK_FALSE(ec);
+    CHECK(got == "at-last");
+    check_pool_invariants(redis, 1);
+}
+
+// --- credentials -------------------------------------------------------------------------------
 
 TEST_CASE("client: a wrong password is auth_failed, not retried, and never printed", "[client][row29]") {
     redis_server server({.password = "correct-horse"});
@@ -287,16 +581,19 @@ TEST_CASE("client: a wrong password is auth_failed, not retried, and never print
     o.pool_size = 2;
     o.max_retries = 3;
     redpool::client redis(o);
-    auto e = expect_error([&] { redis.get("k"); });
-    CHECK(e.code() == errc::auth_failed);
+    auto first = expect_error([&] { redis.get("k"); });
+    CHECK(first.code() == errc::auth_failed);
+    CHECK_FALSE(first.outcome_unknown());
     CHECK(redis.pool_stats().dial_errors == 1);  // no retry of a refused password
-    e = expect_error([&] { redis.get("k"); });
+    expect_error([&] { redis.get("k"); });
     // After pool_size failed dials the pool fails fast with the last error: no dial storm.
-    e = expect_error([&] { redis.get("k"); });
-    CHECK(e.code() == errc::auth_failed);
+    auto fast = expect_error([&] { redis.get("k"); });
+    CHECK(fast.code() == errc::auth_failed);
     CHECK(redis.pool_stats().dial_errors == 2);
-    CHECK(std::string(e.what()).find("Sup3r-S3cret-Value") == std::string::npos);
-    CHECK(redis.pool_stats().to_json().find("Sup3r") == std::string::npos);
+    for (const auto& e : {first, fast}) {
+        CHECK(std::string(e.what()).find("Sup3r-S3cret-Value") == std::string::npos);
+        CHECK(std::string(e.what()).find("WRONGPASS") != std::string::npos);  // it says why
+    }
     CHECK(o.to_url().find("Sup3r") == std::string::npos);
     check_pool_invariants(redis, 3);
 }
@@ -318,6 +615,8 @@ TEST_CASE("client: an ACL user without permission gets NOPERM as reply_error", "
     check_pool_invariants(redis, 2);
 }
 
+// --- session state on pooled connections (row 20) ------------------------------------------
+
 TEST_CASE("client: SELECT through exec never changes the db of later calls", "[client][row20]") {
     auto& server = shared_server();
     auto o = options_for(server);
@@ -330,66 +629,63 @@ TEST_CASE("client: SELECT through exec never changes the db of later calls", "[c
     check_pool_invariants(redis, 2);
 }
 
-TEST_CASE("client: MULTI through exec does not leave a transaction open for the next caller", "[client][row20]") {
+TEST_CASE("client: MULTI through exec leaves no transaction open on any pooled connection", "[client][row20]") {
     auto& server = shared_server();
     auto o = options_for(server);
-    o.pool_size = 1;
+    o.pool_size = 2;
     redpool::client redis(o);
     CHECK(redis.exec({"MULTI"}).is_status());
     CHECK(redis.exec({"SET", "k", "v"}).as_string() == "OK");  // not QUEUED
     CHECK(server.command({"GET", "k"}) == "v");
-    CHECK(server.command({"CLIENT", "LIST"}).find("multi=0") == std::string::npos);
+    const auto clients = other_clients(server);
+    REQUIRE(clients.size() == 1);  // the pooled connection; the MULTI one was closed
+    for (const auto& line : clients) {
+        INFO(line);
+        CHECK(line.find(" multi=-1 ") != std::string::npos);
+    }
     check_pool_invariants(redis, 2);
 }
 
-TEST_CASE("client: commands that take over a connection are refused", "[client][row20]") {
-    redpool::client redis(options_for(shared_server()));
-    for (auto args : {std::vector<std::string>{"SUBSCRIBE", "news"}, {"psubscribe", "n*"},
-                      {"MONITOR"}, {"CLIENT", "REPLY", "OFF"}, {"QUIT"}, {"HELLO", "3"}}) {
-        INFO(args[0]);
-        CHECK(expect_error([&] { redis.exec(args); }).code() == errc::invalid_argument);
-    }
-    CHECK(redis.pool_stats().total_conns == 0);  // refused before any connection was used
-    CHECK(redis.exec({"PING"}).as_string() == "PONG");
-}
-
-TEST_CASE("client: a script's LOADING-like error is returned, never retried", "[client][row16]") {
-    auto& server = shared_server();
-    redpool::client redis(options_for(server));
-    auto r = redis.exec({"EVAL", "redis.call('INCR', KEYS[1]) return redis.error_reply('LOADING fake')",
-                         "1", "script-counter"});
-    CHECK(r.is_error());
-    CHECK(server.command({"GET", "script-counter"}) == "1");  // ran exactly once
-}
-
-TEST_CASE("client: set_max_idle_conns closes returns beyond the limit", "[client]") {
+TEST_CASE("client: every session command closes its connection after use, in any case", "[client][row20]") {
     auto& server = shared_server();
     auto o = options_for(server);
-    o.pool_size = 3;
+    o.pool_size = 1;
     redpool::client redis(o);
-    std::vector<std::thread> holders;
-    for (int i = 0; i < 3; ++i) holders.push_back(std::thread([&redis] { redis.exec({"BLPOP", "none", "0.3"}); }));
-    CHECK(eventually([&] { return redis.pool_stats().in_use == 3; }));
-    redis.set_max_idle_conns(1);
-    for (auto& h : holders) h.join();
-    const auto s = redis.pool_stats();
-    CHECK(s.total_conns == 1);
-    CHECK(s.idle_conns == 1);
-    CHECK(server.command({"CLIENT", "LIST", "TYPE", "normal"}).find("cmd=blpop") != std::string::npos);
-    check_pool_invariants(redis, 3);
+    const std::vector<std::vector<std::string>> session_commands{
+        {"WATCH", "k"}, {"watch", "k"}, {"AUTH", "default", "nopass-wrong"}, {"READONLY"},
+        {"readwrite"}, {"CLIENT", "SETNAME", "renamed"}, {"client", "tracking", "on"},
+        {"CLIENT", "TRACKING", "off"}, {"Client", "SetName", "again"}, {"ASKING"}};
+    CHECK(redis.exec({"PING"}).as_string() == "PONG");  // one idle connection to start from
+    std::uint64_t gets = 1;
+    for (const auto& args : session_commands) {
+        INFO(args[0] << " " << (args.size() > 1 ? args[1] : ""));
+        const auto misses = redis.pool_stats().misses;
+        std::error_code ec;
+        redis.exec(std::vector<std::string_view>(args.begin(), args.end()), ec);  // any reply
+        CHECK_FALSE(ec);
+        CHECK(redis.exec({"PING"}).as_string() == "PONG");
+        CHECK(redis.pool_stats().misses == misses + 1);  // the PING needed a new connection
+        gets += 2;
+    }
+    for (const auto& line : other_clients(server)) {
+        INFO(line);
+        CHECK(line.find("name=renamed") == std::string::npos);
+        CHECK(line.find("name=again") == std::string::npos);
+    }
+    check_pool_invariants(redis, gets);
 }
 
-TEST_CASE("client: set_pool_timeout changes how long a get waits", "[client][row2]") {
-    auto o = options_for(shared_server());
-    o.pool_size = 1;
-    o.pool_timeout = 5s;
-    redpool::client redis(o);
-    std::thread holder = hold_connection(redis, "none", "0.5");
-    redis.set_pool_timeout(0ms);
-    auto t0 = clock_type::now();
-    CHECK(expect_error([&] { redis.exec({"PING"}); }).code() == errc::pool_timeout);
-    CHECK(seconds_since(t0) < 0.1);  // zero: fail at once instead of waiting 5 s
-    holder.join();
-    CHECK(redis.pool_stats().timeouts == 1);
-    check_pool_invariants(redis, 1);
+TEST_CASE("client: commands that take a connection over are refused before any connection is used",
+          "[client][row20]") {
+    redpool::client redis(options_for(shared_server()));
+    for (auto args : {std::vector<std::string>{"SUBSCRIBE", "news"}, {"psubscribe", "n*"},
+                      {"SSUBSCRIBE", "s"}, {"MONITOR"}, {"CLIENT", "REPLY", "OFF"}, {"QUIT"},
+                      {"HELLO", "3"}, {"Reset"}, {"SYNC"}, {"psync", "?", "-1"}}) {
+        INFO(args[0]);
+        const auto e = expect_error([&] { redis.exec(args); });
+        CHECK(e.code() == errc::invalid_argument);
+        CHECK(std::string(e.what()).find("connection of its own") != std::string::npos);
+    }
+    CHECK(redis.pool_stats().total_conns == 0);
+    CHECK(redis.exec({"PING"}).as_string() == "PONG");
 }

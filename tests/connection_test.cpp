@@ -7,13 +7,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "redpool/conn.hpp"
+#include <asio/ip/address.hpp>
+#include <asio/ip/tcp.hpp>
+
 #include "lib/net/connection.hpp"
+#include "lib/net/dial.hpp"
+#include "redpool/conn.hpp"
 #include "redpool/error.hpp"
 #include "redpool/options.hpp"
 #include "tests/support/fake_server.hpp"
@@ -185,14 +194,11 @@ TEST_CASE("connection: on_connect runs set-up commands, and its exception fails 
 TEST_CASE("connection: refused connections fail fast with io_error", "[connection]") {
     options o;
     o.host = "127.0.0.1";
-    {
-        fake_server probe({});  // take a free port, then free it again
-        o.port = probe.port();
-    }
-    auto t0 = clock_type::now();
+    o.port = redpool::test::unused_port();
+    o.dial_timeout = 1h;  // refused at once, not timed out
     auto e = expect_error([&] { connection::open(o); });
     CHECK(e.code() == errc::io_error);
-    CHECK(seconds_since(t0) < 1.0);
+    CHECK_FALSE(e.outcome_unknown());
     CHECK(std::string(e.what()).find(o.address()) != std::string::npos);
 }
 
@@ -217,10 +223,8 @@ TEST_CASE("connection: a listener that never completes the connect gives connect
     o.dial_timeout = 300ms;
     auto t0 = clock_type::now();
     auto e = expect_error([&] { connection::open(o); });
-    double took = seconds_since(t0);
     CHECK(e.code() == errc::connect_timeout);
-    CHECK(took >= 0.25);
-    CHECK(took < 2.0);
+    CHECK(seconds_since(t0) >= 0.25);  // not before its time
     for (int fd : fillers) ::close(fd);
     ::close(listener);
 }
@@ -237,7 +241,6 @@ TEST_CASE("connection: a frozen server gives connect_timeout during the handshak
     server.thaw();
     CHECK(e.code() == errc::connect_timeout);
     CHECK(took >= 0.25);
-    CHECK(took < 2.0);
 }
 
 TEST_CASE("connection: a hung peer gives read_timeout and the late reply is never read", "[connection][row13]") {
@@ -253,7 +256,6 @@ TEST_CASE("connection: a hung peer gives read_timeout and the late reply is neve
     server.thaw();
     CHECK(e.code() == errc::read_timeout);
     CHECK(took >= 0.25);
-    CHECK(took < 2.0);
     CHECK(std::string(e.what()).find("GET") != std::string::npos);
     CHECK(c->is_broken());
     CHECK_FALSE(c->is_usable());
@@ -272,23 +274,20 @@ TEST_CASE("connection: TCP sockets have NODELAY, keep-alive and TCP_USER_TIMEOUT
     CHECK(getsockopt_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT) == 52000);
 }
 
-TEST_CASE("connection: DEBUG SLEEP past read_timeout never lets a late reply reach the next caller", "[connection][row11]") {
+TEST_CASE("connection: a reply later than read_timeout never reaches the next command", "[connection][row11]") {
     auto& server = shared_server();
     server.command({"SET", "a", "value-a"});
     server.command({"SET", "b", "value-b"});
     auto o = options_for(server);
     o.read_timeout = 300ms;
     auto c = connection::open(o);
-    auto admin = server.admin();
-    admin.send({"DEBUG", "SLEEP", "1.5"});
-    // Let the server pick the sleep up first: it reads the two sockets in no set order.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Acknowledged: once this answers, the server answers nobody for 800 ms.
+    REQUIRE(server.command({"CLIENT", "PAUSE", "800", "ALL"}) == "OK");
     auto e = expect_error([&] { run(*c, {"GET", "a"}); });
     CHECK(e.code() == errc::read_timeout);
     // The misalignment bug would hand "value-a" to this GET b on the same socket.
     CHECK(expect_error([&] { run(*c, {"GET", "b"}); }).code() == errc::connection_broken);
-    CHECK(admin.receive() == "OK");
-    auto fresh = connection::open(o);
+    auto fresh = connection::open(o);  // its handshake waits out the pause
     CHECK(run(*fresh, {"GET", "b"}).as_string() == "value-b");
 }
 
@@ -366,12 +365,9 @@ TEST_CASE("connection: a write to a frozen server gives write_timeout", "[connec
     auto c = connection::open(o);
     server.freeze();
     std::string huge(64 << 20, 'h');
-    auto t0 = clock_type::now();
     auto e = expect_error([&] { run(*c, {"SET", "huge", huge}); });
-    double took = seconds_since(t0);
     server.thaw();
     CHECK(e.code() == errc::write_timeout);
-    CHECK(took < 2.0);
     CHECK(c->is_broken());
 }
 
@@ -452,4 +448,122 @@ TEST_CASE("connection: a server stopped and restarted on the same port is reacha
     CHECK(server.port() == o.port);
     auto again = connection::open(o);
     CHECK(run(*again, {"PING"}) == reply::make_status("PONG"));
+}
+
+// --- dials that must give up: slow lookups, cancellation -------------------------------------
+
+namespace {
+
+// A host-name lookup that blocks until the test lets it go, as a slow DNS server would. The
+// lookup keeps it alive: a dial may abandon the lookup, which then outlives the test case.
+struct blocked_lookup : std::enable_shared_from_this<blocked_lookup> {
+    std::mutex mu;
+    std::condition_variable released_cv;
+    bool released = false;  // guarded by mu
+    bool returned = false;  // guarded by mu
+    int port = 0;
+
+    redpool::detail::host_lookup as_lookup() {
+        return [self = shared_from_this()](const std::string&, int) {
+            std::unique_lock lock(self->mu);
+            self->released_cv.wait(lock, [&] { return self->released; });
+            self->returned = true;
+            return std::vector<asio::ip::tcp::endpoint>{
+                {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(self->port)}};
+        };
+    }
+    bool still_blocked() {
+        std::lock_guard lock(mu);
+        return !returned;
+    }
+    void release() {
+        std::lock_guard lock(mu);
+        released = true;
+        released_cv.notify_all();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("connection: a slow host-name lookup counts against dial_timeout, and is not waited for",
+          "[connection]") {
+    auto lookup = std::make_shared<blocked_lookup>();  // outlives the abandoned lookup thread
+    lookup->port = shared_server().port();
+    options o;
+    o.host = "redis.slow.example";
+    o.dial_timeout = 200ms;
+    const auto deadline = clock_type::now() + o.dial_timeout;
+    auto e = expect_error([&] { redpool::detail::dial_socket(o, deadline, {}, lookup->as_lookup()); });
+    CHECK(e.code() == errc::connect_timeout);
+    CHECK(std::string(e.what()).find("resolving") != std::string::npos);
+    CHECK(lookup->still_blocked());  // the dial returned while the lookup still hung
+    lookup->release();
+    // With an answer in time, the same dial connects.
+    auto fast = std::make_shared<blocked_lookup>();
+    fast->port = lookup->port;
+    fast->release();
+    int fd = redpool::detail::dial_socket(o, clock_type::now() + 5s, {}, fast->as_lookup());
+    CHECK(fd >= 0);
+    ::close(fd);
+}
+
+TEST_CASE("connection: a stop request cancels a dial while it resolves", "[connection]") {
+    auto lookup = std::make_shared<blocked_lookup>();
+    lookup->port = shared_server().port();
+    options o;
+    o.host = "redis.slow.example";
+    o.dial_timeout = 0ms;  // no deadline: only the stop request ends it
+    std::stop_source stop;
+    std::error_code code;
+    std::atomic<bool> returned{false};
+    std::jthread dialer([&] {
+        try {
+            ::close(redpool::detail::dial_socket(o, clock_type::time_point::max(), stop.get_token(),
+                                                 lookup->as_lookup()));
+        } catch (const redpool::error& e) {
+            code = e.code();
+        }
+        returned = true;
+    });
+    CHECK_FALSE(returned);
+    stop.request_stop();
+    dialer.join();
+    CHECK(code == errc::io_error);
+    CHECK(lookup->still_blocked());
+    lookup->release();
+}
+
+TEST_CASE("connection: a stop request cancels a handshake with a frozen server", "[connection][row13]") {
+    redis_server server;
+    auto o = options_for(server);
+    o.dial_timeout = 0ms;  // no deadline: only the stop request ends it
+    o.read_timeout = 0ms;
+    server.freeze();  // the kernel still accepts: the PING is never answered
+    std::stop_source stop;
+    std::error_code code;
+    std::atomic<bool> returned{false};
+    std::jthread dialer([&] {
+        try {
+            connection::open(o, stop.get_token());
+        } catch (const redpool::error& e) {
+            code = e.code();
+        }
+        returned = true;
+    });
+    // The dial is under way (the connect succeeds at once); nothing else would end it.
+    std::this_thread::sleep_for(100ms);
+    CHECK_FALSE(returned);
+    stop.request_stop();
+    dialer.join();
+    server.thaw();
+    CHECK(code == errc::io_error);
+}
+
+TEST_CASE("connection: host names are looked up by the system resolver", "[connection]") {
+    auto o = options_for(shared_server());
+    o.host = "localhost";
+    auto c = connection::open(o);
+    CHECK(run(*c, {"PING"}) == reply::make_status("PONG"));
+    o.host = "no-such-host.invalid";
+    CHECK(expect_error([&] { connection::open(o); }).code() == errc::io_error);
 }

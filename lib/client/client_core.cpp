@@ -73,23 +73,22 @@ reply client_core::run(std::span<const std::string_view> args) {
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) throw_needs_own_connection(args[0], command);
     const auto timeout = read_timeout_for(command, args, opts_.read_timeout);
-    // The coarse clock (~5 ns to read) is precise enough for a pool_timeout of milliseconds.
-    const auto call_start = coarse_clock{}.now();
+    connection_pool::wait_budget waiting;  // pool_timeout for all the attempts together
     reply out;
     for (int retry = 0;; ++retry) {
         const bool last = retry >= opts_.max_retries;
-        if (attempt(args, call_start, timeout, last, command, out) == outcome::done) return out;
+        if (attempt(args, waiting, timeout, last, command, out) == outcome::done) return out;
         std::this_thread::sleep_for(retry_backoff(retry, opts_.min_retry_backoff, opts_.max_retry_backoff));
     }
 }
 
 // The lease is returned before run() sleeps for the backoff.
 client_core::outcome client_core::attempt(std::span<const std::string_view> args,
-                                          coarse_clock::time_point call_start, options::duration timeout,
+                                          connection_pool::wait_budget& waiting, options::duration timeout,
                                           bool last_attempt, const command_info& command, reply& out) {
     connection_pool::lease conn;
     try {
-        conn = pool_->get(call_start);
+        conn = pool_->get(waiting);
     } catch (const error& e) {
         if (last_attempt || !is_retryable_dial_error(e)) throw;
         return outcome::retry;

@@ -35,7 +35,7 @@ public:
 
 private:
     enum class outcome { done, retry };
-    outcome attempt(std::span<const std::string_view> args, coarse_clock::time_point call_start,
+    outcome attempt(std::span<const std::string_view> args, connection_pool::wait_budget& waiting,
                     options::duration timeout, bool last_attempt, const command_info& command,
                     reply& out);
 

@@ -132,8 +132,13 @@ void connection::handshake(const options& opts, clock::time_point deadline) {
                 reply r;
                 read_reply(r, left);
                 if (!r.is_error()) continue;
-                close();
                 auto message = r.as_string();
+                const bool refused = is_auth_refusal(message) || message.starts_with("ERR max number of clients");
+                // The PING only proves the server talks to us: LOADING or MASTERDOWN (a stale
+                // replica refuses PING too) is an answer, and the command that follows gets its
+                // own, which the retry policy understands.
+                if (step == std::string_view("PING") && !refused) continue;
+                close();
                 errc code = is_auth_refusal(message)            ? errc::auth_failed
                             : message.starts_with("ERR max number of clients") ? errc::io_error
                                                                            : errc::invalid_argument;

@@ -83,6 +83,12 @@ public:
     using wait_clock = std::chrono::steady_clock;
     using dialer = std::function<std::unique_ptr<Conn>(std::stop_token)>;
 
+    /// What a caller may still spend waiting for turns over several gets (a call and its
+    /// retries): pool_timeout in all. A get that finds a turn free spends nothing.
+    struct wait_budget {
+        std::chrono::nanoseconds left{-1};  // negative: none spent yet, the whole pool_timeout
+    };
+
     /// One of pool_size turns. Move-only; frees itself when destroyed unless handed on.
     /// Trap: its destructor takes the pool's lock, so it must never end while that lock is held;
     /// code under the lock hands it to free_turn (or release_turn) instead.
@@ -176,9 +182,8 @@ public:
     /// then hands out an idle connection (a hit) or dials one (a miss). Throws pool_timeout,
     /// pool_closed, or the dial's error.
     [[gnu::always_inline]] lease get() { return get_within(nullptr); }
-    /// Same, waiting for a turn only until pool_timeout after `since` (when a call began), so
-    /// the retries of one call share one pool_timeout.
-    [[gnu::always_inline]] lease get(wait_clock::time_point since) { return get_within(&since); }
+    /// Same, waiting only what is left of `budget`, and taking what it waits out of it.
+    [[gnu::always_inline]] lease get(wait_budget& budget) { return get_within(&budget); }
 
     /// Closes idle connections now, wakes every waiter with pool_closed, cancels dials in
     /// flight and stops the background work; leased connections are closed as they come back.
@@ -413,14 +418,14 @@ private:
 
     // Inlined, like get(): it is a few dozen instructions, and a call's register saves would be
     // a fifth of them.
-    [[gnu::always_inline]] lease get_within(const wait_clock::time_point* since) {
+    [[gnu::always_inline]] lease get_within(wait_budget* budget) {
         const time_point now = clock_.now();
         turn t;  // declared before the lock: should it free itself, it does so after the lock
         entry* e = nullptr;
         bool refill = false;
         {
             pool_lock lock(*this);
-            t = wait_turn(lock, since);
+            t = wait_turn(lock, budget);
             e = pop_idle(lock, now);
             if (e != nullptr) [[likely]] {
                 ++stats_.hits;
@@ -484,20 +489,22 @@ private:
     // --- turns -------------------------------------------------------------------------------
 
     // A turn at once if one is free and nobody queues before us; otherwise queue for one.
-    turn wait_turn(pool_lock& lock, const wait_clock::time_point* since) {
+    turn wait_turn(pool_lock& lock, wait_budget* budget) {
         if (closed_) [[unlikely]] throw_closed();
         if (in_use_ < config_.pool_size && waiters_head_ == nullptr) {
             ++in_use_;
             return turn(this);
         }
-        return queue_for_turn(lock, since);
+        return queue_for_turn(lock, budget);
     }
 
-    // Queues behind earlier waiters until a turn is handed over, pool_timeout has passed since
-    // `since` (default: now), or the pool closes.
-    [[gnu::noinline]] turn queue_for_turn(pool_lock& lock, const wait_clock::time_point* since) {
+    // Queues behind earlier waiters until a turn is handed over, the wait allowed (pool_timeout,
+    // or what is left of the caller's budget) has passed, or the pool closes.
+    [[gnu::noinline]] turn queue_for_turn(pool_lock& lock, wait_budget* budget) {
         const auto start = wait_clock::now();
-        const auto deadline = saturating_add(since != nullptr ? *since : start, config_.pool_timeout);
+        const auto full = saturating_cast<std::chrono::nanoseconds>(config_.pool_timeout);
+        const auto allowed = budget != nullptr && budget->left.count() >= 0 ? budget->left : full;
+        const auto deadline = saturating_add(start, allowed);
         ++stats_.wait_count;
         waiter self;
         enqueue(&self);
@@ -508,7 +515,9 @@ private:
             futex_wait(&self.state, waiter::waiting,
                        deadline == wait_clock::time_point::max() ? std::chrono::nanoseconds(-1) : deadline - now);
         }
-        stats_.wait_duration += wait_clock::now() - start;
+        const auto waited = wait_clock::now() - start;
+        stats_.wait_duration += waited;
+        if (budget != nullptr) budget->left = std::max(allowed - waited, std::chrono::nanoseconds(0));
         const bool granted = self.has_turn();  // grant_turns dequeued it
         if (!granted) dequeue(&self);
         if (closed_) {

@@ -9,10 +9,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -22,23 +24,6 @@ namespace {
 std::string redis_server_binary() {
     std::string found = redpool::bench::find_redis_server();
     return found.empty() ? "/usr/bin/redis-server" : found;
-}
-
-// Asks the kernel for a free loopback port. Another process may take it before the server
-// binds it; launch() then retries with a new one.
-int pick_free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        throw std::runtime_error("cannot bind a loopback socket to find a free port");
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
 }
 
 std::string make_server_dir() {
@@ -82,6 +67,24 @@ std::string render(const redisReply* r) {
 }
 
 }  // namespace
+
+int unused_port() {
+    // Outside the kernel's ephemeral range (32768-60999 by default), where every client socket
+    // of every test gets its port, and low enough that a cluster's bus port (+10000) is too.
+    static std::atomic<unsigned> next{static_cast<unsigned>(::getpid()) * 7919u};
+    for (;;) {
+        const int port = 12000 + static_cast<int>(next.fetch_add(7) % 10000);
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0) throw std::runtime_error("cannot make a socket to look for a free port");
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<std::uint16_t>(port));
+        const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        ::close(fd);
+        if (free) return port;
+    }
+}
 
 std::string test_tmpdir() {
     const char* env = std::getenv("TEST_TMPDIR");
@@ -186,7 +189,7 @@ void redis_server::write_config() const {
 void redis_server::start() {
     if (process_) return;
     for (int attempt = 0;; ++attempt) {
-        if (!port_fixed_) port_ = pick_free_port();
+        if (!port_fixed_) port_ = unused_port();
         write_config();
         try {
             process_ = std::make_unique<redpool::bench::redis_process>(redis_server_binary(),
@@ -194,8 +197,10 @@ void redis_server::start() {
             port_fixed_ = true;
             return;
         } catch (const std::exception&) {
-            // Most likely another process took the port between pick_free_port and bind.
-            if (port_fixed_ || attempt == 4) throw;
+            // Another process took the port between the check and the bind. A new server picks
+            // another; a restarted one must have its own back, so it tries again for a while.
+            if (attempt == 20) throw;
+            if (port_fixed_) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     }
 }

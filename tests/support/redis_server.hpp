@@ -45,7 +45,8 @@ private:
     redisContext* context_;
 };
 
-/// A redis-server child process. Not thread-safe; tests drive it from one thread.
+/// A redis-server child process, on a port outside the ephemeral range (see unused_port) and a
+/// unix socket. Not thread-safe; tests drive it from one thread.
 class redis_server {
 public:
     explicit redis_server(server_config config = {});
@@ -87,5 +88,9 @@ redis_server& shared_server();
 
 /// A directory for test files: $TEST_TMPDIR, or /tmp outside Bazel.
 std::string test_tmpdir();
+
+/// A loopback port nothing listens on right now, outside the ephemeral range, so no test's
+/// client socket takes it meanwhile: for servers, and for connections that must be refused.
+int unused_port();
 
 }  // namespace redpool::test
