@@ -250,3 +250,53 @@ TEST_CASE("proxy faults: a connection lost after the request was written is not 
     CHECK(s.dial_errors == 0);
     check_pool_invariants(redis);
 }
+
+TEST_CASE("proxy faults: a connection that died before the write is retried, and is not outcome-unknown",
+          "[proxy][row16]") {
+    auto& server = shared_server();
+    fault_proxy proxy(server.port());
+    auto o = through(proxy);
+    o.liveness_check_after = 1h;  // idle connections go out unchecked: the write finds the reset
+    for (int retries : {0, 1}) {
+        INFO("max_retries " << retries);
+        server.command({"DEL", "k"});
+        o.max_retries = retries;
+        redpool::client redis(o);
+        CHECK(redis.incr("k") == 1);
+        proxy.reset_all();
+        std::this_thread::sleep_for(50ms);  // let the RST land on the idle connection's socket
+        if (retries == 0) {
+            auto e = expect_error([&] { redis.incr("k"); });
+            CHECK(e.code() == errc::io_error);
+            CHECK_FALSE(e.outcome_unknown());  // nothing went out: it did not run
+            CHECK(server.command({"GET", "k"}) == "1");
+        } else {
+            CHECK(redis.incr("k") == 2);  // retried on a new connection, run once
+        }
+        CHECK(redis.pool_stats().unusable_closed == 1);
+        check_pool_invariants(redis);
+    }
+}
+
+TEST_CASE("proxy faults: a SCAN batch that fails throws from ++, after the keys already seen", "[proxy]") {
+    auto& server = shared_server();
+    for (int i = 0; i < 100; ++i) server.command({"SET", "key:" + std::to_string(i), "v"});
+    fault_proxy proxy(server.port());
+    redpool::client redis(through(proxy));
+    std::size_t seen = 0;
+    auto keys = redis.scan({.count = 10});
+    auto it = keys.begin();
+    REQUIRE(it != keys.end());
+    proxy.drop_before_replies(true);  // the next batch's request runs, its reply never comes
+    try {
+        for (; it != keys.end(); ++it) ++seen;
+        FAIL("the scan ended without the failed batch");
+    } catch (const redpool::error& e) {
+        CHECK(e.code() == errc::io_error);
+        CHECK(e.outcome_unknown());
+    }
+    CHECK(seen >= 1);   // the first batch's keys came through
+    CHECK(seen < 100);  // and the rest did not
+    proxy.drop_before_replies(false);
+    check_pool_invariants(redis);
+}

@@ -79,6 +79,8 @@ void require_same(const options& a, const options& b) {
     CHECK(a.pool_timeout == b.pool_timeout);
     CHECK(a.conn_max_idle_time == b.conn_max_idle_time);
     CHECK(a.conn_max_lifetime == b.conn_max_lifetime);
+    CHECK(a.conn_max_lifetime_jitter == b.conn_max_lifetime_jitter);
+    CHECK(a.liveness_check_after == b.liveness_check_after);
     CHECK(a.pool_fifo == b.pool_fifo);
     CHECK(a.reaper_interval == b.reaper_interval);
     CHECK(a.max_retries == b.max_retries);
@@ -109,6 +111,8 @@ options everything_changed() {
     o.pool_timeout = 100ms;
     o.conn_max_idle_time = 2h;
     o.conn_max_lifetime = 90s;
+    o.conn_max_lifetime_jitter = 10s;
+    o.liveness_check_after = 25ms;
     o.pool_fifo = true;
     o.reaper_interval = 0ms;
     o.max_retries = 0;
@@ -407,6 +411,16 @@ TEST_CASE("options: validate rejects each out-of-range field and names it", "[op
         {"pool_timeout", [](options& o) { o.pool_timeout = -1ms; }},
         {"conn_max_idle_time", [](options& o) { o.conn_max_idle_time = -1ms; }},
         {"conn_max_lifetime", [](options& o) { o.conn_max_lifetime = -1ms; }},
+        {"conn_max_lifetime_jitter", [](options& o) { o.conn_max_lifetime_jitter = -1ms; }},
+        {"conn_max_lifetime_jitter", [](options& o) {
+             o.conn_max_lifetime = 1s;  // connections would be born expired
+             o.conn_max_lifetime_jitter = 2s;
+         }},
+        {"liveness_check_after", [](options& o) { o.liveness_check_after = -1ms; }},
+        {"max_idle_conns", [](options& o) {
+             o.min_idle_conns = 3;  // every min-idle dial would be closed for max idle
+             o.max_idle_conns = 2;
+         }},
         {"reaper_interval", [](options& o) { o.reaper_interval = -1ms; }},
         {"min_retry_backoff", [](options& o) { o.min_retry_backoff = -1ms; }},
         {"max_retries", [](options& o) { o.max_retries = -1; }},
@@ -515,4 +529,39 @@ TEST_CASE("options: an '@' after the host is refused even when the rest would pa
         CHECK(message.find("percent-encode") != std::string::npos);
         CHECK(message.find("client_name=ss") == std::string::npos);
     }
+}
+
+TEST_CASE("options: any non-negative duration is valid, and a jitter without a lifetime too", "[options]") {
+    options o;
+    o.dial_timeout = options::duration::max();
+    o.read_timeout = options::duration::max();
+    o.write_timeout = options::duration::max();
+    o.pool_timeout = options::duration::max();
+    o.conn_max_idle_time = options::duration::max();
+    o.conn_max_lifetime = options::duration::max();
+    o.conn_max_lifetime_jitter = options::duration::max();
+    o.liveness_check_after = options::duration::max();
+    o.tcp_user_timeout = options::duration::max();
+    o.tcp_keepalive = options::duration::max();
+    CHECK_NOTHROW(o.validate());
+    o.conn_max_lifetime = 0ms;  // no lifetime: the jitter has nothing to spread
+    o.conn_max_lifetime_jitter = 5s;
+    CHECK_NOTHROW(o.validate());
+}
+
+TEST_CASE("options: URL durations too long for milliseconds saturate; non-finite ones are refused",
+          "[options]") {
+    const auto huge = options::from_url("redis://h?pool_timeout=99999999999999999999999999h");
+    CHECK(huge.pool_timeout == options::duration::max());
+    options o;
+    o.pool_timeout = options::duration::max();
+    o.conn_max_lifetime = 1h;
+    o.conn_max_lifetime_jitter = 90s;
+    o.liveness_check_after = 0ms;
+    const auto back = options::from_url(o.to_url());
+    CHECK(back.pool_timeout == options::duration::max());
+    CHECK(back.conn_max_lifetime_jitter == 90s);
+    CHECK(back.liveness_check_after == 0ms);
+    CHECK_THAT(url_error(with_password("redis://:", "@h?pool_timeout=inf")), Contains("pool_timeout"));
+    CHECK_THAT(url_error(with_password("redis://:", "@h?read_timeout=nan")), Contains("read_timeout"));
 }

@@ -4,11 +4,13 @@
 // included) goes to the caller as is, so a write is never applied twice.
 #include "lib/client/client_core.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include <fmt/format.h>
 #include <thread>
 
+#include "lib/base/deadline.hpp"
 #include "lib/commands/command_table.hpp"
 #include "redpool/error.hpp"
 
@@ -54,10 +56,13 @@ bool is_retryable_dial_error(const error& e) {
 
 options::duration retry_backoff(int retry, options::duration min, options::duration max) {
     if (max.count() <= 0) return options::duration::zero();
-    const auto span = min.count() << std::min(retry, 20);
+    // min << retry, as go-redis's RetryBackoff, saturating: the cap comes long before.
+    const int shift = std::clamp(retry, 0, 30);
+    const long long limit = options::duration::max().count() >> shift;
+    const long long span = min.count() > limit ? options::duration::max().count() : min.count() << shift;
     thread_local std::minstd_rand engine(std::random_device{}());
-    auto jitter = span > 0 ? std::uniform_int_distribution<long long>(0, span)(engine) : 0;
-    return std::min(max, options::duration(min.count() + jitter));
+    const long long jitter = span > 0 ? std::uniform_int_distribution<long long>(0, span)(engine) : 0;
+    return std::min(max, saturating_sum(min, options::duration(jitter)));
 }
 
 client_core::client_core(options opts)

@@ -43,8 +43,8 @@ private:
     const std::shared_ptr<connection_pool> pool_;
 };
 
-/// The jittered exponential backoff before retry number `retry` (0-based), in
-/// [min, min << retry] and never above `max`.
+/// The jittered exponential backoff before retry number `retry` (0-based), as go-redis's:
+/// uniform in [min, min + (min << retry)], never above `max`; zero when `max` is zero.
 options::duration retry_backoff(int retry, options::duration min, options::duration max);
 
 }  // namespace redpool::detail
