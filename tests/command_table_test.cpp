@@ -95,6 +95,8 @@ TEST_CASE("command table: blocking commands wait their block time plus read_time
     CHECK(timeout_of({"WAITAOF", "1", "0", "250"}) == 3250ms);
     CHECK(timeout_of({"XREAD", "COUNT", "1", "BLOCK", "700", "STREAMS", "s", "$"}) == 3700ms);
     CHECK(timeout_of({"XREADGROUP", "GROUP", "g", "c", "block", "100", "STREAMS", "s", ">"}) == 3100ms);
+    // Group and consumer names are names, even BLOCK and STREAMS.
+    CHECK(timeout_of({"XREADGROUP", "GROUP", "STREAMS", "BLOCK", "BLOCK", "100", "STREAMS", "s", ">"}) == 3100ms);
     // Not blocking after all, or malformed: the ordinary read timeout.
     CHECK(timeout_of({"XREAD", "STREAMS", "BLOCK", "$"}) == 3000ms);
     CHECK(timeout_of({"XREAD", "COUNT", "1", "STREAMS", "s", "$"}) == 3000ms);

@@ -85,12 +85,29 @@ TEST_CASE("pool robustness: create() refuses a config that breaks an invariant",
     auto state = std::make_shared<manual_scheduler_state>();
     CHECK(error_of([&] { pool_type::create(config, dial, std::make_unique<manual_scheduler>(state)); }) ==
           errc::invalid_argument);
-    config = config_of(4);
-    config.min_idle_conns = 3;
-    config.max_idle_conns = 2;  // every min-idle dial would be closed for max idle, and redialed
+    config = config_of(0);
     CHECK(error_of([&] { pool_type::create(config, dial, std::make_unique<manual_scheduler>(state)); }) ==
           errc::invalid_argument);
     CHECK(dial.dials() == 0);
+}
+
+TEST_CASE("pool robustness: min idle counts as at most max idle, and applies in full when both grow back",
+          "[pool]") {
+    auto config = config_of(8);
+    config.min_idle_conns = 6;
+    harness h(config);
+    h.background->run_pending();
+    REQUIRE(h.pool->stats().idle_conns == 6);
+    h.pool->set_pool_size(4);      // min idle counts as 4: the surplus idle ones go
+    h.pool->set_max_idle_conns(2);  // and then as 2, without a dial-and-close loop
+    h.background->run_pending();
+    CHECK(h.pool->stats().idle_conns == 2);
+    CHECK(h.background->ready_count() == 0);
+    h.pool->set_max_idle_conns(0);
+    h.pool->set_pool_size(8);  // growing back is allowed, and min idle applies in full again
+    h.background->run_pending();
+    CHECK(h.pool->stats().idle_conns == 6);
+    check_invariants(h, 0);
 }
 
 // --- defect 3: durations that overflow --------------------------------------------------------
@@ -495,4 +512,94 @@ TEST_CASE("pool parity: close() cancels a dial in flight and the caller gets poo
     CHECK(code == errc::pool_closed);
     CHECK(pool->stats().in_use == 0);
     CHECK(pool->stats().dial_errors == 0);  // a cancel is not a failed dial
+}
+
+// --- found in review ---------------------------------------------------------------------------
+
+TEST_CASE("pool robustness: close() right after a turn was handed to a waiter leaks nothing", "[pool]") {
+    // The waiter holds its turn between the hand-over and its waking up; close() meanwhile must
+    // not take that turn for a lease and keep the pool alive for it for ever.
+    auto config = config_of(1);
+    config.pool_timeout = 1h;
+    int closed_while_handing_over = 0;
+    for (int round = 0; round < 200; ++round) {
+        fake_dialer dial;
+        auto state = std::make_shared<manual_scheduler_state>();
+        auto pool = pool_type::create(config, dial, std::make_unique<manual_scheduler>(state));
+        std::weak_ptr<pool_type> watch = pool;
+        pool_type* raw = pool.get();
+        lease held = pool->get();
+        std::error_code code;
+        std::jthread waiter([&] {
+            try {
+                lease l = raw->get();
+            } catch (const redpool::error& e) {
+                code = e.code();
+            }
+        });
+        REQUIRE(eventually([&] { return pool->stats().waiters == 1; }));
+        held.release();  // hands the turn to the waiter ...
+        pool->close();   // ... which may not have woken up yet
+        pool.reset();
+        waiter.join();
+        if (code == errc::pool_closed) ++closed_while_handing_over;
+        REQUIRE(watch.expired());
+        REQUIRE(dial.live() == 0);
+    }
+    INFO("rounds where close() came between the hand-over and the waiter: " << closed_while_handing_over);
+    SUCCEED();
+}
+
+TEST_CASE("pool robustness: a get never takes a connection that either of two reapers is checking",
+          "[pool]") {
+    auto config = config_of(4);
+    config.liveness_check_after = 10ms;
+    harness h(config);
+    {
+        lease a = h.pool->get();
+        lease b = h.pool->get();
+        a.release();
+        b.release();  // idle, oldest first: 1 2
+    }
+    h.clock.advance(1s);
+    int got = -1;
+    h.dial.find(1)->on_usable = [&](fake_conn&) {
+        h.dial.find(1)->on_usable = nullptr;
+        h.pool->reap_stale_conns();  // a second reaper: it skips 1 and checks 2
+    };
+    h.dial.find(2)->on_usable = [&](fake_conn&) {
+        h.dial.find(2)->on_usable = nullptr;
+        lease l = h.pool->get();  // both idle connections are being checked
+        got = l->id();
+    };
+    h.pool->reap_stale_conns();
+    CHECK(got == 3);  // a new one: neither 1 nor 2
+    CHECK(h.dial.is_live(1));
+    CHECK(h.dial.is_live(2));
+    check_invariants(h, 3);
+}
+
+TEST_CASE("pool robustness: a removal whose refill comes after the owner let go does not touch a freed pool",
+          "[pool]") {
+    auto config = config_of(3);
+    config.min_idle_conns = 1;
+    fake_dialer dial;
+    auto state = std::make_shared<manual_scheduler_state>();
+    state->fail_next_spawns(3);  // no min-idle dial gets under way: a's removal must refill
+    auto pool = pool_type::create(config, dial, std::make_unique<manual_scheduler>(state));
+    // No weak_ptr here: it would keep the memory (not the pool) alive and hide a use after free
+    // from AddressSanitizer.
+    lease a = pool->get();
+    lease b = pool->get();
+    // When a's connection is closed, after its turn is back but before the refill that follows:
+    // the owner closes and lets go, and b, the last lease, comes back.
+    a->on_close = [&](fake_conn&) {
+        pool->close();
+        pool.reset();
+        b.release();
+    };
+    a->clean = false;
+    a.release();  // removed: the refill after it must not find the pool gone (ASan checks)
+    CHECK_FALSE(pool);
+    CHECK(dial.live() == 0);
 }

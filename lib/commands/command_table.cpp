@@ -119,8 +119,11 @@ std::optional<milliseconds> parse_block_time(std::string_view text, double ms_pe
     return milliseconds(static_cast<milliseconds::rep>(ms + 0.999));
 }
 
+// XREAD's BLOCK option, among the options before STREAMS. XREADGROUP's options start after
+// GROUP <group> <consumer>, whose names may be anything, BLOCK and STREAMS included.
 std::optional<milliseconds> block_option(std::span<const std::string_view> args) noexcept {
-    for (std::size_t i = 1; i + 1 < args.size(); ++i) {
+    const std::size_t first = args.size() > 3 && equals_upper(args[1], "GROUP") ? 4 : 1;
+    for (std::size_t i = first; i + 1 < args.size(); ++i) {
         if (equals_upper(args[i], "STREAMS")) break;  // keys and ids follow; no options
         if (equals_upper(args[i], "BLOCK")) return parse_block_time(args[i + 1], 1);
     }

@@ -3,6 +3,7 @@
 // on the rare slow one (partial replies, blocking commands).
 #include "lib/net/connection.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -51,7 +52,14 @@ bool is_auth_refusal(std::string_view message) {
 
 std::unique_ptr<connection> connection::open(const options& opts, std::stop_token stop) {
     const auto deadline = deadline_after(clock::now(), opts.dial_timeout);
-    auto conn = std::make_unique<connection>(dial_socket(opts, deadline, stop), opts);
+    const int fd = dial_socket(opts, deadline, stop);
+    std::unique_ptr<connection> conn;
+    try {
+        conn = std::make_unique<connection>(fd, opts);
+    } catch (...) {
+        ::close(fd);  // out of memory before the connection owned the socket
+        throw;
+    }
     if (!stop.stop_possible()) {
         conn->handshake(opts, deadline);
         return conn;
@@ -60,7 +68,7 @@ std::unique_ptr<connection> connection::open(const options& opts, std::stop_toke
     // It shuts down a duplicate descriptor that lives until the callback is gone: the
     // connection may close its own descriptor on a failure meanwhile, and that number could be
     // reused by another thread's socket, which must never be shut down by mistake.
-    const int twin = ::dup(conn->fd_);
+    const int twin = ::fcntl(conn->fd_, F_DUPFD_CLOEXEC, 0);
     if (twin < 0) conn->fail(errc::io_error, fmt::format("dup failed: {}", std::strerror(errno)), false);
     struct twin_closer {
         int fd;
@@ -288,8 +296,13 @@ bool connection::is_usable() noexcept {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
         // EOF (server closed it), an error, or bytes nobody asked for: never reuse it.
-        broken_reason_ = n == 0 ? "closed by server" : n > 0 ? "unexpected data" : std::strerror(errno);
+        const char* why = n == 0 ? "closed by server" : n > 0 ? "unexpected data" : std::strerror(errno);
         close();
+        try {
+            broken_reason_ = why;
+        } catch (...) {
+            // Out of memory: the message loses its reason, nothing else.
+        }
         return false;
     }
 }

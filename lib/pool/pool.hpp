@@ -11,14 +11,14 @@
 // dialed, or being checked by the reaper. A get waits for a turn; a `turn` is a move-only value
 // that frees itself, so every path returns it exactly once by construction. Background work
 // takes turns too, as go-redis's does, but only one that is free at once (it never queues ahead
-// of a caller): so the pool never dials more than pool_size connections at once (a restart does
-// not set off a storm), a finished background dial is never surplus, and a concurrent miss
-// cannot dial a replacement for the connection the reaper is checking and then close one of
-// the two as surplus.
+// of a caller): so the pool never has more than pool_size dials in flight (a restart does not
+// set off a storm), and a concurrent miss cannot dial a replacement for the connection the
+// reaper is checking and then close one of the two as surplus.
 //
 // Locking: one mutex over the lists, the turns and the counters, held only while they change.
-// Dialing, closing and liveness checks happen outside it, and nothing done under it allocates
-// or throws.
+// Dialing, closing and liveness checks happen outside it. The lists never allocate, so handing
+// out and giving back cannot fail halfway; what throws under the lock (pool_timeout,
+// pool_closed, a bad setting) does so before it has changed anything.
 //
 // Lifetime: the pool is always owned by shared_ptr (create()). close() waits for the callers it
 // woke to leave; after it, while turns are out, the pool holds a reference to itself, and
@@ -166,7 +166,8 @@ public:
     }
 
     basic_pool(passkey, pool_config config, dialer dial, std::unique_ptr<scheduler> background, Clock clock)
-        : config_(std::move(config)), fresh_for_(fresh_window(config_)), dial_(std::move(dial)),
+        : config_(std::move(config)), fresh_for_(fresh_window(config_)),
+          reaper_interval_(config_.reaper_interval), dial_(std::move(dial)),
           background_(std::move(background)), clock_(std::move(clock)) {}
 
     ~basic_pool() {
@@ -419,13 +420,13 @@ private:
     // Inlined, like get(): it is a few dozen instructions, and a call's register saves would be
     // a fifth of them.
     [[gnu::always_inline]] lease get_within(wait_budget* budget) {
-        const time_point now = clock_.now();
+        time_point now = clock_.now();
         turn t;  // declared before the lock: should it free itself, it does so after the lock
         entry* e = nullptr;
         bool refill = false;
         {
             pool_lock lock(*this);
-            t = wait_turn(lock, budget);
+            t = wait_turn(lock, budget, now);
             e = pop_idle(lock, now);
             if (e != nullptr) [[likely]] {
                 ++stats_.hits;
@@ -474,28 +475,29 @@ private:
     }
 
     // The next idle connection out of the list (newest, or oldest with pool_fifo), skipping
-    // one the reaper is checking.
+    // those a reaper is checking.
     entry* take_idle() noexcept {
         entry* e = config_.pool_fifo ? idle_.front() : idle_.back();
-        if (e == nullptr) return nullptr;
-        if (e->being_checked) [[unlikely]] {
-            e = config_.pool_fifo ? idle_.next(e) : idle_.prev(e);  // one is checked at a time
-            if (e == nullptr) return nullptr;
+        while (e != nullptr && e->being_checked) [[unlikely]] {
+            e = config_.pool_fifo ? idle_.next(e) : idle_.prev(e);
         }
-        idle_.erase(e);
+        if (e != nullptr) idle_.erase(e);
         return e;
     }
 
     // --- turns -------------------------------------------------------------------------------
 
-    // A turn at once if one is free and nobody queues before us; otherwise queue for one.
-    turn wait_turn(pool_lock& lock, wait_budget* budget) {
+    // A turn at once if one is free and nobody queues before us; otherwise queue for one (and
+    // bring `now` up to date: the idle connections are judged after the wait).
+    turn wait_turn(pool_lock& lock, wait_budget* budget, time_point& now) {
         if (closed_) [[unlikely]] throw_closed();
         if (in_use_ < config_.pool_size && waiters_head_ == nullptr) {
             ++in_use_;
             return turn(this);
         }
-        return queue_for_turn(lock, budget);
+        turn t = queue_for_turn(lock, budget);
+        now = clock_.now();
+        return t;
     }
 
     // Queues behind earlier waiters until a turn is handed over, the wait allowed (pool_timeout,
@@ -518,8 +520,9 @@ private:
         const auto waited = wait_clock::now() - start;
         stats_.wait_duration += waited;
         if (budget != nullptr) budget->left = std::max(allowed - waited, std::chrono::nanoseconds(0));
-        const bool granted = self.has_turn();  // grant_turns dequeued it
-        if (!granted) dequeue(&self);
+        const bool granted = self.has_turn();  // grant_turns took it off the queue
+        if (!granted) unlink(&self);
+        --waiter_count_;  // only now: close() waits for every waiter it may have woken to leave
         if (closed_) {
             if (granted) --in_use_;  // close() waits for us, and keeps the pool only if turns remain
             throw_closed();
@@ -566,7 +569,7 @@ private:
     [[gnu::noinline]] void grant_turns_to_waiters() noexcept {
         while (waiters_head_ != nullptr && in_use_ < config_.pool_size && !closed_) {
             waiter* w = waiters_head_;
-            dequeue(w);
+            unlink(w);  // it still counts as waiting until it has left queue_for_turn
             ++in_use_;
             w->signal(waiter::granted);
         }
@@ -579,11 +582,10 @@ private:
         ++waiter_count_;
     }
 
-    void dequeue(waiter* w) noexcept {
+    void unlink(waiter* w) noexcept {
         (w->prev != nullptr ? w->prev->next : waiters_head_) = w->next;
         (w->next != nullptr ? w->next->prev : waiters_tail_) = w->prev;
         w->prev = w->next = nullptr;
-        --waiter_count_;
     }
 
     // --- put and remove ----------------------------------------------------------------------
@@ -607,7 +609,10 @@ private:
     // A lease ends with a connection that must not be reused: it is closed, and min idle
     // refilled.
     [[gnu::noinline]] void remove(turn&& t, entry* e, close_reason why) noexcept {
-        std::shared_ptr<basic_pool> last_ref;  // declared before the lock: see free_turn
+        // The refill below runs after the turn is back, when close() may have let the pool go:
+        // hold it till the end (declared before the lock, like last_ref: see free_turn).
+        const std::shared_ptr<basic_pool> self = this->weak_from_this().lock();
+        std::shared_ptr<basic_pool> last_ref;
         bool refill = false;
         {
             pool_lock lock(*this);
@@ -615,7 +620,7 @@ private:
             free_turn(std::move(t), last_ref);
             refill = !closed_ && min_idle_shortfall() > 0;
         }
-        if (refill) check_min_idle_conns();  // not after close(): then last_ref may be the last
+        if (refill) check_min_idle_conns();
     }
 
     // Ends turn `t`, which holds connection `e`, with `e` back in the idle list.
@@ -773,7 +778,8 @@ private:
                 throw *fast_failure;
             }
         }
-        auto fresh = std::make_unique<entry>();  // allocated here: nothing under the lock can throw
+        auto fresh = std::make_unique<entry>();  // made here, outside the lock
+        fresh->lifetime_jitter = random_unit();
         try {
             fresh->conn = dial_(closing_.get_token());
         } catch (...) {
@@ -784,7 +790,6 @@ private:
         pool_lock lock(*this);
         breaker_.on_success();
         fresh->created_at = fresh->idle_since = clock_.now();
-        fresh->lifetime_jitter = random_unit();
         entry* e = fresh.release();
         all_.push_back(e);
         return e;
@@ -868,11 +873,11 @@ private:
         turn t;  // declared before the lock: freed after it
         {
             pool_lock lock(*this);
-            t = try_take_turn();
-            if (!t) {
-                --pending_dials_;
-                return;
-            }
+            // Callers may have made up the shortfall since this dial was planned.
+            --pending_dials_;
+            if (min_idle_shortfall() > 0) t = try_take_turn();
+            if (!t) return;
+            ++pending_dials_;
         }
         entry* e = nullptr;
         try {
@@ -903,9 +908,11 @@ private:
 
     // --- background and tuning ---------------------------------------------------------------
 
+    // If the next tick cannot be scheduled (out of memory) the reaper stops; gets still check
+    // every idle connection on borrow, so nothing stale is handed out.
     void schedule_reaper() {
-        if (config_.reaper_interval.count() <= 0) return;
-        background_->post_after(config_.reaper_interval, [this] {
+        if (reaper_interval_.count() <= 0) return;
+        background_->post_after(reaper_interval_, [this] {
             try {
                 reap_stale_conns();
             } catch (...) {
@@ -949,6 +956,7 @@ private:
     mutable futex_mutex mutex_;
     pool_config config_;                     // guarded by mutex_
     typename time_point::duration fresh_for_;  // guarded by mutex_; fresh_window(config_)
+    const duration reaper_interval_;         // set once: read by the timer thread unlocked
     const dialer dial_;
     std::unique_ptr<scheduler> background_;
     Clock clock_;

@@ -19,9 +19,6 @@ void pool_config::validate() const {
     require(pool_size >= 1, "pool_size {} is less than 1", pool_size);
     require(min_idle_conns >= 0, "min_idle_conns {} is negative", min_idle_conns);
     require(max_idle_conns >= 0, "max_idle_conns {} is negative", max_idle_conns);
-    // Otherwise every connection dialed for min idle would be closed for max idle, and redialed.
-    require(max_idle_conns == 0 || max_idle_conns >= effective_min_idle(),
-            "max_idle_conns {} is below min_idle_conns {}", max_idle_conns, effective_min_idle());
     for (auto [name, value] : {std::pair{"pool_timeout", pool_timeout},
                                {"conn_max_idle_time", conn_max_idle_time},
                                {"conn_max_lifetime", conn_max_lifetime},

@@ -11,8 +11,9 @@ struct pool_config {
     using duration = std::chrono::milliseconds;
 
     int pool_size = 10;                    ///< turns: connections in use or being dialed
-    /// Idle connections kept ready. May exceed pool_size after the pool shrinks: it then counts
-    /// as pool_size, and applies again in full when the pool grows back.
+    /// Idle connections kept ready. May exceed pool_size (after the pool shrinks) or a non-zero
+    /// max_idle_conns (after that is lowered): it then counts as the smaller of the two, and
+    /// applies again in full once they grow back.
     int min_idle_conns = 0;
     int max_idle_conns = 0;                ///< 0: no limit
     duration pool_timeout{4000};           ///< 0: fail at once when no turn is free
@@ -27,13 +28,16 @@ struct pool_config {
     std::string address;                   ///< for messages
 
     /// Throws `redpool::error` (`errc::invalid_argument`) naming the first field out of range:
-    /// pool_size < 1, a negative count or duration, max_idle_conns below min_idle_conns, or a
-    /// lifetime shorter than its jitter (connections would be born expired).
+    /// pool_size < 1, a negative count or duration, or a lifetime shorter than its jitter
+    /// (connections would be born expired).
     void validate() const;
 
-    /// min_idle_conns as it applies now: never more than pool_size.
+    /// min_idle_conns as it applies now: never more than pool_size, nor than a non-zero
+    /// max_idle_conns (whatever min idle dialed, max idle would close, and min idle redial).
     int effective_min_idle() const noexcept {
-        return min_idle_conns < pool_size ? min_idle_conns : pool_size;
+        int n = min_idle_conns < pool_size ? min_idle_conns : pool_size;
+        if (max_idle_conns > 0 && max_idle_conns < n) n = max_idle_conns;
+        return n;
     }
 };
 
