@@ -417,10 +417,6 @@ TEST_CASE("options: validate rejects each out-of-range field and names it", "[op
              o.conn_max_lifetime_jitter = 2s;
          }},
         {"liveness_check_after", [](options& o) { o.liveness_check_after = -1ms; }},
-        {"max_idle_conns", [](options& o) {
-             o.min_idle_conns = 3;  // every min-idle dial would be closed for max idle
-             o.max_idle_conns = 2;
-         }},
         {"reaper_interval", [](options& o) { o.reaper_interval = -1ms; }},
         {"min_retry_backoff", [](options& o) { o.min_retry_backoff = -1ms; }},
         {"max_retries", [](options& o) { o.max_retries = -1; }},

@@ -68,10 +68,10 @@ struct options {
 
     /// Most connections in use at once (tokens). Default: 10 per hardware thread.
     int pool_size = default_pool_size();
-    /// Idle connections the pool keeps ready, dialed in the background (at most pool_size).
+    /// Idle connections the pool keeps ready, dialed in the background: at most pool_size, and
+    /// at most a non-zero max_idle_conns (min idle counts as the smaller of them).
     int min_idle_conns = 0;
-    /// Most idle connections kept; extra ones are closed when returned. Zero means no limit;
-    /// otherwise at least min_idle_conns.
+    /// Most idle connections kept; extra ones are closed when returned. Zero means no limit.
     int max_idle_conns = 0;
     /// Time a call may wait for a free connection when all `pool_size` are in use, over all its
     /// retries. Zero fails at once; `duration::max()` waits for ever. Default 4 s: go-redis's

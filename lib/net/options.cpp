@@ -398,9 +398,6 @@ void check_pool(const options& o) {
     require(o.min_idle_conns >= 0 && o.min_idle_conns <= o.pool_size,
             "min_idle_conns {} is outside 0..pool_size ({})", o.min_idle_conns, o.pool_size);
     require(o.max_idle_conns >= 0, "max_idle_conns {} is negative", o.max_idle_conns);
-    // Otherwise every connection dialed for min idle would be closed for max idle, and redialed.
-    require(o.max_idle_conns == 0 || o.max_idle_conns >= o.min_idle_conns,
-            "max_idle_conns {} is below min_idle_conns {}", o.max_idle_conns, o.min_idle_conns);
     require(o.tcp_keepalive_count >= 1, "tcp_keepalive_count {} is less than 1",
             o.tcp_keepalive_count);
 }
