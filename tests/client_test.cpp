@@ -33,15 +33,22 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+// Clients blocked at `server` right now (INFO clients).
+int blocked_clients(const redis_server& server) {
+    const std::string info = server.command({"INFO", "clients"});
+    const auto at = info.find("blocked_clients:");
+    return at == std::string::npos ? -1 : std::stoi(info.substr(at + 16));
+}
+
 // Occupies one pooled connection with `BLPOP key 0` on a thread of its own, and returns once the
-// pool counts it in use. It ends when the test pushes to `key`.
-std::jthread hold_connection(redpool::client& redis, std::string key) {
-    const auto before = redis.pool_stats().in_use;
+// server has it blocked. It ends when the test pushes to `key`.
+std::jthread hold_connection(const redis_server& server, redpool::client& redis, std::string key) {
+    const int before = blocked_clients(server);
     std::jthread holder([&redis, key] {
         std::error_code ec;
         redis.exec({"BLPOP", key, "0"}, ec);
     });
-    REQUIRE(eventually([&] { return redis.pool_stats().in_use == before + 1; }));
+    REQUIRE(eventually([&] { return blocked_clients(server) == before + 1; }));
     return holder;
 }
 
@@ -294,10 +301,12 @@ TEST_CASE("client: close wakes waiters with pool_closed, lets calls in flight fi
     std::atomic<bool> holder_done{false};
     std::atomic<bool> holder_got_value{false};
     std::jthread holder([&] {
-        holder_got_value = redis.exec({"BLPOP", "release", "0"}).is_array();
+        std::error_code ec;
+        holder_got_value = redis.exec({"BLPOP", "release", "0"}, ec).is_array();
         holder_done = true;
     });
-    REQUIRE(eventually([&] { return redis.pool_stats().in_use == 1; }));
+    // Acknowledged: the BLPOP is at the server (a dial still under way would be canceled).
+    REQUIRE(eventually([&] { return blocked_clients(server) == 1; }));
     std::atomic<bool> got_closed{false};
     std::jthread waiter([&] {
         std::error_code ec;
@@ -322,7 +331,7 @@ TEST_CASE("client: an exhausted pool times out after pool_timeout and recovers",
     o.pool_size = 1;
     o.pool_timeout = 100ms;
     redpool::client redis(o);
-    std::jthread holder = hold_connection(redis, "release-me");
+    std::jthread holder = hold_connection(server, redis, "release-me");
     auto t0 = clock_type::now();
     auto e = expect_error([&] { redis.get("k"); });
     CHECK(e.code() == errc::pool_timeout);
@@ -346,7 +355,7 @@ TEST_CASE("client: waiters get connections in arrival order", "[client][row2]") 
     o.pool_size = 1;
     o.pool_timeout = 1h;
     redpool::client redis(o);
-    std::jthread holder = hold_connection(redis, "go");
+    std::jthread holder = hold_connection(server, redis, "go");
     std::vector<std::jthread> waiters;
     for (int i = 0; i < 5; ++i) {
         waiters.emplace_back([&redis, i] {
@@ -368,7 +377,7 @@ TEST_CASE("client: set_max_idle_conns closes idle connections beyond it, at once
     o.pool_size = 3;
     redpool::client redis(o);
     std::vector<std::jthread> holders;
-    for (int i = 0; i < 3; ++i) holders.push_back(hold_connection(redis, "release"));
+    for (int i = 0; i < 3; ++i) holders.push_back(hold_connection(server, redis, "release"));
     redis.set_max_idle_conns(1);
     server.command({"LPUSH", "release", "a", "b", "c"});
     for (auto& h : holders) h.join();
@@ -386,7 +395,7 @@ TEST_CASE("client: set_pool_timeout changes how long a get waits", "[client][row
     o.pool_size = 1;
     o.pool_timeout = 1h;  // waiting this long would hang the test
     redpool::client redis(o);
-    std::jthread holder = hold_connection(redis, "release");
+    std::jthread holder = hold_connection(server, redis, "release");
     redis.set_pool_timeout(0ms);
     CHECK(expect_error([&] { redis.exec({"PING"}); }).code() == errc::pool_timeout);
     server.command({"LPUSH", "release", "x"});
@@ -562,7 +571,7 @@ TEST_CASE("client: BLPOP k 0 blocks for ever, past any read_timeout", "[client]"
         const auto r = redis.exec({"BLPOP", "forever", "0"}, ec);
         if (!ec && r.is_array()) got = r[1].as_string();
     });
-    REQUIRE(eventually([&] { return server.command({"INFO", "clients"}).find("blocked_clients:1") != std::string::npos; }));
+    REQUIRE(eventually([&] { return blocked_clients(server) == 1; }));
     std::this_thread::sleep_for(500ms);  // five read timeouts: it must still be blocked
     CHECK(got.empty());
     server.command({"LPUSH", "forever", "at-last"});
