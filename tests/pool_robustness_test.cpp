@@ -29,6 +29,7 @@ using redpool::test::config_of;
 using redpool::test::eventually;
 using redpool::test::fake_conn;
 using redpool::test::fake_dialer;
+using redpool::test::fill_idle;
 using redpool::test::get_error;
 using redpool::test::harness;
 using redpool::test::lease;
@@ -358,14 +359,7 @@ TEST_CASE("pool robustness: the reaper keeps the idle list in LIFO order", "[poo
     auto config = config_of(4);
     config.liveness_check_after = 10ms;
     harness h(config);
-    {
-        lease a = h.pool->get();
-        lease b = h.pool->get();
-        lease c = h.pool->get();
-        a.release();
-        b.release();
-        c.release();  // idle, oldest first: 1 2 3
-    }
+    fill_idle(h, 3);  // idle, oldest first: 1 2 3
     h.clock.advance(1s);
     lease taken;
     bool once = false;
@@ -392,14 +386,7 @@ TEST_CASE("pool robustness: the reaper keeps the idle list in LIFO order", "[poo
 TEST_CASE("pool parity: set_max_idle_conns closes idle connections beyond it at once, oldest first",
           "[pool]") {
     harness h(config_of(4));
-    {
-        lease a = h.pool->get();
-        lease b = h.pool->get();
-        lease c = h.pool->get();
-        a.release();
-        b.release();
-        c.release();
-    }
+    fill_idle(h, 3);
     h.pool->set_max_idle_conns(1);
     CHECK_FALSE(h.dial.is_live(1));
     CHECK_FALSE(h.dial.is_live(2));
@@ -427,12 +414,7 @@ TEST_CASE("pool parity: shrinking the pool does not lower min_idle_conns for goo
 
 TEST_CASE("pool parity: set_pool_fifo switches the reuse order at run time", "[pool]") {
     harness h(config_of(3));
-    {
-        lease a = h.pool->get();
-        lease b = h.pool->get();
-        a.release();
-        b.release();  // idle: 1 2
-    }
+    fill_idle(h, 2);  // idle: 1 2
     h.pool->set_pool_fifo(true);
     { lease l = h.pool->get(); CHECK(l->id() == 1); }
     h.pool->set_pool_fifo(false);
@@ -555,12 +537,7 @@ TEST_CASE("pool robustness: a get never takes a connection that either of two re
     auto config = config_of(4);
     config.liveness_check_after = 10ms;
     harness h(config);
-    {
-        lease a = h.pool->get();
-        lease b = h.pool->get();
-        a.release();
-        b.release();  // idle, oldest first: 1 2
-    }
+    fill_idle(h, 2);  // idle, oldest first: 1 2
     h.clock.advance(1s);
     int got = -1;
     h.dial.find(1)->on_usable = [&](fake_conn&) {

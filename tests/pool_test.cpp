@@ -39,6 +39,7 @@ using redpool::test::basic_harness;
 using redpool::test::check_invariants;
 using redpool::test::config_of;
 using redpool::test::eventually;
+using redpool::test::fill_idle;
 using redpool::test::get_error;
 using redpool::test::get_message;
 using redpool::test::harness;
@@ -90,14 +91,7 @@ TEST_CASE("pool: a first get dials (a miss) and a second reuses the idle connect
 
 TEST_CASE("pool: idle connections are reused last in, first out by default", "[pool]") {
     harness h(config_of(3));
-    {
-        lease a = h.pool->get();
-        lease b = h.pool->get();
-        lease c = h.pool->get();
-        a.release();
-        b.release();
-        c.release();  // idle, oldest first: 1 2 3
-    }
+    fill_idle(h, 3);  // idle, oldest first: 1 2 3
     lease x = h.pool->get();
     lease y = h.pool->get();
     CHECK(x->id() == 3);
@@ -112,14 +106,7 @@ TEST_CASE("pool: pool_fifo reuses idle connections first in, first out", "[pool]
     auto config = config_of(3);
     config.pool_fifo = true;
     harness h(config);
-    {
-        lease a = h.pool->get();
-        lease b = h.pool->get();
-        lease c = h.pool->get();
-        a.release();
-        b.release();
-        c.release();
-    }
+    fill_idle(h, 3);
     lease x = h.pool->get();
     lease y = h.pool->get();
     CHECK(x->id() == 1);

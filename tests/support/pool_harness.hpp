@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include "lib/pool/pool.hpp"
 #include "redpool/error.hpp"
@@ -62,6 +63,15 @@ struct basic_harness {
 };
 
 using harness = basic_harness<>;
+
+// Dials `n` connections at once and gives them back in order: n idle connections, ids 1..n,
+// oldest first. Counts as n gets.
+template <typename H>
+void fill_idle(H& h, int n) {
+    std::vector<typename H::pool_t::lease> leases;
+    for (int i = 0; i < n; ++i) leases.push_back(h.pool->get());
+    for (auto& l : leases) l.release();
+}
 
 // The pool invariants every test ends with. `gets`: the gets that took a token (successful,
 // or failed by the dial); `shrunk`: pool_size was lowered while leases were out.
