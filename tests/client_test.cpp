@@ -48,9 +48,25 @@ std::jthread hold_connection(const redis_server& server, redpool::client& redis,
         std::error_code ec;
         redis.exec({"BLPOP", key, "0"}, ec);
     });
-    REQUIRE(eventually([&] { return blocked_clients(server) == before + 1; }));
+    const bool blocked = eventually([&] { return blocked_clients(server) == before + 1; });
+    if (!blocked) server.command({"LPUSH", key, "x"});  // so the holder ends before the failure
+    REQUIRE(blocked);
     return holder;
 }
+
+// Pushes `count` items to `key` when it goes: declared after the threads that block on `key`,
+// it releases them before they are joined, even when a failed REQUIRE leaves the test early.
+struct release_on_exit {
+    const redis_server& server;
+    std::string key;
+    int count = 1;
+    ~release_on_exit() {
+        try {
+            for (int i = 0; i < count; ++i) server.command({"LPUSH", key, "released"});
+        } catch (...) {
+        }
+    }
+};
 
 // How many times the server refused `command` before running it (INFO commandstats).
 long long rejected_calls(const redis_server& server, const std::string& command) {
@@ -305,6 +321,7 @@ TEST_CASE("client: close wakes waiters with pool_closed, lets calls in flight fi
         holder_got_value = redis.exec({"BLPOP", "release", "0"}, ec).is_array();
         holder_done = true;
     });
+    release_on_exit release{server, "release"};
     // Acknowledged: the BLPOP is at the server (a dial still under way would be canceled).
     REQUIRE(eventually([&] { return blocked_clients(server) == 1; }));
     std::atomic<bool> got_closed{false};
@@ -332,6 +349,7 @@ TEST_CASE("client: an exhausted pool times out after pool_timeout and recovers",
     o.pool_timeout = 100ms;
     redpool::client redis(o);
     std::jthread holder = hold_connection(server, redis, "release-me");
+    release_on_exit release{server, "release-me"};
     auto t0 = clock_type::now();
     auto e = expect_error([&] { redis.get("k"); });
     CHECK(e.code() == errc::pool_timeout);
@@ -356,6 +374,7 @@ TEST_CASE("client: waiters get connections in arrival order", "[client][row2]") 
     o.pool_timeout = 1h;
     redpool::client redis(o);
     std::jthread holder = hold_connection(server, redis, "go");
+    release_on_exit release{server, "go"};
     std::vector<std::jthread> waiters;
     for (int i = 0; i < 5; ++i) {
         waiters.emplace_back([&redis, i] {
@@ -377,6 +396,7 @@ TEST_CASE("client: set_max_idle_conns closes idle connections beyond it, at once
     o.pool_size = 3;
     redpool::client redis(o);
     std::vector<std::jthread> holders;
+    release_on_exit release{server, "release", 3};  // declared before: the holders go first
     for (int i = 0; i < 3; ++i) holders.push_back(hold_connection(server, redis, "release"));
     redis.set_max_idle_conns(1);
     server.command({"LPUSH", "release", "a", "b", "c"});
@@ -396,6 +416,7 @@ TEST_CASE("client: set_pool_timeout changes how long a get waits", "[client][row
     o.pool_timeout = 1h;  // waiting this long would hang the test
     redpool::client redis(o);
     std::jthread holder = hold_connection(server, redis, "release");
+    release_on_exit release{server, "release"};
     redis.set_pool_timeout(0ms);
     CHECK(expect_error([&] { redis.exec({"PING"}); }).code() == errc::pool_timeout);
     server.command({"LPUSH", "release", "x"});
@@ -415,8 +436,8 @@ TEST_CASE("client: a late reply after read_timeout never reaches the next caller
     o.read_timeout = 300ms;
     redpool::client redis(o);
     CHECK(redis.get("a") == "value-a");
-    // Acknowledged: once this answers, the server answers nobody for 800 ms.
-    REQUIRE(server.command({"CLIENT", "PAUSE", "800", "ALL"}) == "OK");
+    // Acknowledged: once this answers, the server answers nobody for 2 s.
+    REQUIRE(server.command({"CLIENT", "PAUSE", "2000", "ALL"}) == "OK");
     auto e = expect_error([&] { redis.get("a"); });
     CHECK(e.code() == errc::read_timeout);
     CHECK(e.outcome_unknown());
@@ -435,8 +456,8 @@ TEST_CASE("client: a write that timed out after reaching the server is not retri
     o.max_retries = 5;
     redpool::client redis(o);
     redis.exec({"PING"});
-    // Acknowledged: writes wait 600 ms from now; reads (the checks below) go on.
-    REQUIRE(server.command({"CLIENT", "PAUSE", "600", "WRITE"}) == "OK");
+    // Acknowledged: writes wait 2 s from now; reads go on.
+    REQUIRE(server.command({"CLIENT", "PAUSE", "2000", "WRITE"}) == "OK");
     auto e = expect_error([&] { redis.incr("once"); });
     CHECK(e.code() == errc::read_timeout);
     CHECK(e.outcome_unknown());
@@ -526,26 +547,26 @@ TEST_CASE("client: every blocking command waits its block time past read_timeout
     server.command({"XADD", "stream", "*", "f", "v"});
     server.command({"XGROUP", "CREATE", "stream", "group", "$"});
     auto o = options_for(server);
-    // Each command below blocks 0.6 s, longer than this, and must not time out; the margin
+    // Each command below blocks 1 s, longer than this, and must not time out; the margin
     // covers the server answering a blocked client's timeout a little late.
-    o.read_timeout = 250ms;
+    o.read_timeout = 500ms;
     redpool::client redis(o);
     struct blocking {
         std::vector<std::string> args;
         bool nil;  // what it answers when the block time runs out
     };
     const std::vector<blocking> commands{
-        {{"BLPOP", "none", "0.6"}, true},
-        {{"BRPOP", "none", "0.6"}, true},
-        {{"BLMOVE", "none", "dst", "LEFT", "RIGHT", "0.6"}, true},
-        {{"BRPOPLPUSH", "none", "dst", "0.6"}, true},
-        {{"BLMPOP", "0.6", "1", "none", "LEFT"}, true},  // timeout first
-        {{"BZPOPMIN", "none", "0.6"}, true},
-        {{"BZPOPMAX", "none", "0.6"}, true},
-        {{"bzmpop", "0.6", "1", "none", "MIN"}, true},
-        {{"XREAD", "BLOCK", "600", "STREAMS", "stream", "$"}, true},  // milliseconds
-        {{"XREADGROUP", "GROUP", "group", "c", "BLOCK", "600", "STREAMS", "stream", ">"}, true},
-        {{"WAIT", "1", "600"}, false},  // milliseconds; answers 0 replicas
+        {{"BLPOP", "none", "1"}, true},
+        {{"BRPOP", "none", "1"}, true},
+        {{"BLMOVE", "none", "dst", "LEFT", "RIGHT", "1"}, true},
+        {{"BRPOPLPUSH", "none", "dst", "1"}, true},
+        {{"BLMPOP", "1", "1", "none", "LEFT"}, true},  // timeout first
+        {{"BZPOPMIN", "none", "1"}, true},
+        {{"BZPOPMAX", "none", "1"}, true},
+        {{"bzmpop", "1", "1", "none", "MIN"}, true},
+        {{"XREAD", "BLOCK", "1000", "STREAMS", "stream", "$"}, true},  // milliseconds
+        {{"XREADGROUP", "GROUP", "group", "c", "BLOCK", "1000", "STREAMS", "stream", ">"}, true},
+        {{"WAIT", "1", "1000"}, false},  // milliseconds; answers 0 replicas
     };
     for (const auto& c : commands) {
         INFO(c.args[0]);
@@ -555,7 +576,7 @@ TEST_CASE("client: every blocking command waits its block time past read_timeout
         CHECK_FALSE(ec);
         CHECK(r.is_nil() == c.nil);
         if (!c.nil) CHECK(r.as_integer() == 0);
-        CHECK(seconds_since(t0) >= 0.55);  // it did block, past read_timeout
+        CHECK(seconds_since(t0) >= 0.95);  // it did block, past read_timeout
     }
     check_pool_invariants(redis, commands.size());
 }
@@ -566,14 +587,17 @@ TEST_CASE("client: BLPOP k 0 blocks for ever, past any read_timeout", "[client]"
     o.read_timeout = 100ms;
     redpool::client redis(o);
     std::error_code ec;
-    std::string got;
+    std::atomic<bool> returned{false};
+    std::string got;  // written by the waiter before `returned`, read after it
     std::jthread waiter([&] {
         const auto r = redis.exec({"BLPOP", "forever", "0"}, ec);
         if (!ec && r.is_array()) got = r[1].as_string();
+        returned = true;
     });
+    release_on_exit release{server, "forever"};
     REQUIRE(eventually([&] { return blocked_clients(server) == 1; }));
     std::this_thread::sleep_for(500ms);  // five read timeouts: it must still be blocked
-    CHECK(got.empty());
+    CHECK_FALSE(returned);
     server.command({"LPUSH", "forever", "at-last"});
     waiter.join();
     CHECK_FALSE(ec);

@@ -281,8 +281,8 @@ TEST_CASE("connection: a reply later than read_timeout never reaches the next co
     auto o = options_for(server);
     o.read_timeout = 300ms;
     auto c = connection::open(o);
-    // Acknowledged: once this answers, the server answers nobody for 800 ms.
-    REQUIRE(server.command({"CLIENT", "PAUSE", "800", "ALL"}) == "OK");
+    // Acknowledged: once this answers, the server answers nobody for 2 s.
+    REQUIRE(server.command({"CLIENT", "PAUSE", "2000", "ALL"}) == "OK");
     auto e = expect_error([&] { run(*c, {"GET", "a"}); });
     CHECK(e.code() == errc::read_timeout);
     // The misalignment bug would hand "value-a" to this GET b on the same socket.
@@ -458,7 +458,8 @@ namespace {
 // lookup keeps it alive: a dial may abandon the lookup, which then outlives the test case.
 struct blocked_lookup : std::enable_shared_from_this<blocked_lookup> {
     std::mutex mu;
-    std::condition_variable released_cv;
+    std::condition_variable changed;
+    bool entered = false;   // guarded by mu
     bool released = false;  // guarded by mu
     bool returned = false;  // guarded by mu
     int port = 0;
@@ -466,7 +467,9 @@ struct blocked_lookup : std::enable_shared_from_this<blocked_lookup> {
     redpool::detail::host_lookup as_lookup() {
         return [self = shared_from_this()](const std::string&, int) {
             std::unique_lock lock(self->mu);
-            self->released_cv.wait(lock, [&] { return self->released; });
+            self->entered = true;
+            self->changed.notify_all();
+            self->changed.wait(lock, [&] { return self->released; });
             self->returned = true;
             return std::vector<asio::ip::tcp::endpoint>{
                 {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(self->port)}};
@@ -476,10 +479,14 @@ struct blocked_lookup : std::enable_shared_from_this<blocked_lookup> {
         std::lock_guard lock(mu);
         return !returned;
     }
+    bool wait_until_entered() {
+        std::unique_lock lock(mu);
+        return changed.wait_for(lock, std::chrono::seconds(10), [&] { return entered; });
+    }
     void release() {
         std::lock_guard lock(mu);
         released = true;
-        released_cv.notify_all();
+        changed.notify_all();
     }
 };
 
@@ -525,20 +532,40 @@ TEST_CASE("connection: a stop request cancels a dial while it resolves", "[conne
         }
         returned = true;
     });
+    const bool entered = lookup->wait_until_entered();  // the lookup is under way
     CHECK_FALSE(returned);
     stop.request_stop();
     dialer.join();
+    CHECK(entered);
     CHECK(code == errc::io_error);
     CHECK(lookup->still_blocked());
     lookup->release();
 }
 
-TEST_CASE("connection: a stop request cancels a handshake with a frozen server", "[connection][row13]") {
-    redis_server server;
-    auto o = options_for(server);
+TEST_CASE("connection: a stop request cancels a handshake the server never answers", "[connection][row13]") {
+    // A listener that accepts and reads the handshake's PING, and says nothing.
+    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener, 4) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    std::atomic<bool> ping_read{false};
+    std::jthread silent_server([&] {
+        const int peer = ::accept(listener, nullptr, nullptr);
+        char buffer[64];
+        if (peer >= 0 && ::recv(peer, buffer, sizeof buffer, 0) > 0) ping_read = true;
+        if (peer >= 0) {
+            (void)::recv(peer, buffer, sizeof buffer, 0);  // until the client goes
+            ::close(peer);
+        }
+    });
+    options o;
+    o.port = ntohs(addr.sin_port);
     o.dial_timeout = 0ms;  // no deadline: only the stop request ends it
     o.read_timeout = 0ms;
-    server.freeze();  // the kernel still accepts: the PING is never answered
     std::stop_source stop;
     std::error_code code;
     std::atomic<bool> returned{false};
@@ -550,12 +577,14 @@ TEST_CASE("connection: a stop request cancels a handshake with a frozen server",
         }
         returned = true;
     });
-    // The dial is under way (the connect succeeds at once); nothing else would end it.
-    std::this_thread::sleep_for(100ms);
+    const bool waiting = eventually([&] { return ping_read.load(); });  // the handshake is under way
     CHECK_FALSE(returned);
     stop.request_stop();
     dialer.join();
-    server.thaw();
+    ::shutdown(listener, SHUT_RDWR);  // ends an accept still waiting, were the dial gone early
+    silent_server.join();
+    ::close(listener);
+    CHECK(waiting);
     CHECK(code == errc::io_error);
 }
 

@@ -10,6 +10,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -76,6 +77,7 @@ struct fault_proxy::impl {
     struct session;
 
     asio::io_context io{1};
+    asio::executor_work_guard<asio::io_context::executor_type> keep_running = asio::make_work_guard(io);
     tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
     tcp::endpoint server;
     std::mutex mu;
@@ -91,6 +93,7 @@ struct fault_proxy::impl {
     }
 
     ~impl() {
+        keep_running.reset();
         io.stop();
         thread.join();
     }
@@ -107,6 +110,28 @@ struct fault_proxy::impl {
             change_settings(config);
         }
         asio::post(io, [this] { kick_all(); });
+    }
+
+    // Runs `work` on the proxy's thread and waits for it (10 s at most: a test must not hang).
+    template <typename Work>
+    auto on_proxy_thread(Work work) {
+        std::packaged_task<decltype(work())()> task(std::move(work));
+        auto result = task.get_future();
+        asio::post(io, [&task] { task(); });
+        if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+            throw std::runtime_error("fault_proxy: its thread did not answer within 10 s");
+        }
+        return result.get();
+    }
+
+    // Waits until every connection has sent down what it was writing and counted it, so that a
+    // new limit counts only bytes forwarded from now on.
+    void wait_until_drained() {
+        for (int i = 0; i < 5000; ++i) {
+            if (drained()) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        throw std::runtime_error("fault_proxy: held replies did not drain within 5 s");
     }
 
     void accept();
@@ -221,6 +246,7 @@ struct fault_proxy::impl::session : std::enable_shared_from_this<session> {
         const duration wait = s.split_mode != split::none ? s.gap : s.reply_delay;
         auto self = shared_from_this();
         timer.expires_after(wait);
+        // A cancel (kick_all, after a setting changed) sends it at once.
         timer.async_wait([self, n](const asio::error_code&) {
             if (self->closed) return;
             auto chunk = std::make_shared<std::string>(self->replies.substr(0, n));
@@ -285,7 +311,8 @@ struct fault_proxy::impl::session : std::enable_shared_from_this<session> {
 
 void fault_proxy::impl::accept() {
     acceptor.async_accept([this](const asio::error_code& ec, tcp::socket socket) {
-        if (ec) return;
+        if (ec == asio::error::operation_aborted) return;  // shutting down
+        if (ec) return accept();                           // e.g. out of descriptors: go on
         ++accepted;
         auto s = std::make_shared<session>(*this, std::move(socket));
         std::erase_if(sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
@@ -297,20 +324,21 @@ void fault_proxy::impl::accept() {
 
 // Whether every connection has sent down all the reply bytes it has (or is closed).
 bool fault_proxy::impl::drained() {
-    std::promise<bool> result;
-    asio::post(io, [this, &result] {
+    return on_proxy_thread([this] {
         bool all = true;
         for (auto& weak : sessions) {
             if (auto s = weak.lock()) all = all && (s->closed || (s->replies.empty() && !s->writing_down));
         }
-        result.set_value(all);
+        return all;
     });
-    return result.get_future().get();
 }
 
+// After a setting changed: what waits for a delay or a gap goes now (the new setting decides the
+// rest), and what was held goes through if it may.
 void fault_proxy::impl::kick_all() {
     for (auto& weak : sessions) {
         if (auto s = weak.lock()) {
+            s->timer.cancel();
             s->pump_up();
             s->pump_down();
         }
@@ -346,13 +374,13 @@ void fault_proxy::split_replies_into_lines(duration gap) {
 }
 
 void fault_proxy::hold_replies_after(std::size_t n) {
+    impl_->wait_until_drained();  // earlier writes must not count against this limit
     impl_->change([n](settings& s) { s.bytes_until_hold = n; });
 }
 
 void fault_proxy::resume_replies() {
     impl_->change([](settings& s) { s.bytes_until_hold.reset(); });
-    // Returns once what was held has gone down, so it cannot count against a later hold.
-    for (int i = 0; i < 5000 && !impl_->drained(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    impl_->wait_until_drained();  // what was held has gone down, and counts no more
 }
 
 void fault_proxy::drop_after_reply_bytes(std::size_t n) {
@@ -372,14 +400,11 @@ void fault_proxy::black_hole(bool on) {
 }
 
 void fault_proxy::reset_all() {
-    std::promise<void> done;
-    asio::post(impl_->io, [this, &done] {
+    impl_->on_proxy_thread([this] {
         for (auto& weak : impl_->sessions) {
             if (auto s = weak.lock()) s->reset();
         }
-        done.set_value();
     });
-    done.get_future().wait();
 }
 
 void fault_proxy::heal() {
