@@ -326,9 +326,8 @@ private:
         time_point created_at;
         time_point idle_since;
         double lifetime_jitter = 0;  // in [-1, 1]: this connection's share of the jitter
-        bool being_checked = false;  // the reaper checks it outside the lock: nobody else touches it
-
-        entry* next_doomed = nullptr;
+        bool being_checked = false;  // a reaper checks it outside the lock: nobody else touches it
+        entry* next_doomed = nullptr;  // on a pool_lock's list of connections to close
     };
     using all_list = conn_list<entry, all_tag>;
     using idle_list = conn_list<entry, idle_tag>;
@@ -340,7 +339,6 @@ private:
         doomed_list() = default;
         doomed_list(const doomed_list&) = delete;
         doomed_list& operator=(const doomed_list&) = delete;
-        ~doomed_list() = default;
         void push(entry* e) noexcept {
             e->next_doomed = head_;
             head_ = e;
