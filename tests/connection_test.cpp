@@ -50,6 +50,19 @@ reply run(connection& c, std::initializer_list<std::string_view> args) {
     return c.exec(std::span<const std::string_view>(args.begin(), args.size()));
 }
 
+// A socket listening on a free loopback port with `backlog`; the port in `addr`.
+int loopback_listener(int backlog, sockaddr_in& addr) {
+    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    addr = {};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener, backlog) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    return listener;
+}
+
 int getsockopt_int(int fd, int level, int name) {
     int value = -1;
     socklen_t len = sizeof value;
@@ -204,14 +217,8 @@ TEST_CASE("connection: refused connections fail fast with io_error", "[connectio
 
 TEST_CASE("connection: a listener that never completes the connect gives connect_timeout", "[connection]") {
     // A full accept queue makes the kernel drop SYNs, so connect() hangs.
-    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener, 0) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    const int listener = loopback_listener(0, addr);
     std::vector<int> fillers;
     for (int i = 0; i < 4; ++i) {
         int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -544,14 +551,8 @@ TEST_CASE("connection: a stop request cancels a dial while it resolves", "[conne
 
 TEST_CASE("connection: a stop request cancels a handshake the server never answers", "[connection][row13]") {
     // A listener that accepts and reads the handshake's PING, and says nothing.
-    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener, 4) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    const int listener = loopback_listener(4, addr);
     std::atomic<bool> ping_read{false};
     std::jthread silent_server([&] {
         const int peer = ::accept(listener, nullptr, nullptr);
