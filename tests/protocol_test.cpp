@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "lib/protocol/protocol.hpp"
-#include "tests/support/alloc_failure.hpp"
 #include "redpool/error.hpp"
+#include "tests/support/alloc_failure.hpp"
 
 using redpool::errc;
 using redpool::reply;

@@ -1,10 +1,10 @@
 // redpool::client: construction, the generic exec, and the pool's controls. Typed commands
-// live in commands_*.cpp.
+// live in client_keys.cpp, client_server.cpp and client_strings.cpp.
 #include "redpool/client.hpp"
 
 #include "lib/client/client_core.hpp"
-#include "redpool/error.hpp"
 #include "lib/commands/reply_convert.hpp"
+#include "redpool/error.hpp"
 
 namespace redpool {
 

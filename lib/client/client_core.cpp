@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
-#include <thread>
 
 #include "lib/base/deadline.hpp"
 #include "lib/commands/command_table.hpp"

@@ -3,18 +3,16 @@
 
 #include <fmt/format.h>
 
-#include "redpool/client.hpp"
-#include "redpool/error.hpp"
 #include "lib/commands/command_args.hpp"
 #include "lib/commands/reply_convert.hpp"
+#include "redpool/client.hpp"
+#include "redpool/error.hpp"
 
 namespace redpool {
 namespace {
 
 using detail::view;
 using detail::with_keys;
-
-
 
 std::span<const std::string_view> as_span(std::initializer_list<std::string_view> keys) {
     return {keys.begin(), keys.size()};

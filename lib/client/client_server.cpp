@@ -1,7 +1,7 @@
 // redpool::client's server commands: PING, ECHO, DBSIZE, FLUSHDB, INFO.
+#include "lib/commands/reply_convert.hpp"
 #include "redpool/client.hpp"
 #include "redpool/error.hpp"
-#include "lib/commands/reply_convert.hpp"
 
 namespace redpool {
 

@@ -5,10 +5,10 @@
 
 #include <fmt/format.h>
 
-#include "redpool/client.hpp"
-#include "redpool/error.hpp"
 #include "lib/commands/command_args.hpp"
 #include "lib/commands/reply_convert.hpp"
+#include "redpool/client.hpp"
+#include "redpool/error.hpp"
 
 namespace redpool {
 namespace {

@@ -13,10 +13,10 @@
 #include <string_view>
 
 #include "lib/protocol/protocol.hpp"
+#include "lib/protocol/write_buffer.hpp"
 #include "redpool/error.hpp"
 #include "redpool/options.hpp"
 #include "redpool/reply.hpp"
-#include "lib/protocol/write_buffer.hpp"
 
 namespace redpool::detail {
 

@@ -3,12 +3,12 @@
 #include "lib/net/dial.hpp"
 
 #include <fcntl.h>
-#include <climits>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <climits>
 
 #include <asio.hpp>
 #include <fmt/format.h>

@@ -53,8 +53,11 @@ public:
         --size_;
     }
 
-    T* pop_front() noexcept { return take(front()); }
-    T* pop_back() noexcept { return take(back()); }
+    T* pop_front() noexcept {
+        T* item = front();
+        if (item != nullptr) erase(item);
+        return item;
+    }
 
 private:
     static hook* as_hook(T* item) noexcept { return static_cast<hook*>(item); }
@@ -62,11 +65,6 @@ private:
     // The element a hook belongs to; nullptr for the list's own head.
     T* element(const hook* h) const noexcept {
         return h == &head_ ? nullptr : static_cast<T*>(const_cast<hook*>(h));
-    }
-
-    T* take(T* item) noexcept {
-        if (item != nullptr) erase(item);
-        return item;
     }
 
     hook head_;

@@ -8,8 +8,8 @@
 #include <span>
 #include <string_view>
 
-#include "redpool/reply.hpp"
 #include "lib/protocol/write_buffer.hpp"
+#include "redpool/reply.hpp"
 
 struct redisReader;
 

@@ -6,7 +6,6 @@
 #include <asio.hpp>
 
 #include <array>
-#include <atomic>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -83,8 +82,6 @@ struct fault_proxy::impl {
     std::mutex mu;
     settings config;                                  // guarded by mu
     std::vector<std::weak_ptr<session>> sessions;     // only touched on the proxy's thread
-    std::atomic<std::size_t> accepted{0};
-    std::atomic<std::size_t> open{0};
     std::thread thread;
 
     explicit impl(int server_port) : server(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_port)) {
@@ -156,7 +153,6 @@ struct fault_proxy::impl::session : std::enable_shared_from_this<session> {
     session(impl& p, tcp::socket socket) : proxy(p), client(std::move(socket)) {}
 
     void start() {
-        ++proxy.open;
         auto self = shared_from_this();
         timer.expires_after(proxy.snapshot().connect_delay);
         timer.async_wait([self](const asio::error_code&) {
@@ -289,7 +285,6 @@ struct fault_proxy::impl::session : std::enable_shared_from_this<session> {
     void close() {
         if (closed) return;
         closed = true;
-        --proxy.open;
         asio::error_code ignored;
         timer.cancel();
         client.shutdown(tcp::socket::shutdown_both, ignored);
@@ -302,7 +297,6 @@ struct fault_proxy::impl::session : std::enable_shared_from_this<session> {
         asio::error_code ignored;
         client.set_option(asio::socket_base::linger(true, 0), ignored);  // close() sends RST
         closed = true;
-        --proxy.open;
         timer.cancel();
         client.close(ignored);
         server.close(ignored);
@@ -313,7 +307,6 @@ void fault_proxy::impl::accept() {
     acceptor.async_accept([this](const asio::error_code& ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted) return;  // shutting down
         if (ec) return accept();                           // e.g. out of descriptors: go on
-        ++accepted;
         auto s = std::make_shared<session>(*this, std::move(socket));
         std::erase_if(sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
         sessions.push_back(s);
@@ -410,9 +403,5 @@ void fault_proxy::reset_all() {
 void fault_proxy::heal() {
     impl_->change([](settings& s) { s = settings{}; });
 }
-
-std::size_t fault_proxy::accepted() const { return impl_->accepted.load(); }
-
-std::size_t fault_proxy::open_connections() const { return impl_->open.load(); }
 
 }  // namespace redpool::test

@@ -54,10 +54,6 @@ public:
     /// Clears every fault; held bytes go through.
     void heal();
 
-    /// Connections accepted so far, and open now.
-    std::size_t accepted() const;
-    std::size_t open_connections() const;
-
 private:
     struct impl;
     std::unique_ptr<impl> impl_;

@@ -206,7 +206,6 @@ public:
         }
         if (stopped_) return;
         ready_.push_back(std::move(work));
-        ++spawned_;
     }
 
     void post_after(duration delay, task work) {
@@ -218,7 +217,6 @@ public:
         if (stopped_) return;
         // A multimap keeps equal keys in insertion order, like a timer queue.
         timed_.emplace(now_ + delay, std::move(work));
-        ++posted_after_;
     }
 
     /// Drops all queued work, waits for work running on other threads, ignores later posts.
@@ -272,18 +270,6 @@ public:
     duration next_due_in() const {
         std::lock_guard lock(mu_);
         return timed_.empty() ? duration(-1) : timed_.begin()->first - now_;
-    }
-    std::size_t spawned() const {
-        std::lock_guard lock(mu_);
-        return spawned_;
-    }
-    std::size_t posted_after() const {
-        std::lock_guard lock(mu_);
-        return posted_after_;
-    }
-    bool stopped() const {
-        std::lock_guard lock(mu_);
-        return stopped_;
     }
 
 private:
@@ -343,10 +329,8 @@ private:
     bool stopped_ = false;                      // guarded by mu_
     int running_ = 0;                           // guarded by mu_; tasks running now
     std::map<std::thread::id, int> running_by_thread_;  // guarded by mu_
-    std::size_t spawned_ = 0;                   // guarded by mu_
     int failing_spawns_ = 0;                    // guarded by mu_
     int failing_posts_ = 0;                     // guarded by mu_
-    std::size_t posted_after_ = 0;              // guarded by mu_
 };
 
 /// The pool's half of a manual scheduler; the test keeps the shared state.

@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "progress.hpp"
 #include "lib/net/connection.hpp"
 #include "lib/protocol/protocol.hpp"
+#include "progress.hpp"
 #include "redpool/error.hpp"
 #include "run_state.hpp"
 #include "runner.hpp"
