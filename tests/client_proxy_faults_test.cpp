@@ -311,3 +311,72 @@ TEST_CASE("proxy faults: a SCAN batch that fails throws from ++, after the keys 
     proxy.drop_before_replies(false);
     check_pool_invariants(redis);
 }
+
+TEST_CASE("proxy faults: replies dribbled one byte per write are read whole, and the connection stays",
+          "[proxy]") {
+    auto& server = shared_server();
+    const std::string value(40, 'v');
+    server.command({"SET", "a", value});
+    server.command({"SET", "b", "bee"});
+    fault_proxy proxy(server.port());
+    auto o = through(proxy);
+    o.pool_size = 1;
+    redpool::client redis(o);
+    check_ordered_echo(redis, "warm", 1);
+    proxy.split_replies_into_bytes(1ms);
+    CHECK(redis.get("a") == value);
+    const auto both = redis.mget({"a", "missing", "b"});
+    REQUIRE(both.size() == 3);
+    CHECK(both[0] == value);
+    CHECK_FALSE(both[1].has_value());
+    CHECK(both[2] == "bee");
+    proxy.heal();
+    check_ordered_echo(redis, "after", 3);
+    const auto s = redis.pool_stats();
+    CHECK(s.misses == 1);  // one connection throughout: partial reads left it clean
+    CHECK(s.unusable_closed == 0);
+    check_pool_invariants(redis, 6);
+}
+
+TEST_CASE("proxy faults: a reply cut after any number of bytes is io_error, never a short value",
+          "[proxy]") {
+    auto& server = shared_server();
+    const std::string value(40, 'v');
+    server.command({"SET", "a", value});
+    fault_proxy proxy(server.port());
+    auto o = through(proxy);
+    o.pool_size = 1;
+    o.max_retries = 3;  // not retried: the request may have run
+    redpool::client redis(o);
+    check_ordered_echo(redis, "warm", 1);
+    const std::size_t reply_length = std::string("$40\r\n").size() + value.size() + 2;
+    for (std::size_t n : {std::size_t{1}, std::size_t{4}, std::size_t{10}, reply_length - 1}) {
+        INFO("cut after " << n << " bytes");
+        proxy.drop_after_reply_bytes(n);
+        auto e = expect_error([&] { redis.get("a"); });
+        CHECK(e.code() == errc::io_error);
+        CHECK(e.outcome_unknown());
+        CHECK(redis.get("a") == value);  // a new connection; the rule is spent
+    }
+    CHECK(redis.pool_stats().unusable_closed == 4);
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("proxy faults: a connection dropped right after a whole reply is replaced before reuse",
+          "[proxy]") {
+    fault_proxy proxy(shared_server().port());
+    auto o = through(proxy);
+    o.pool_size = 1;
+    o.liveness_check_after = 0ms;  // every borrow checks
+    o.max_retries = 0;             // so a dead connection handed out would show as an error
+    redpool::client redis(o);
+    check_ordered_echo(redis, "warm", 1);
+    proxy.drop_after_replies(1);
+    CHECK(redis.echo("last one") == "last one");  // the whole reply came, then the close
+    std::this_thread::sleep_for(50ms);            // let the FIN land on the idle connection
+    check_ordered_echo(redis, "after", 3);        // found dead on borrow, replaced, no error
+    const auto s = redis.pool_stats();
+    CHECK(s.stale_conns == 1);
+    CHECK(s.misses == 2);
+    check_pool_invariants(redis, 5);
+}

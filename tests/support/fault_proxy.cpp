@@ -377,10 +377,12 @@ void fault_proxy::resume_replies() {
 }
 
 void fault_proxy::drop_after_reply_bytes(std::size_t n) {
+    impl_->wait_until_drained();  // earlier writes must not count against this limit
     impl_->change([n](settings& s) { s.bytes_until_drop = n; });
 }
 
 void fault_proxy::drop_after_replies(std::size_t n) {
+    impl_->wait_until_drained();  // earlier writes must not count against this limit
     impl_->change([n](settings& s) { s.replies_until_drop = n; });
 }
 

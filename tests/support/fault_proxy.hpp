@@ -5,7 +5,8 @@
 // Requests always go to the server as they are; the faults act on the way back.
 //
 // It runs an Asio event loop on a thread of its own. Every setter is thread-safe and applies to
-// the bytes forwarded from then on, on new and open connections alike.
+// the bytes forwarded from then on, on new and open connections alike; the limits (hold, drop
+// after) first wait for replies already under way to go down, so only later bytes count.
 #pragma once
 
 #include <chrono>
