@@ -166,8 +166,7 @@ public:
     }
 
     basic_pool(passkey, pool_config config, dialer dial, std::unique_ptr<scheduler> background, Clock clock)
-        : config_(std::move(config)), fresh_for_(fresh_window(config_)),
-          reaper_interval_(config_.reaper_interval), dial_(std::move(dial)),
+        : config_(std::move(config)), fresh_for_(fresh_window(config_)), dial_(std::move(dial)),
           background_(std::move(background)), clock_(std::move(clock)) {}
 
     ~basic_pool() {
@@ -909,16 +908,18 @@ private:
     // If the next tick cannot be scheduled (out of memory) the reaper stops; gets still check
     // every idle connection on borrow, so nothing stale is handed out.
     void schedule_reaper() {
-        if (reaper_interval_.count() <= 0) return;
-        background_->post_after(reaper_interval_, [this] {
+        duration interval{0};
+        {
+            pool_lock lock(*this);
+            if (closed_) return;
+            interval = config_.reaper_interval;
+        }
+        if (interval.count() <= 0) return;
+        background_->post_after(interval, [this] {
             try {
                 reap_stale_conns();
             } catch (...) {
                 // Out of memory at worst; the next tick tries again.
-            }
-            {
-                pool_lock lock(*this);
-                if (closed_) return;
             }
             schedule_reaper();
         });
@@ -954,7 +955,6 @@ private:
     mutable futex_mutex mutex_;
     pool_config config_;                     // guarded by mutex_
     typename time_point::duration fresh_for_;  // guarded by mutex_; fresh_window(config_)
-    const duration reaper_interval_;         // set once: read by the timer thread unlocked
     const dialer dial_;
     std::unique_ptr<scheduler> background_;
     Clock clock_;
