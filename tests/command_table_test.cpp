@@ -42,6 +42,9 @@ TEST_CASE("command table: ordinary commands get one reply and leave the session 
         CHECK_FALSE(needs_own_connection(c));
     }
     CHECK(info({}).effect == session_effect::none);
+    CHECK(info({""}).effect == session_effect::none);
+    CHECK(info({"@UTH"}).effect == session_effect::none);  // not a letter: never in the table
+    CHECK(info({"AUTX"}).effect == session_effect::none);  // a length and first letter it has
     CHECK(info({"A-COMMAND-NAME-LONGER-THAN-ANY-IN-THE-TABLE"}).effect == session_effect::none);
 }
 

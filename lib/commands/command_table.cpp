@@ -66,8 +66,6 @@ constexpr command_info table[] = {
     {"SUNSUBSCRIBE", {}, several},
 };
 
-constexpr command_info ordinary{};
-
 constexpr bool sorted_by_length_then_name() {
     for (std::size_t i = 1; i < std::size(table); ++i) {
         const auto& a = table[i - 1];
@@ -85,6 +83,8 @@ struct index_range {
     std::uint8_t first = 0;
     std::uint8_t last = 0;  // one past
 };
+
+static_assert(longest_name + 1 == std::tuple_size_v<decltype(command_table::first_letters)>);
 
 // The table's entries for each name length.
 constexpr std::array<index_range, longest_name + 1> by_length = [] {
@@ -144,7 +144,17 @@ std::optional<milliseconds> block_time(block_timeout where, std::span<const std:
 
 }  // namespace
 
-const command_info& command_info_of(std::span<const std::string_view> args) noexcept {
+namespace command_table {
+
+constexpr command_info ordinary{};
+
+constexpr std::array<std::uint32_t, longest_name + 1> first_letters = [] {
+    std::array<std::uint32_t, longest_name + 1> letters{};
+    for (const command_info& c : table) letters[c.name.size()] |= 1u << (c.name[0] - 'A');
+    return letters;
+}();
+
+const command_info& find(std::span<const std::string_view> args) noexcept {
     if (args.empty() || args[0].size() > longest_name) return ordinary;
     const auto [first, last] = by_length[args[0].size()];
     for (std::size_t i = first; i < last; ++i) {
@@ -156,14 +166,15 @@ const command_info& command_info_of(std::span<const std::string_view> args) noex
     return ordinary;
 }
 
-milliseconds read_timeout_for(const command_info& c, std::span<const std::string_view> args,
-                              milliseconds read_timeout) noexcept {
-    if (c.timeout == not_blocking) return read_timeout;
+milliseconds blocking_read_timeout(const command_info& c, std::span<const std::string_view> args,
+                                   milliseconds read_timeout) noexcept {
     const auto block = block_time(c.timeout, args);
     if (!block) return read_timeout;  // malformed: the server answers with an error at once
     if (block->count() == 0 || read_timeout.count() == 0) return milliseconds::zero();  // forever
     return saturating_sum(*block, read_timeout);
 }
+
+}  // namespace command_table
 
 bool is_max_clients_reply(std::string_view message) noexcept {
     return message.starts_with("ERR max number of clients reached");

@@ -9,6 +9,7 @@
 // session effect, no block time.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -53,10 +54,34 @@ struct command_info {
     bool error_may_mean_not_executed = true;
 };
 
+namespace command_table {
+
+/// Bit `L` (0 for A ... 25 for Z) of entry `n` is set when the table has a command of `n`
+/// letters whose name starts with letter L, in either case. Every command runs past this, and
+/// nearly all (GET, SET, INCR, HGET ...) stop here without a call or a compare.
+extern const std::array<std::uint32_t, 13> first_letters;
+extern const command_info ordinary;
+
+/// The table's entry for `args`, looked up in full.
+const command_info& find(std::span<const std::string_view> args) noexcept;
+/// read_timeout_for's part for a blocking command.
+std::chrono::milliseconds blocking_read_timeout(const command_info& c, std::span<const std::string_view> args,
+                                                std::chrono::milliseconds read_timeout) noexcept;
+
+}  // namespace command_table
+
 /// The table's entry for `args` (matched case-insensitively, by name and where it matters by
-/// subcommand), or an ordinary command's entry. Cheap for common commands: GET, SET, INCR,
-/// HGET ... are decided without comparing a single character.
-const command_info& command_info_of(std::span<const std::string_view> args) noexcept;
+/// subcommand), or an ordinary command's entry.
+inline const command_info& command_info_of(std::span<const std::string_view> args) noexcept {
+    if (args.empty() || args[0].empty() || args[0].size() >= command_table::first_letters.size()) {
+        return command_table::ordinary;
+    }
+    const unsigned letter = (static_cast<unsigned char>(args[0][0]) | 0x20u) - 'a';
+    if (letter >= 26 || ((command_table::first_letters[args[0].size()] >> letter) & 1u) == 0) {
+        return command_table::ordinary;
+    }
+    return command_table::find(args);
+}
 
 /// Whether the command must not run on a shared pooled connection: it gets several replies or
 /// takes the connection over.
@@ -67,9 +92,11 @@ inline bool needs_own_connection(const command_info& c) noexcept {
 /// The read timeout for `args`: `read_timeout` for ordinary commands; block time +
 /// `read_timeout` for blocking ones; zero (no limit) for those that block forever, or when
 /// `read_timeout` is zero. Saturates rather than overflows.
-std::chrono::milliseconds read_timeout_for(const command_info& c,
-                                           std::span<const std::string_view> args,
-                                           std::chrono::milliseconds read_timeout) noexcept;
+inline std::chrono::milliseconds read_timeout_for(const command_info& c, std::span<const std::string_view> args,
+                                                  std::chrono::milliseconds read_timeout) noexcept {
+    if (c.timeout == block_timeout::not_blocking) return read_timeout;
+    return command_table::blocking_read_timeout(c, args, read_timeout);
+}
 
 /// Whether an error reply means the server refused the command without executing it, so it may
 /// be retried: LOADING, MASTERDOWN, TRYAGAIN, READONLY, CLUSTERDOWN, NOREPLICAS, and "max
