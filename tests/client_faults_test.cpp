@@ -309,3 +309,34 @@ TEST_CASE("faults: max number of clients is retried with backoff until a slot fr
     }
     CHECK(limited.pool_stats().dial_errors == 3);
 }
+
+TEST_CASE("faults: close() and the destructor cancel dials to a frozen server instead of waiting for them",
+          "[faults][row13]") {
+    redis_server server;
+    auto o = options_for(server);
+    o.dial_timeout = 1h;  // only a cancel can end these dials in time
+    o.read_timeout = 1h;
+    o.min_idle_conns = 2;  // background dials too
+    o.pool_size = 3;
+    server.freeze();  // the kernel still accepts; the handshake is never answered
+    std::error_code code;
+    {
+        redpool::client redis(o);
+        std::jthread caller([&] { redis.exec({"PING"}, code); });
+        REQUIRE(eventually([&] { return redis.pool_stats().in_use == 3; }));  // 2 background, 1 caller
+        redis.close();
+        caller.join();
+        CHECK(redis.pool_stats().in_use == 0);
+        CHECK(redis.pool_stats().dial_errors == 0);  // canceled, not failed
+    }  // the destructor returns too: nothing is left to wait for
+    server.thaw();
+    CHECK(code == errc::pool_closed);
+
+    // Destroyed without close(), with the background dials still hanging.
+    server.freeze();
+    {
+        redpool::client redis(o);
+        REQUIRE(eventually([&] { return redis.pool_stats().in_use == 2; }));
+    }
+    server.thaw();
+}
