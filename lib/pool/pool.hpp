@@ -455,8 +455,7 @@ private:
         for (; e != nullptr; e = take_idle()) {
             if (is_fresh(*e, now)) return e;
             if (const auto why = stale_reason(*e, now)) {
-                retire(lock, e, *why);
-                ++stats_.stale_conns;
+                retire_stale(lock, e, *why);
                 continue;
             }
             bool alive = false;
@@ -465,8 +464,7 @@ private:
                 alive = e->conn->is_usable();
             }
             if (alive) return e;
-            retire(lock, e, close_reason::dead);
-            ++stats_.stale_conns;
+            retire_stale(lock, e, close_reason::dead);
         }
         return nullptr;
     }
@@ -666,13 +664,19 @@ private:
         lock.doom(e);
     }
 
-    // The same for a connection in the idle list; closing one as stale counts in stale_conns.
+    // The same for an idle connection found stale (too old, idle too long, dead), which also
+    // counts in stale_conns. `e` is in no idle list.
+    void retire_stale(pool_lock& lock, entry* e, close_reason why) noexcept {
+        ++stats_.stale_conns;
+        retire(lock, e, why);
+    }
+
+    // The same for a connection still in the idle list, stale or not.
     void retire_idle(pool_lock& lock, entry* e, close_reason why) noexcept {
         idle_.erase(e);
-        if (why == close_reason::idle_too_long || why == close_reason::too_old || why == close_reason::dead) {
-            ++stats_.stale_conns;
-        }
-        retire(lock, e, why);
+        const bool stale = why == close_reason::idle_too_long || why == close_reason::too_old || why == close_reason::dead;
+        if (stale) retire_stale(lock, e, why);
+        else retire(lock, e, why);
     }
 
     // Closes idle connections, oldest first, while the pool owns more than pool_size (it shrank)
