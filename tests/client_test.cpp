@@ -274,6 +274,34 @@ TEST_CASE("client: pool_stats counts hits and misses and prints as JSON", "[clie
     CHECK(json.back() == '}');
 }
 
+// The field names are a published contract (DESIGN §1, issue 3): programs outside this
+// repository read them, and tools read the JSON keys. Each field gets its own value, so a field
+// printed under another's key, or a key dropped, fails here.
+TEST_CASE("pool_stats: every field prints under its own name in to_json", "[client]") {
+    redpool::pool_stats s;
+    s.hits = 1;
+    s.misses = 2;
+    s.timeouts = 3;
+    s.total_conns = 4;
+    s.idle_conns = 5;
+    s.stale_conns = 6;
+    s.wait_count = 7;
+    s.wait_duration = std::chrono::nanoseconds(8);
+    s.max_idle_closed = 9;
+    s.idle_closed = 10;
+    s.lifetime_closed = 11;
+    s.unusable_closed = 12;
+    s.dial_errors = 13;
+    s.in_use = 14;
+    s.waiters = 15;
+    s.pool_size = 16;
+    CHECK(s.to_json() ==
+          R"({"hits":1,"misses":2,"timeouts":3,"total_conns":4,"idle_conns":5,"stale_conns":6,)"
+          R"("wait_count":7,"wait_duration_ns":8,"max_idle_closed":9,"idle_closed":10,)"
+          R"("lifetime_closed":11,"unusable_closed":12,"dial_errors":13,"in_use":14,)"
+          R"("waiters":15,"pool_size":16})");
+}
+
 TEST_CASE("client: set_pool_size and set_min_idle_conns take effect at run time", "[client]") {
     auto o = options_for(shared_server());
     o.pool_size = 2;

@@ -202,8 +202,8 @@ TEST_CASE("pool: idle connections past conn_max_idle_time are closed on get, not
         CHECK_FALSE(h.dial.is_live(3));
         const auto s = h.stats();
         CHECK(s.stale_conns == 3);
-        CHECK(s.max_idle_time_closed == 3);
-        CHECK(s.max_lifetime_closed == 0);
+        CHECK(s.idle_closed == 3);
+        CHECK(s.lifetime_closed == 0);
         CHECK(s.in_use == 1);
         CHECK(s.total_conns == 1);
     }
@@ -227,8 +227,8 @@ TEST_CASE("pool: connections past conn_max_lifetime are closed on get", "[pool]"
         CHECK(b->id() == 2);
     }
     const auto s = h.stats();
-    CHECK(s.max_lifetime_closed == 1);
-    CHECK(s.max_idle_time_closed == 0);
+    CHECK(s.lifetime_closed == 1);
+    CHECK(s.idle_closed == 0);
     CHECK(s.stale_conns == 1);
     CHECK(s.hits == 1);
     CHECK(s.misses == 2);
@@ -254,8 +254,8 @@ TEST_CASE("pool: a dead idle connection fails the liveness check on borrow and i
     CHECK_FALSE(h.dial.is_live(1));
     const auto s = h.stats();
     CHECK(s.stale_conns == 1);
-    CHECK(s.max_idle_time_closed == 0);
-    CHECK(s.max_lifetime_closed == 0);
+    CHECK(s.idle_closed == 0);
+    CHECK(s.lifetime_closed == 0);
     CHECK(s.hits == 0);
     CHECK(s.misses == 2);
     check_invariants(h, 2);
@@ -748,7 +748,7 @@ TEST_CASE("pool: reap_stale_conns closes only stale idle connections", "[pool]")
     CHECK(h.dial.is_live(2));
     auto s = h.stats();
     CHECK(s.stale_conns == 1);
-    CHECK(s.max_idle_time_closed == 1);
+    CHECK(s.idle_closed == 1);
     CHECK(s.idle_conns == 1);
     CHECK(s.in_use == 1);
 
@@ -758,13 +758,13 @@ TEST_CASE("pool: reap_stale_conns closes only stale idle connections", "[pool]")
     CHECK(h.dial.is_live(3));
     s = h.stats();
     CHECK(s.stale_conns == 2);
-    CHECK(s.max_lifetime_closed == 1);  // b: past both limits, lifetime comes first
-    CHECK(s.max_idle_time_closed == 1);
+    CHECK(s.lifetime_closed == 1);  // b: past both limits, lifetime comes first
+    CHECK(s.idle_closed == 1);
 
     c.release();  // closed on its return
     CHECK_FALSE(h.dial.is_live(3));
     s = h.stats();
-    CHECK(s.max_lifetime_closed == 2);
+    CHECK(s.lifetime_closed == 2);
     CHECK(s.total_conns == 0);
     check_invariants(h, 3);
 }
@@ -784,7 +784,7 @@ TEST_CASE("pool: reap_stale_conns closes dead idle connections and refills min i
     CHECK(h.dial.find(2)->usable_calls == 1);
     auto s = h.stats();
     CHECK(s.stale_conns == 1);
-    CHECK(s.max_idle_time_closed == 0);
+    CHECK(s.idle_closed == 0);
     CHECK(s.idle_conns == 1);
     CHECK(h.background->ready_count() == 1);
     h.background->run_pending();
@@ -818,7 +818,7 @@ TEST_CASE("pool: the reaper runs every reaper_interval and reschedules itself", 
     auto s = h.stats();
     CHECK(s.idle_conns == 0);
     CHECK(s.stale_conns == 2);
-    CHECK(s.max_idle_time_closed == 2);
+    CHECK(s.idle_closed == 2);
     CHECK(h.dial.live() == 0);
     CHECK(h.background->timed_count() == 1);
 
@@ -866,7 +866,7 @@ TEST_CASE("pool: lifetime jitter spreads expiries over lifetime +- jitter", "[po
     CHECK(before_2s > n / 4);
     CHECK(before_2s < 3 * n / 4);
     const auto s = h.stats();
-    CHECK(s.max_lifetime_closed == n);
+    CHECK(s.lifetime_closed == n);
     CHECK(s.stale_conns == n);
     CHECK(s.total_conns == 0);
     check_invariants(h, 0);

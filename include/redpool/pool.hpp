@@ -14,8 +14,9 @@ namespace redpool {
 
 /// A snapshot of the pool's counters. Counters (`hits` ... `dial_errors`) only grow; gauges
 /// (`total_conns`, `idle_conns`, `in_use`, `waiters`, `pool_size`) are the state at the moment
-/// of the call. The names of the "closed" counters follow Go's database/sql (`MaxIdleClosed`,
-/// `MaxIdleTimeClosed`, `MaxLifetimeClosed`) and go-redis (`Unusable`).
+/// of the call. The "closed" counters are those of Go's database/sql (`MaxIdleClosed`,
+/// `MaxIdleTimeClosed` = `idle_closed`, `MaxLifetimeClosed` = `lifetime_closed`) and go-redis
+/// (`Unusable`).
 struct pool_stats {
     std::uint64_t hits = 0;          ///< gets served by an idle connection
     std::uint64_t misses = 0;        ///< gets that had to dial a new connection
@@ -26,9 +27,9 @@ struct pool_stats {
                                      ///< long, or found dead by the liveness check
     std::uint64_t wait_count = 0;    ///< gets that had to wait for a free connection
     std::chrono::nanoseconds wait_duration{0};  ///< total time spent waiting by those gets
-    std::uint64_t max_idle_closed = 0;       ///< closed on return: `max_idle_conns` were idle
-    std::uint64_t max_idle_time_closed = 0;  ///< closed for exceeding `conn_max_idle_time`
-    std::uint64_t max_lifetime_closed = 0;   ///< closed for exceeding `conn_max_lifetime`
+    std::uint64_t max_idle_closed = 0;  ///< closed on return: `max_idle_conns` were idle
+    std::uint64_t idle_closed = 0;      ///< closed for exceeding `conn_max_idle_time`
+    std::uint64_t lifetime_closed = 0;  ///< closed for exceeding `conn_max_lifetime`
     std::uint64_t unusable_closed = 0;  ///< closed on return because their state was uncertain
                                         ///< (a timeout, an error, unread data): never reused
     std::uint64_t dial_errors = 0;      ///< failed dials, foreground and background

@@ -652,8 +652,8 @@ private:
     // released. `e` is in no idle list.
     void retire(pool_lock& lock, entry* e, close_reason why) noexcept {
         switch (why) {
-            case close_reason::idle_too_long: ++stats_.max_idle_time_closed; break;
-            case close_reason::too_old: ++stats_.max_lifetime_closed; break;
+            case close_reason::idle_too_long: ++stats_.idle_closed; break;
+            case close_reason::too_old: ++stats_.lifetime_closed; break;
             case close_reason::unusable: ++stats_.unusable_closed; break;
             case close_reason::idle_list_full: ++stats_.max_idle_closed; break;
             case close_reason::dead:

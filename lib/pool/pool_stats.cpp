@@ -9,10 +9,10 @@ std::string pool_stats::to_json() const {
     return fmt::format(
         R"({{"hits":{},"misses":{},"timeouts":{},"total_conns":{},"idle_conns":{},)"
         R"("stale_conns":{},"wait_count":{},"wait_duration_ns":{},"max_idle_closed":{},)"
-        R"("max_idle_time_closed":{},"max_lifetime_closed":{},"unusable_closed":{},)"
+        R"("idle_closed":{},"lifetime_closed":{},"unusable_closed":{},)"
         R"("dial_errors":{},"in_use":{},"waiters":{},"pool_size":{}}})",
         hits, misses, timeouts, total_conns, idle_conns, stale_conns, wait_count,
-        wait_duration.count(), max_idle_closed, max_idle_time_closed, max_lifetime_closed,
+        wait_duration.count(), max_idle_closed, idle_closed, lifetime_closed,
         unusable_closed, dial_errors, in_use, waiters, pool_size);
 }
 
