@@ -12,6 +12,7 @@
 
 #include "lib/base/deadline.hpp"
 #include "lib/commands/command_table.hpp"
+#include "lib/protocol/refusals.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::detail {

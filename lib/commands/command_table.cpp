@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "lib/base/deadline.hpp"
+#include "lib/protocol/refusals.hpp"
 
 namespace redpool::detail {
 namespace {
@@ -175,10 +176,6 @@ milliseconds blocking_read_timeout(const command_info& c, std::span<const std::s
 }
 
 }  // namespace command_table
-
-bool is_max_clients_reply(std::string_view message) noexcept {
-    return message.starts_with("ERR max number of clients reached");
-}
 
 bool is_not_executed_reply(std::string_view message) noexcept {
     const std::string_view word = message.substr(0, message.find(' '));

@@ -103,7 +103,4 @@ inline std::chrono::milliseconds read_timeout_for(const command_info& c, std::sp
 /// number of clients reached".
 bool is_not_executed_reply(std::string_view message) noexcept;
 
-/// Whether the command was refused for max clients (the server then closes the connection).
-bool is_max_clients_reply(std::string_view message) noexcept;
-
 }  // namespace redpool::detail

@@ -17,6 +17,7 @@
 
 #include "lib/base/deadline.hpp"
 #include "lib/net/dial.hpp"
+#include "lib/protocol/refusals.hpp"
 #include "redpool/conn.hpp"
 #include "redpool/error.hpp"
 
@@ -141,15 +142,15 @@ void connection::handshake(const options& opts, clock::time_point deadline) {
                 read_reply(r, left);
                 if (!r.is_error()) continue;
                 auto message = r.as_string();
-                const bool refused = is_auth_refusal(message) || message.starts_with("ERR max number of clients");
+                const bool refused = is_auth_refusal(message) || is_max_clients_reply(message);
                 // The PING only proves the server talks to us: LOADING or MASTERDOWN (a stale
                 // replica refuses PING too) is an answer, and the command that follows gets its
                 // own, which the retry policy understands.
                 if (step == std::string_view("PING") && !refused) continue;
                 close();
-                errc code = is_auth_refusal(message)            ? errc::auth_failed
-                            : message.starts_with("ERR max number of clients") ? errc::io_error
-                                                                           : errc::invalid_argument;
+                errc code = is_auth_refusal(message)        ? errc::auth_failed
+                            : is_max_clients_reply(message) ? errc::io_error
+                                                            : errc::invalid_argument;
                 throw error(code, fmt::format("{} on {} failed: {}", step, address_, message));
             }
         }
