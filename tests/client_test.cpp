@@ -715,7 +715,8 @@ TEST_CASE("client: every session command closes its connection after use, in any
     const std::vector<std::vector<std::string>> session_commands{
         {"WATCH", "k"}, {"watch", "k"}, {"AUTH", "default", "nopass-wrong"}, {"READONLY"},
         {"readwrite"}, {"CLIENT", "SETNAME", "renamed"}, {"client", "tracking", "on"},
-        {"CLIENT", "TRACKING", "off"}, {"Client", "SetName", "again"}, {"ASKING"}};
+        {"CLIENT", "TRACKING", "off"}, {"Client", "SetName", "again"}, {"ASKING"},
+        {"script", "debug", "yes"}, {"CLIENT", "KILL", "ID", "999999999"}};
     CHECK(redis.exec({"PING"}).as_string() == "PONG");  // one idle connection to start from
     std::uint64_t gets = 1;
     for (const auto& args : session_commands) {
@@ -734,6 +735,21 @@ TEST_CASE("client: every session command closes its connection after use, in any
         CHECK(line.find("name=again") == std::string::npos);
     }
     check_pool_invariants(redis, gets);
+}
+
+TEST_CASE("client: a CLIENT KILL that kills its own connection leaves no dead connection in the pool",
+          "[client][row20]") {
+    auto o = options_for(shared_server());
+    o.pool_size = 1;
+    o.max_retries = 0;            // a dead pooled connection would fail the PING below
+    o.liveness_check_after = 1h;  // and no check before reuse would find it first
+    redpool::client redis(o);
+    const auto id = redis.exec({"CLIENT", "ID"}).as_integer();
+    const auto own = std::to_string(id);
+    CHECK(redis.exec({"CLIENT", "KILL", "ID", own, "SKIPME", "no"}).as_integer() == 1);
+    CHECK(redis.exec({"PING"}).as_string() == "PONG");
+    CHECK(redis.pool_stats().misses == 2);
+    check_pool_invariants(redis, 3);
 }
 
 TEST_CASE("client: commands that take a connection over are refused before any connection is used",

@@ -52,12 +52,14 @@ TEST_CASE("command table: session commands are matched in any case, subcommands 
     for (auto args : std::vector<std::vector<std::string_view>>{
              {"SELECT", "1"}, {"select", "1"}, {"MULTI"}, {"Watch", "k"}, {"AUTH", "pw"},
              {"READONLY"}, {"readwrite"}, {"ASKING"}, {"CLIENT", "SETNAME", "x"},
-             {"client", "tracking", "on"}, {"CLIENT", "No-Evict", "on"}, {"CLIENT", "CACHING", "yes"}}) {
+             {"client", "tracking", "on"}, {"CLIENT", "No-Evict", "on"}, {"CLIENT", "CACHING", "yes"},
+             {"CLIENT", "KILL", "ID", "7"}, {"script", "debug", "yes"}}) {
         INFO(args[0]);
         CHECK(info(args).effect == session_effect::changed);
         CHECK_FALSE(needs_own_connection(info(args)));
     }
     CHECK(info({"CLIENT", "LIST"}).effect == session_effect::none);
+    CHECK(info({"SCRIPT", "FLUSH"}).effect == session_effect::none);
     CHECK(info({"CLIENT"}).effect == session_effect::none);
 }
 
@@ -92,6 +94,10 @@ TEST_CASE("command table: blocking commands wait their block time plus read_time
     CHECK(timeout_of({"BLMOVE", "a", "b", "LEFT", "RIGHT", "2"}) == 5000ms);
     CHECK(timeout_of({"BZPOPMIN", "z", "1.5"}) == 4500ms);
     CHECK(timeout_of({"BZPOPMAX", "z", "1"}) == 4000ms);
+    // Whatever Redis's strtold reads as seconds.
+    CHECK(timeout_of({"BLPOP", "a", "+5"}) == 8000ms);
+    CHECK(timeout_of({"BLPOP", "a", "5e-1"}) == 3500ms);
+    CHECK(timeout_of({"BLPOP", "a", "0x1p3"}) == 11000ms);
     CHECK(timeout_of({"BLMPOP", "2", "1", "a", "LEFT"}) == 5000ms);  // timeout first
     CHECK(timeout_of({"BZMPOP", "0.25", "1", "z", "MIN"}) == 3250ms);
     CHECK(timeout_of({"WAIT", "1", "500"}) == 3500ms);  // milliseconds
@@ -106,6 +112,8 @@ TEST_CASE("command table: blocking commands wait their block time plus read_time
     CHECK(timeout_of({"BLPOP", "a", "soon"}) == 3000ms);
     CHECK(timeout_of({"BLPOP", "a", "-1"}) == 3000ms);
     CHECK(timeout_of({"BLPOP", "a", "nan"}) == 3000ms);
+    CHECK(timeout_of({"BLPOP", "a", " 5"}) == 3000ms);  // Redis refuses leading space
+    CHECK(timeout_of({"BLPOP", "a", "5 "}) == 3000ms);
     CHECK(timeout_of({"BLPOP"}) == 3000ms);
 }
 

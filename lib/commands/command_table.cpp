@@ -2,7 +2,11 @@
 #include "lib/commands/command_table.hpp"
 
 #include <array>
-#include <charconv>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <optional>
 
 #include "lib/base/deadline.hpp"
@@ -39,12 +43,14 @@ constexpr command_info table[] = {
     {"BLMPOP", {}, one, none, first_arg_seconds},
     {"BZMPOP", {}, one, none, first_arg_seconds},
     {"CLIENT", "CACHING", one, changed},  // likewise
+    {"CLIENT", "KILL", one, changed},     // may have killed this very connection
     {"CLIENT", "NO-EVICT", one, changed},
     {"CLIENT", "NO-TOUCH", one, changed},
     {"CLIENT", "REPLY", several, taken_over},
     {"CLIENT", "SETINFO", one, changed},
     {"CLIENT", "SETNAME", one, changed},
     {"CLIENT", "TRACKING", one, changed},
+    {"SCRIPT", "DEBUG", one, changed},  // later EVALs on the connection would be debugged
     {"SELECT", {}, one, changed},
     {"EVALSHA", {}, one, none, not_blocking, false},
     {"EVAL_RO", {}, one, none, not_blocking, false},
@@ -109,15 +115,31 @@ constexpr bool equals_upper(std::string_view text, std::string_view upper) noexc
     return true;
 }
 
-// A block time in Redis's own notation ("1.5" seconds, or milliseconds when `ms_per_unit` is 1),
-// saturating at milliseconds::max(); nullopt if it is not a non-negative number.
-std::optional<milliseconds> parse_block_time(std::string_view text, double ms_per_unit) noexcept {
-    double value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || !(value >= 0)) return std::nullopt;
-    const double ms = value * ms_per_unit;
-    if (ms >= static_cast<double>(milliseconds::max().count())) return milliseconds::max();
-    return milliseconds(static_cast<milliseconds::rep>(ms + 0.999));
+// A number as Redis reads a block time: strtold over the whole text, no leading space (its
+// string2ld). Anything Redis accepts ("+5", "1e1", "0x1p3") is read here too, so a block the
+// server will honour never ends early in a read_timeout. Milliseconds, which Redis reads as
+// integers, are read the same way: the server refuses at once what only strtold accepts.
+std::optional<long double> parse_number(std::string_view text) noexcept {
+    char buf[64];
+    if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
+    if (std::isspace(static_cast<unsigned char>(text[0]))) return std::nullopt;
+    std::memcpy(buf, text.data(), text.size());
+    buf[text.size()] = '\0';
+    char* end = nullptr;
+    errno = 0;
+    const long double value = std::strtold(buf, &end);
+    if (end != buf + text.size() || errno == ERANGE || std::isnan(value)) return std::nullopt;
+    return value;
+}
+
+// A block time in seconds (`ms_per_unit` 1000) or milliseconds (1), saturating at
+// milliseconds::max(); nullopt if it is not a non-negative number.
+std::optional<milliseconds> parse_block_time(std::string_view text, long double ms_per_unit) noexcept {
+    const auto value = parse_number(text);
+    if (!value || !(*value >= 0)) return std::nullopt;
+    const long double ms = *value * ms_per_unit;
+    if (ms >= static_cast<long double>(milliseconds::max().count())) return milliseconds::max();
+    return milliseconds(static_cast<milliseconds::rep>(std::ceil(ms)));
 }
 
 // XREAD's BLOCK option, among the options before STREAMS. XREADGROUP's options start after
