@@ -107,8 +107,9 @@ private:
 ///
 /// Retries: up to `options::max_retries`, with jittered backoff, only when the command cannot
 /// have run — a failed dial, a connection found dead before the write, or a reply meaning "not
-/// executed" (LOADING, MASTERDOWN, TRYAGAIN, max number of clients reached). Never after the
-/// request may have reached the server (see `error::outcome_unknown`).
+/// executed" (LOADING, MASTERDOWN, TRYAGAIN, READONLY, CLUSTERDOWN, NOREPLICAS, max number of
+/// clients reached). Never after the request may have reached the server (see
+/// `error::outcome_unknown`).
 ///
 /// Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH, BZPOPMIN, BZPOPMAX, BZMPOP,
 /// XREAD/XREADGROUP with BLOCK, WAIT, WAITAOF) wait up to their block time plus `read_timeout`.
@@ -133,8 +134,8 @@ public:
     /// Runs any command (binary-safe arguments). A server error is returned as data
     /// (`reply::is_error()`); transport and pool failures throw `redpool::error`.
     /// Connections are shared, so nothing a command does to its connection outlives the call:
-    /// - after SELECT, MULTI, WATCH, AUTH, ASKING, READONLY/READWRITE or CLIENT
-    ///   SETNAME/TRACKING/CACHING/NO-EVICT/NO-TOUCH/SETINFO the connection is closed;
+    /// - after SELECT, MULTI, WATCH, AUTH, ASKING, READONLY/READWRITE, SCRIPT DEBUG or CLIENT
+    ///   SETNAME/TRACKING/CACHING/NO-EVICT/NO-TOUCH/SETINFO/KILL the connection is closed;
     /// - commands that can get more than one reply (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their
     ///   UNSUBSCRIBE counterparts, MONITOR, CLIENT REPLY, SYNC, PSYNC) or that take the
     ///   connection over (QUIT, RESET, HELLO) throw `errc::invalid_argument`: they need a

@@ -2,8 +2,9 @@
 //
 // Every `redpool::client` owns a go-redis-style pool: `pool_size` turns bound the connections
 // in use, waiters are served first come first served for up to `pool_timeout`, idle connections
-// are reused (LIFO, or FIFO with `pool_fifo`) after a liveness check, `min_idle_conns` are kept
-// ready by background dials, and a reaper closes stale idle connections.
+// are reused (LIFO, or FIFO with `pool_fifo`) with a liveness check when they have been idle
+// for longer than `liveness_check_after`, `min_idle_conns` are kept ready by background dials,
+// and a reaper closes stale idle connections.
 #pragma once
 
 #include <chrono>
@@ -30,8 +31,9 @@ struct pool_stats {
     std::uint64_t max_idle_closed = 0;  ///< closed on return: `max_idle_conns` were idle
     std::uint64_t idle_closed = 0;      ///< closed for exceeding `conn_max_idle_time`
     std::uint64_t lifetime_closed = 0;  ///< closed for exceeding `conn_max_lifetime`
-    std::uint64_t unusable_closed = 0;  ///< closed on return because their state was uncertain
-                                        ///< (a timeout, an error, unread data): never reused
+    std::uint64_t unusable_closed = 0;  ///< closed on return, never reused: their state was
+                                        ///< uncertain (a timeout, an error, unread data) or a
+                                        ///< command changed their session (SELECT, MULTI ...)
     std::uint64_t dial_errors = 0;      ///< failed dials, foreground and background
     std::uint32_t in_use = 0;        ///< turns taken: connections leased, dialed or checked
     std::uint32_t waiters = 0;       ///< gets waiting for a turn right now
