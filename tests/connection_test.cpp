@@ -2,6 +2,7 @@
 // scripted fake server): handshake, deadlines, failures, liveness, large values and batches.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -587,6 +588,45 @@ TEST_CASE("connection: a stop request cancels a handshake the server never answe
     ::close(listener);
     CHECK(waiting);
     CHECK(code == errc::io_error);
+}
+
+TEST_CASE("connection: a host with several addresses is tried address by address", "[connection]") {
+    options o;
+    o.host = "redis.two-addresses.example";
+    o.dial_timeout = 5s;
+    const auto refused = static_cast<unsigned short>(redpool::test::unused_port());
+    const auto listening = static_cast<unsigned short>(shared_server().port());
+    const auto loopback = asio::ip::make_address("127.0.0.1");
+    redpool::detail::host_lookup two_addresses = [&](const std::string&, int) {
+        return std::vector<asio::ip::tcp::endpoint>{{loopback, refused}, {loopback, listening}};
+    };
+    const int fd = redpool::detail::dial_socket(o, clock_type::now() + 5s, {}, two_addresses);
+    REQUIRE(fd >= 0);
+    sockaddr_in peer{};
+    socklen_t length = sizeof peer;
+    REQUIRE(::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0);
+    CHECK(ntohs(peer.sin_port) == listening);  // the second address, after the first refused
+    ::close(fd);
+    // Every address refused: the last one's error.
+    redpool::detail::host_lookup none_listening = [&](const std::string&, int) {
+        return std::vector<asio::ip::tcp::endpoint>{{loopback, refused}, {loopback, refused}};
+    };
+    const auto e = expect_error([&] { redpool::detail::dial_socket(o, clock_type::now() + 5s, {}, none_listening); });
+    CHECK(e.code() == errc::io_error);
+    CHECK(std::string(e.what()).find("connect failed") != std::string::npos);
+}
+
+TEST_CASE("connection: dialed sockets are not inherited by child processes", "[connection]") {
+    auto& server = shared_server();
+    auto o = options_for(server);
+    for (const bool over_unix : {false, true}) {
+        INFO((over_unix ? "unix socket" : "tcp"));
+        if (over_unix) o.path = server.unix_path();
+        const int fd = redpool::detail::dial_socket(o, clock_type::now() + 5s, {});
+        REQUIRE(fd >= 0);
+        CHECK((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+        ::close(fd);
+    }
 }
 
 TEST_CASE("connection: host names are looked up by the system resolver", "[connection]") {

@@ -6,8 +6,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 
 #include <asio.hpp>
@@ -26,6 +28,7 @@ template <typename Start, typename Cancel>
 asio::error_code run_with_deadline(asio::io_context& io, clock::time_point deadline, std::stop_token stop,
                                    Start start, Cancel cancel, bool& timed_out) {
     asio::error_code result = asio::error::would_block;
+    io.restart();  // a dial runs one operation per address in turn
     asio::steady_timer timer(io);
     if (deadline != clock::time_point::max()) {
         timer.expires_at(deadline);
@@ -92,6 +95,18 @@ void configure_blocking_io(int fd, const options& opts) {
     set_timeout_option(fd, SO_SNDTIMEO, opts.write_timeout);
 }
 
+// Opens `socket` with SOCK_CLOEXEC, so no child process the application starts inherits a
+// pooled connection (Asio's own open() leaves the flag off, and setting it later races a fork).
+template <typename Socket, typename Protocol>
+asio::error_code open_cloexec(Socket& socket, const Protocol& protocol) {
+    const int fd = ::socket(protocol.family(), protocol.type() | SOCK_CLOEXEC, protocol.protocol());
+    if (fd < 0) return {errno, asio::error::get_system_category()};
+    asio::error_code ec;
+    socket.assign(protocol, fd, ec);
+    if (ec) ::close(fd);
+    return ec;
+}
+
 [[noreturn]] void throw_dial_error(const options& opts, const asio::error_code& ec, bool timed_out,
                                    std::string_view stage, const std::stop_token& stop) {
     if (stop.stop_requested()) {
@@ -110,7 +125,9 @@ int dial_unix(const options& opts, clock::time_point deadline, const std::stop_t
     asio::io_context io(1);
     asio::local::stream_protocol::socket socket(io);
     bool timed_out = false;
-    auto ec = run_with_deadline(
+    auto ec = open_cloexec(socket, asio::local::stream_protocol());
+    if (ec) throw_dial_error(opts, ec, false, "socket", stop);
+    ec = run_with_deadline(
         io, deadline, stop,
         [&](auto done) { socket.async_connect({opts.path}, done); },
         [&] { socket.close(); }, timed_out);
@@ -134,13 +151,18 @@ int dial_tcp(const options& opts, clock::time_point deadline, const std::stop_to
     asio::io_context io(1);
     asio::ip::tcp::socket socket(io);
     bool timed_out = false;
-    auto ec = run_with_deadline(
-        io, deadline, stop,
-        [&](auto done) {
-            asio::async_connect(socket, endpoints,
-                                [done](const asio::error_code& e, const auto&) { done(e); });
-        },
-        [&] { socket.close(); }, timed_out);
+    // Each address in turn, as asio::async_connect would, on sockets opened with SOCK_CLOEXEC.
+    asio::error_code ec = asio::error::host_not_found;
+    for (const auto& endpoint : endpoints) {
+        asio::error_code ignored;
+        socket.close(ignored);
+        ec = open_cloexec(socket, endpoint.protocol());
+        if (ec) continue;
+        ec = run_with_deadline(
+            io, deadline, stop, [&](auto done) { socket.async_connect(endpoint, done); },
+            [&] { socket.close(); }, timed_out);
+        if (!ec || timed_out || stop.stop_requested()) break;
+    }
     if (ec) throw_dial_error(opts, ec, timed_out, "connect", stop);
     int fd = socket.release();
     configure_tcp(fd, opts);
