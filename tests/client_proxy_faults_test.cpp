@@ -116,8 +116,8 @@ TEST_CASE("proxy faults: callers giving up while others dial slowly leak no turn
     CHECK(s.waiters == 0);
     CHECK(s.total_conns <= 2u);
     CHECK(s.timeouts == static_cast<std::uint64_t>(timeouts));
-    check_pool_invariants(redis);
     CHECK(redis.exec({"PING"}).as_string() == "PONG");
+    check_pool_invariants(redis);
 }
 
 TEST_CASE("proxy faults: a saturated pool recovers once latency drops, with no lingering queue (row 4)",
@@ -149,7 +149,7 @@ TEST_CASE("proxy faults: a saturated pool recovers once latency drops, with no l
                     std::error_code ec;
                     const auto r = redis.exec({"ECHO", nonce}, ec);
                     if (!ec) {
-                        if (r.as_string() != nonce) ++misaligned;
+                        if (!r.is_string() || r.as_string() != nonce) ++misaligned;  // never throws
                         if (started_healed && !recovered) {
                             recovered = true;
                             ++workers_recovered;
@@ -274,8 +274,7 @@ TEST_CASE("proxy faults: a connection that died before the write is retried, and
         o.max_retries = retries;
         redpool::client redis(o);
         CHECK(redis.incr("k") == 1);
-        proxy.reset_all();
-        std::this_thread::sleep_for(50ms);  // let the RST land on the idle connection's socket
+        proxy.reset_all();  // returns once the RST is sent, and on loopback received
         if (retries == 0) {
             auto e = expect_error([&] { redis.incr("k"); });
             CHECK(e.code() == errc::io_error);
@@ -373,7 +372,7 @@ TEST_CASE("proxy faults: a connection dropped right after a whole reply is repla
     check_ordered_echo(redis, "warm", 1);
     proxy.drop_after_replies(1);
     CHECK(redis.echo("last one") == "last one");  // the whole reply came, then the close
-    std::this_thread::sleep_for(50ms);            // let the FIN land on the idle connection
+    REQUIRE(eventually([&] { return proxy.open_connections() == 0; }));  // the FIN is in
     check_ordered_echo(redis, "after", 3);        // found dead on borrow, replaced, no error
     const auto s = redis.pool_stats();
     CHECK(s.stale_conns == 1);

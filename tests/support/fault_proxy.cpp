@@ -402,6 +402,16 @@ void fault_proxy::reset_all() {
     });
 }
 
+std::size_t fault_proxy::open_connections() {
+    return impl_->on_proxy_thread([this] {
+        std::size_t open = 0;
+        for (auto& weak : impl_->sessions) {
+            if (auto s = weak.lock(); s && !s->closed) ++open;
+        }
+        return open;
+    });
+}
+
 void fault_proxy::heal() {
     impl_->change([](settings& s) { s = settings{}; });
 }

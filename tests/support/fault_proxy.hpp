@@ -55,6 +55,11 @@ public:
     /// Clears every fault; held bytes go through.
     void heal();
 
+    /// Connections open now. Once a drop has closed a connection here, its FIN is in the
+    /// client's socket (loopback delivers within the close), so a test waits on this instead of
+    /// sleeping.
+    std::size_t open_connections();
+
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
