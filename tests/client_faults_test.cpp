@@ -189,8 +189,9 @@ TEST_CASE("faults: after a server restart stale idle connections are replaced wi
                 redis.exec({"BLPOP", "w", "0"}, ec);
             });
         }
-        REQUIRE(eventually([&] { return redis.pool_stats().in_use == 4; }));
-        server.command({"LPUSH", "w", "1", "2", "3", "4"});
+        const bool four_in_use = eventually([&] { return redis.pool_stats().in_use == 4; });
+        server.command({"LPUSH", "w", "1", "2", "3", "4"});  // first: the holders must end
+        REQUIRE(four_in_use);
     }
     CHECK(redis.pool_stats().idle_conns == 4);
     server.stop();
@@ -308,6 +309,8 @@ TEST_CASE("faults: max number of clients is retried with backoff until a slot fr
         CHECK(e.code() == errc::io_error);
     }
     CHECK(limited.pool_stats().dial_errors == 3);
+    check_pool_invariants(redis);
+    check_pool_invariants(limited);
 }
 
 TEST_CASE("faults: close() and the destructor cancel dials to a frozen server instead of waiting for them",
@@ -323,11 +326,11 @@ TEST_CASE("faults: close() and the destructor cancel dials to a frozen server in
     {
         redpool::client redis(o);
         std::jthread caller([&] { redis.exec({"PING"}, code); });
-        REQUIRE(eventually([&] { return redis.pool_stats().in_use == 3; }));  // 2 background, 1 caller
-        redis.close();
+        CHECK(eventually([&] { return redis.pool_stats().in_use == 3; }));  // 2 background, 1 caller
+        redis.close();  // whatever was seen: the caller must end before it is joined
         caller.join();
-        CHECK(redis.pool_stats().in_use == 0);
         CHECK(redis.pool_stats().dial_errors == 0);  // canceled, not failed
+        check_pool_invariants(redis, 1);             // the caller's get: a miss whose dial was canceled
     }  // the destructor returns too: nothing is left to wait for
     server.thaw();
     CHECK(code == errc::pool_closed);
@@ -336,7 +339,7 @@ TEST_CASE("faults: close() and the destructor cancel dials to a frozen server in
     server.freeze();
     {
         redpool::client redis(o);
-        REQUIRE(eventually([&] { return redis.pool_stats().in_use == 2; }));
+        CHECK(eventually([&] { return redis.pool_stats().in_use == 2; }));
     }
     server.thaw();
 }

@@ -349,11 +349,12 @@ TEST_CASE("client: close wakes waiters with pool_closed, lets calls in flight fi
         holder_got_value = redis.exec({"BLPOP", "release", "0"}, ec).is_array();
         holder_done = true;
     });
+    std::jthread waiter;  // declared before `release`, so a failed REQUIRE frees it first
     release_on_exit release{server, "release"};
     // Acknowledged: the BLPOP is at the server (a dial still under way would be canceled).
     REQUIRE(eventually([&] { return blocked_clients(server) == 1; }));
     std::atomic<bool> got_closed{false};
-    std::jthread waiter([&] {
+    waiter = std::jthread([&] {
         std::error_code ec;
         redis.exec({"PING"}, ec);
         got_closed = ec == errc::pool_closed;
@@ -368,6 +369,7 @@ TEST_CASE("client: close wakes waiters with pool_closed, lets calls in flight fi
     holder.join();
     CHECK(holder_got_value);
     CHECK(redis.pool_stats().total_conns == 0);  // its connection closed on return
+    check_pool_invariants(redis, 1);              // the refused PINGs never had a turn
 }
 
 TEST_CASE("client: an exhausted pool times out after pool_timeout and recovers", "[client][row2]") {
@@ -402,8 +404,8 @@ TEST_CASE("client: waiters get connections in arrival order", "[client][row2]") 
     o.pool_timeout = 1h;
     redpool::client redis(o);
     std::jthread holder = hold_connection(server, redis, "go");
+    std::vector<std::jthread> waiters;  // declared before `release`: a failed REQUIRE frees them
     release_on_exit release{server, "go"};
-    std::vector<std::jthread> waiters;
     for (int i = 0; i < 5; ++i) {
         waiters.emplace_back([&redis, i] {
             std::error_code ec;
@@ -518,6 +520,7 @@ TEST_CASE("client: a script's LOADING-like error is returned, never retried", "[
                          "1", "script-counter"});
     CHECK(r.is_error());
     CHECK(server.command({"GET", "script-counter"}) == "1");  // ran exactly once
+    check_pool_invariants(redis, 1);
 }
 
 // --- retries of "not executed" replies (row 15) ---------------------------------------------
@@ -765,4 +768,5 @@ TEST_CASE("client: commands that take a connection over are refused before any c
     }
     CHECK(redis.pool_stats().total_conns == 0);
     CHECK(redis.exec({"PING"}).as_string() == "PONG");
+    check_pool_invariants(redis, 1);
 }

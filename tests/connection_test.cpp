@@ -463,7 +463,9 @@ TEST_CASE("connection: a server stopped and restarted on the same port is reacha
 namespace {
 
 // A host-name lookup that blocks until the test lets it go, as a slow DNS server would. The
-// lookup keeps it alive: a dial may abandon the lookup, which then outlives the test case.
+// lookup keeps it alive: a dial may abandon the lookup, which then outlives the test case. It
+// gives up waiting after a while, so a dial that wrongly waits for it returns, with the lookup
+// no longer blocked, and fails the test instead of hanging it.
 struct blocked_lookup : std::enable_shared_from_this<blocked_lookup> {
     std::mutex mu;
     std::condition_variable changed;
@@ -477,7 +479,7 @@ struct blocked_lookup : std::enable_shared_from_this<blocked_lookup> {
             std::unique_lock lock(self->mu);
             self->entered = true;
             self->changed.notify_all();
-            self->changed.wait(lock, [&] { return self->released; });
+            self->changed.wait_for(lock, std::chrono::seconds(20), [&] { return self->released; });
             self->returned = true;
             return std::vector<asio::ip::tcp::endpoint>{
                 {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(self->port)}};

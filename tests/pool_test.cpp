@@ -414,7 +414,9 @@ TEST_CASE("pool: waiters are served in arrival order", "[pool]") {
                 const int turn = static_cast<int>(order.size());
                 order.push_back(k);
                 changed.notify_all();
-                changed.wait(lock, [&] { return allowed > turn; });
+                // Bounded only so a failed REQUIRE below cannot leave this thread, and its join,
+                // waiting for ever.
+                changed.wait_for(lock, 60s, [&] { return allowed > turn; });
             } catch (...) {
                 ++errors;
             }
@@ -1101,20 +1103,28 @@ TEST_CASE("pool: setters and the reaper may run while gets and puts go on", "[po
     // The reaper runs at least 5,000 times, the tuner as long as the reaper.
     std::atomic<bool> reaper_done{false};
     std::jthread reaper([&] {
-        for (int i = 0; !stop || i < 5000; ++i) {
-            h.background->run_pending();
-            h.pool->reap_stale_conns();
-            h.clock.advance(1ms);
-            std::this_thread::yield();
+        try {
+            for (int i = 0; !stop || i < 5000; ++i) {
+                h.background->run_pending();
+                h.pool->reap_stale_conns();
+                h.clock.advance(1ms);
+                std::this_thread::yield();
+            }
+        } catch (...) {
+            ++errors;
         }
         reaper_done = true;
     });
     std::jthread tuner([&] {
-        for (int i = 0; !reaper_done; ++i) {
-            h.pool->set_conn_max_idle_time(i % 2 == 0 ? 50ms : 40ms);
-            h.pool->set_conn_max_lifetime(i % 3 == 0 ? 0ms : 200ms);
-            h.pool->set_max_idle_conns(i % 2);
-            std::this_thread::yield();
+        try {
+            for (int i = 0; !reaper_done; ++i) {
+                h.pool->set_conn_max_idle_time(i % 2 == 0 ? 50ms : 40ms);
+                h.pool->set_conn_max_lifetime(i % 3 == 0 ? 0ms : 200ms);
+                h.pool->set_max_idle_conns(i % 2);
+                std::this_thread::yield();
+            }
+        } catch (...) {
+            ++errors;
         }
     });
     for (auto& w : workers) w.join();
