@@ -88,8 +88,7 @@ connection::connection(int fd, const options& opts)
       reader_(limits_of(opts)),
       read_timeout_(opts.read_timeout),
       write_timeout_(opts.write_timeout),
-      created_at_(clock::now()),
-      used_at_(created_at_),
+      used_at_(clock::now()),
       address_(opts.address()) {}
 
 connection::~connection() { close(); }

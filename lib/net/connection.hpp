@@ -71,9 +71,6 @@ public:
         return fd;
     }
 
-    clock::time_point created_at() const noexcept { return created_at_; }
-    /// When a request was last written.
-    clock::time_point used_at() const noexcept { return used_at_; }
     /// `host:port` or `unix:path`, for messages.
     const std::string& address() const noexcept { return address_; }
     /// The socket descriptor, for inspection (tests read its options); -1 once closed.
@@ -97,8 +94,7 @@ private:
     bool fresh_write_ = false;         // no recv since the last flush
     duration read_timeout_;            // also the socket's SO_RCVTIMEO
     duration write_timeout_;           // also the socket's SO_SNDTIMEO
-    clock::time_point created_at_;
-    clock::time_point used_at_;
+    clock::time_point used_at_;        // when the last flush began; deadlines count from it
     std::string address_;
     char command_[24] = {};            // name of the oldest pending command, for messages
     std::string broken_reason_;

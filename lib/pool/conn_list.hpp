@@ -26,7 +26,6 @@ public:
     conn_list& operator=(const conn_list&) = delete;
 
     std::size_t size() const noexcept { return size_; }
-    bool empty() const noexcept { return size_ == 0; }
 
     /// The oldest and the newest element, or nullptr when empty.
     T* front() const noexcept { return element(head_.next); }
