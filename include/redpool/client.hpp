@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "redpool/command.hpp"
+#include "redpool/commands.hpp"
 #include "redpool/options.hpp"
 #include "redpool/pool.hpp"
 #include "redpool/reply.hpp"
@@ -24,35 +26,6 @@ namespace redpool {
 namespace detail {
 class client_core;
 }
-
-/// Conditions and expiry for `client::set`.
-struct set_options {
-    enum class condition { always, if_not_exists /* NX */, if_exists /* XX */ };
-
-    /// Time to live; zero means none (the key persists, or keeps its TTL with `keep_ttl`).
-    std::chrono::milliseconds ttl{0};
-    condition when = condition::always;
-    /// KEEPTTL: keep the key's current time to live.
-    bool keep_ttl = false;
-};
-
-/// What `client::getex` does to the key's expiry.
-struct getex_options {
-    /// Sets this time to live when non-zero.
-    std::chrono::milliseconds ttl{0};
-    /// PERSIST: removes the time to live.
-    bool persist = false;
-};
-
-/// Filters for `client::scan`.
-struct scan_options {
-    /// MATCH pattern; empty matches every key.
-    std::string match;
-    /// COUNT hint: keys the server examines per call; zero leaves the server's default.
-    std::size_t count = 0;
-    /// TYPE filter ("string", "list", ...); empty for every type.
-    std::string type;
-};
 
 class client;
 
@@ -101,7 +74,9 @@ private:
     std::vector<std::string> keys_;
 };
 
-/// A Redis client. Safe to share between threads: every call borrows a pooled connection for
+/// A Redis client. Its typed methods (`get`, `set`, `hset`, `zadd`, `xadd`, ...) come from
+/// `commands<client>`, one per factory in `redpool::cmd`, documented there.
+/// Safe to share between threads: every call borrows a pooled connection for
 /// one round trip. Transport and pool failures throw `redpool::error`; a server's `-ERR` to a
 /// typed command throws `redpool::reply_error`, while `exec` returns it as data.
 ///
@@ -113,7 +88,7 @@ private:
 ///
 /// Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH, BZPOPMIN, BZPOPMAX, BZMPOP,
 /// XREAD/XREADGROUP with BLOCK, WAIT, WAITAOF) wait up to their block time plus `read_timeout`.
-class client {
+class client : public commands<client> {
 public:
     /// Validates the options (throws `errc::invalid_argument`) and starts the pool, which dials
     /// `min_idle_conns` connections in the background. No connection is required up front.
@@ -148,90 +123,23 @@ public:
     reply exec(std::initializer_list<std::string_view> args, std::error_code& ec) noexcept;
     reply exec(std::span<const std::string_view> args, std::error_code& ec) noexcept;
 
-    // --- strings and counters ----------------------------------------------------------------
+    // --- typed commands ----------------------------------------------------------------------
 
-    /// GET: the value, or nullopt if the key does not exist.
-    std::optional<std::string> get(std::string_view key);
-    /// SET: true if the value was set (false when an NX/XX condition was not met). Throws
-    /// `errc::invalid_argument` for a negative ttl, or a ttl together with keep_ttl.
-    bool set(std::string_view key, std::string_view value, const set_options& opts = {});
-    /// SET with a time to live (sent as PX); `set("k", "v", std::chrono::seconds(10))`.
-    bool set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl);
-    /// SET ... GET: sets the value and returns the previous one (nullopt if there was none).
-    std::optional<std::string> set_get(std::string_view key, std::string_view value,
-                                       const set_options& opts = {});
-    /// MGET: one optional per key, in order (no keys: an empty result, nothing sent).
-    std::vector<std::optional<std::string>> mget(std::span<const std::string_view> keys);
-    std::vector<std::optional<std::string>> mget(std::initializer_list<std::string_view> keys);
-    /// MSET.
-    void mset(std::span<const std::pair<std::string_view, std::string_view>> pairs);
-    void mset(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs);
-    /// GETDEL: the value, then deletes the key.
-    std::optional<std::string> getdel(std::string_view key);
-    /// GETEX: the value, and sets (ttl) or removes (persist) its expiry; both at once, or a
-    /// negative ttl, throw `errc::invalid_argument`.
-    std::optional<std::string> getex(std::string_view key, const getex_options& opts = {});
-    /// APPEND: the length after appending.
-    long long append(std::string_view key, std::string_view value);
-    /// STRLEN.
-    long long strlen(std::string_view key);
-    /// GETRANGE (inclusive offsets; negative count from the end).
-    std::string getrange(std::string_view key, long long start, long long end);
-    /// SETRANGE: the length after writing.
-    long long setrange(std::string_view key, long long offset, std::string_view value);
-    long long incr(std::string_view key);
-    long long incrby(std::string_view key, long long increment);
-    /// INCRBYFLOAT: the new value.
-    double incrbyfloat(std::string_view key, double increment);
-    long long decr(std::string_view key);
-    long long decrby(std::string_view key, long long decrement);
+    /// Runs a command value (see `redpool::command`): `redis.run(redpool::cmd::get("k"))`, or
+    /// one of your own, `redis.run(redpool::command<long long>({"INCRBY", "k", "5"}))`. A
+    /// server error throws `reply_error`; a reply of the wrong shape throws `redpool::error`
+    /// (`errc::protocol_error`). Every typed method of this class (`get`, `hset`, `zadd`, ...,
+    /// one per factory in `redpool::cmd`) is `run` of its command.
+    template <class T>
+    T run(const command<T>& c) {
+        if (c.answered_locally()) return c.read(reply());
+        return c.read(run_checked(c.args()));
+    }
 
-    // --- keys --------------------------------------------------------------------------------
-
-    /// DEL: how many keys were removed (no keys: 0, nothing sent; likewise UNLINK, EXISTS).
-    long long del(std::string_view key);
-    long long del(std::span<const std::string_view> keys);
-    long long del(std::initializer_list<std::string_view> keys);
-    /// UNLINK: like DEL, reclaiming memory in the background.
-    long long unlink(std::span<const std::string_view> keys);
-    long long unlink(std::initializer_list<std::string_view> keys);
-    /// EXISTS: how many of the keys exist (a key named twice counts twice).
-    long long exists(std::span<const std::string_view> keys);
-    long long exists(std::initializer_list<std::string_view> keys);
-    /// EXPIRE / PEXPIRE: true if the timeout was set. A zero or negative ttl (or a past
-    /// time for EXPIREAT) deletes the key at once, as in Redis.
-    bool expire(std::string_view key, std::chrono::seconds ttl);
-    bool pexpire(std::string_view key, std::chrono::milliseconds ttl);
-    /// EXPIREAT: true if the timeout was set.
-    bool expireat(std::string_view key, std::chrono::system_clock::time_point when);
-    /// TTL / PTTL: the remaining time to live; -1 if the key has none, -2 if it does not exist.
-    std::chrono::seconds ttl(std::string_view key);
-    std::chrono::milliseconds pttl(std::string_view key);
-    /// PERSIST: true if a timeout was removed.
-    bool persist(std::string_view key);
-    /// TYPE: "string", "list", ..., or "none".
-    std::string type(std::string_view key);
-    /// RENAME; throws `reply_error` if the key does not exist.
-    void rename(std::string_view key, std::string_view new_key);
-    /// RENAMENX: true if renamed, false if new_key already existed.
-    bool renamenx(std::string_view key, std::string_view new_key);
     /// SCAN the keyspace lazily: `for (const std::string& k : redis.scan({.match = "user:*"}))`.
     scan_range scan(scan_options opts = {});
-    /// KEYS: every key matching the pattern. Blocks the server; prefer `scan` in production.
-    std::vector<std::string> keys(std::string_view pattern);
-
-    // --- server ------------------------------------------------------------------------------
-
-    /// PING: "PONG".
-    std::string ping();
-    /// ECHO: the message.
-    std::string echo(std::string_view message);
-    /// DBSIZE: keys in the selected database.
-    long long dbsize();
-    /// FLUSHDB (ASYNC when `async`).
-    void flushdb(bool async = false);
-    /// INFO, optionally one section.
-    std::string info(std::string_view section = {});
+    /// SCAN one page from `cursor` (see `cmd::scan`).
+    using commands<client>::scan;
 
     // --- the pool ----------------------------------------------------------------------------
 
@@ -258,9 +166,8 @@ public:
     void close();
 
 private:
-    // Runs a typed command: throws reply_error for a server error reply.
-    reply command(std::span<const std::string_view> args);
-    reply command(std::initializer_list<std::string_view> args);
+    // One round trip for a typed command: throws reply_error for a server error reply.
+    reply run_checked(std::span<const std::string_view> args);
 
     std::unique_ptr<detail::client_core> core_;
 };

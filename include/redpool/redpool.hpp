@@ -2,6 +2,8 @@
 #pragma once
 
 #include "redpool/client.hpp"
+#include "redpool/command.hpp"
+#include "redpool/commands.hpp"
 #include "redpool/conn.hpp"
 #include "redpool/error.hpp"
 #include "redpool/options.hpp"

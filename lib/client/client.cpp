@@ -1,9 +1,8 @@
-// redpool::client: construction, the generic exec, and the pool's controls. Typed commands
-// live in client_keys.cpp, client_server.cpp and client_strings.cpp.
+// redpool::client: construction, the generic exec, typed commands' round trip, and the pool's
+// controls. The typed commands themselves are written once, in lib/commands/.
 #include "redpool/client.hpp"
 
 #include "lib/client/client_core.hpp"
-#include "lib/commands/reply_convert.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool {
@@ -43,14 +42,10 @@ reply client::exec(std::span<const std::string_view> args, std::error_code& ec) 
     return reply();
 }
 
-reply client::command(std::span<const std::string_view> args) {
+reply client::run_checked(std::span<const std::string_view> args) {
     reply r = core_->run(args);
-    detail::check(r);
+    if (r.is_error()) throw reply_error(r.take_string());
     return r;
-}
-
-reply client::command(std::initializer_list<std::string_view> args) {
-    return command(std::span<const std::string_view>(args.begin(), args.size()));
 }
 
 redpool::pool_stats client::pool_stats() const { return core_->pool().stats(); }

@@ -1,0 +1,21 @@
+// redpool/commands.hpp — every typed command, for every executor.
+//
+// `commands<Executor>` gathers the command groups (one header per group under
+// `redpool/cmd/`). An executor derives from it and provides `run(const command<T>&)`; it then
+// has a method per typed command, each calling `run` on the command's one definition in
+// `redpool::cmd`. `client::run` returns the `T`; a pipeline's returns a `deferred<T>`.
+#pragma once
+
+#include "redpool/cmd/keys.hpp"
+#include "redpool/cmd/server.hpp"
+#include "redpool/cmd/strings.hpp"
+#include "redpool/command.hpp"
+
+namespace redpool {
+
+template <class Executor>
+class commands : public string_commands<Executor>,
+                 public key_commands<Executor>,
+                 public server_commands<Executor> {};
+
+}  // namespace redpool

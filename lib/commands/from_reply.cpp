@@ -1,0 +1,122 @@
+// The scalar reply readers every `reply_converter` is built from, and a command's arguments
+// kept in one allocation.
+#include <charconv>
+#include <cstring>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "redpool/command.hpp"
+
+namespace redpool {
+
+void throw_unexpected_reply(const reply& r, std::string_view wanted) {
+    if (r.is_error()) throw reply_error(std::string(r.as_string()));
+    throw error(errc::protocol_error, fmt::format("unexpected {} reply (expected {})", to_string(r.type()), wanted));
+}
+
+namespace detail {
+
+std::string string_from_reply(reply&& r) {
+    if (!r.is_string() && !r.is_status()) throw_unexpected_reply(r, "a string");
+    return r.take_string();
+}
+
+long long integer_from_reply(const reply& r) {
+    if (!r.is_integer()) throw_unexpected_reply(r, "an integer");
+    return r.as_integer();
+}
+
+// Redis prints doubles as "%.17g" or as "inf"/"-inf"; std::from_chars reads both exactly.
+double double_from_reply(const reply& r) {
+    if (r.is_integer()) return static_cast<double>(r.as_integer());
+    if (!r.is_string() && !r.is_status()) throw_unexpected_reply(r, "a number");
+    std::string_view text = r.as_string();
+    const char* first = text.data();
+    const char* last = first + text.size();
+    if (first != last && *first == '+') ++first;  // from_chars takes no leading '+'
+    double value = 0;
+    auto [end, ec] = std::from_chars(first, last, value);
+    if (ec != std::errc() || end != last || first == last) throw_unexpected_reply(r, "a number");
+    return value;
+}
+
+bool bool_from_reply(const reply& r) {
+    if (r.is_integer()) return r.as_integer() != 0;
+    if (r.is_status()) return true;
+    if (r.is_nil()) return false;
+    throw_unexpected_reply(r, "an integer, OK or nil");
+}
+
+void any_from_reply(const reply& r) {
+    if (r.is_error()) throw_unexpected_reply(r, "");
+}
+
+std::vector<reply>& array_from_reply(reply& r) {
+    if (!r.is_array() && !r.is_nil()) throw_unexpected_reply(r, "an array");
+    return r.elements();
+}
+
+std::vector<reply>& pairs_from_reply(reply& r) {
+    std::vector<reply>& e = array_from_reply(r);
+    if (e.size() % 2 != 0) throw_unexpected_reply(r, "an array of pairs");
+    return e;
+}
+
+void rethrow_naming(std::string_view command_name) {
+    try {
+        throw;
+    } catch (const reply_error&) {
+        throw;
+    } catch (const error& e) {
+        if (e.code() != errc::protocol_error || command_name.empty()) throw;
+        throw error(e.code(), fmt::format("{}: {}", command_name, e.what()), e.outcome_unknown());
+    }
+}
+
+// --- argument_block ------------------------------------------------------------------------
+
+argument_block::argument_block(std::span<const std::string_view> args) : count_(args.size()) {
+    if (args.empty()) return;
+    for (std::string_view a : args) bytes_ += a.size();
+    void* block = ::operator new(count_ * sizeof(std::string_view) + bytes_);
+    views_ = static_cast<std::string_view*>(block);
+    char* bytes = reinterpret_cast<char*>(views_ + count_);
+    for (std::size_t i = 0; i < count_; ++i) {
+        if (!args[i].empty()) std::memcpy(bytes, args[i].data(), args[i].size());
+        new (views_ + i) std::string_view(bytes, args[i].size());
+        bytes += args[i].size();
+    }
+}
+
+argument_block::argument_block(const argument_block& other) : argument_block(other.view()) {}
+
+argument_block::argument_block(argument_block&& other) noexcept
+    : views_(std::exchange(other.views_, nullptr)),
+      count_(std::exchange(other.count_, 0)),
+      bytes_(std::exchange(other.bytes_, 0)) {}
+
+argument_block& argument_block::operator=(const argument_block& other) {
+    if (this != &other) *this = argument_block(other);
+    return *this;
+}
+
+argument_block& argument_block::operator=(argument_block&& other) noexcept {
+    if (this != &other) {
+        release();
+        views_ = std::exchange(other.views_, nullptr);
+        count_ = std::exchange(other.count_, 0);
+        bytes_ = std::exchange(other.bytes_, 0);
+    }
+    return *this;
+}
+
+argument_block::~argument_block() { release(); }
+
+void argument_block::release() noexcept {
+    ::operator delete(views_);  // string_view is trivially destructible
+    views_ = nullptr;
+}
+
+}  // namespace detail
+}  // namespace redpool

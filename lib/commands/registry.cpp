@@ -1,0 +1,18 @@
+// The registry of typed commands, gathered from every command group.
+#include "lib/commands/registry.hpp"
+
+namespace redpool::detail {
+
+void command_registry::add_args(std::span<const std::string_view> args) {
+    entries_.emplace_back(args.begin(), args.end());
+}
+
+command_registry typed_commands() {
+    command_registry r;
+    register_string_commands(r);
+    register_key_commands(r);
+    register_server_commands(r);
+    return r;
+}
+
+}  // namespace redpool::detail
