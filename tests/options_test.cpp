@@ -143,7 +143,7 @@ TEST_CASE("options: defaults are go-redis's timeouts, retries and backoff", "[op
     CHECK(o.max_retries == 3);
     CHECK(o.min_retry_backoff == 8ms);
     CHECK(o.max_retry_backoff == 512ms);
-    CHECK(o.max_reply_depth == 7);
+    CHECK(o.max_reply_depth == 8);
     CHECK_FALSE(o.pool_fifo);
     CHECK_NOTHROW(o.validate());
 }
@@ -380,7 +380,7 @@ TEST_CASE("options: from_url quotes nothing when an unescaped password splits th
 TEST_CASE("options: from_url validates what it read and names the field", "[options]") {
     CHECK_THAT(url_error(with_password("redis://:", "@h?pool_size=4&min_idle_conns=5")),
                Contains("min_idle_conns"));
-    CHECK_THAT(url_error(with_password("redis://:", "@h?max_reply_depth=8")),
+    CHECK_THAT(url_error(with_password("redis://:", "@h?max_reply_depth=9")),
                Contains("max_reply_depth"));
     CHECK_THAT(url_error(with_password("redis://:", "@h?client_name=a%20b")),
                Contains("client_name"));
@@ -422,7 +422,7 @@ TEST_CASE("options: validate rejects each out-of-range field and names it", "[op
         {"max_retries", [](options& o) { o.max_retries = -1; }},
         {"min_retry_backoff", [](options& o) { o.min_retry_backoff = 1s; }},
         {"max_reply_depth", [](options& o) { o.max_reply_depth = 0; }},
-        {"max_reply_depth", [](options& o) { o.max_reply_depth = 8; }},
+        {"max_reply_depth", [](options& o) { o.max_reply_depth = 9; }},
         {"max_bulk_length", [](options& o) { o.max_bulk_length = 0; }},
         {"max_array_elements", [](options& o) { o.max_array_elements = 0; }},
         {"tcp_keepalive_count", [](options& o) { o.tcp_keepalive_count = 0; }},

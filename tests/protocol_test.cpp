@@ -22,7 +22,7 @@ using redpool::detail::write_buffer;
 
 namespace {
 
-constexpr reply_limits default_limits{512u * 1024 * 1024, std::size_t{1} << 28, 7};
+constexpr reply_limits default_limits{512u * 1024 * 1024, std::size_t{1} << 28, 8};
 
 std::string encode(std::vector<std::string_view> args) {
     write_buffer out;
@@ -221,8 +221,8 @@ TEST_CASE("protocol: nesting deeper than the limit is a protocol error", "[proto
         for (int i = 0; i < depth; ++i) s += "*1\r\n";
         return s + ":1\r\n";
     };
-    CHECK(parse_all(nested(7)).size() == 1);
-    CHECK(parse_error(nested(8)) == errc::protocol_error);     // our max_reply_depth of 7
+    CHECK(parse_all(nested(8)).size() == 1);
+    CHECK(parse_error(nested(9)) == errc::protocol_error);     // our max_reply_depth of 8
     CHECK(parse_error(nested(10000)) == errc::protocol_error);
     reply_limits shallow = default_limits;
     shallow.max_depth = 2;

@@ -113,8 +113,9 @@ struct options {
     std::size_t max_bulk_length = 512u * 1024 * 1024;
     /// Most elements in one array reply. Memory is only ever allocated for elements received.
     std::size_t max_array_elements = std::size_t{1} << 28;
-    /// Deepest nesting of arrays in a reply, 1 to 7 (7 is the most the RESP parser supports).
-    int max_reply_depth = 7;
+    /// Deepest nesting of arrays in a reply, 1 to 8 (8 is the most the RESP parser supports;
+    /// COMMAND's reply needs all 8).
+    int max_reply_depth = 8;
 
     /// Reads options from a URL:
     ///   `redis://[[user]:password@]host[:port][/db][?field=value&...]`

@@ -418,8 +418,8 @@ void check_durations(const options& o) {
 
 void check_limits(const options& o) {
     require(o.max_retries >= 0, "max_retries {} is negative", o.max_retries);
-    require(o.max_reply_depth >= 1 && o.max_reply_depth <= 7,
-            "max_reply_depth {} is outside 1..7", o.max_reply_depth);
+    require(o.max_reply_depth >= 1 && o.max_reply_depth <= 8,
+            "max_reply_depth {} is outside 1..8", o.max_reply_depth);
     require(o.max_bulk_length > 0, "max_bulk_length is 0");
     require(o.max_array_elements > 0, "max_array_elements is 0");
 }
