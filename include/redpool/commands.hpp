@@ -7,7 +7,9 @@
 #pragma once
 
 #include "redpool/cmd/keys.hpp"
+#include "redpool/cmd/lists.hpp"
 #include "redpool/cmd/server.hpp"
+#include "redpool/cmd/sets.hpp"
 #include "redpool/cmd/strings.hpp"
 #include "redpool/command.hpp"
 
@@ -16,6 +18,8 @@ namespace redpool {
 template <class Executor>
 class commands : public string_commands<Executor>,
                  public key_commands<Executor>,
-                 public server_commands<Executor> {};
+                 public server_commands<Executor>,
+                 public list_commands<Executor>,
+                 public set_commands<Executor> {};
 
 }  // namespace redpool

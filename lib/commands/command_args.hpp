@@ -1,7 +1,10 @@
 // detail helpers for building a typed command's arguments.
 #pragma once
 
-#include <deque>
+#include <chrono>
+#include <algorithm>
+#include <array>
+#include <forward_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -11,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "redpool/command.hpp"
+#include "redpool/error.hpp"
 
 namespace redpool::detail {
 
@@ -18,53 +22,113 @@ namespace redpool::detail {
 inline std::string_view view(const fmt::format_int& digits) { return {digits.data(), digits.size()}; }
 
 /// Arguments gathered at run time (options, variadic keys, numbers), then made into a
-/// `command<T>`, which copies them: views given to `add` need only outlive `build`.
+/// `command<T>`, which copies them: views given to `add` need only outlive `build`. Short
+/// commands (SET with its options) stay on the stack; long ones spill to the heap.
 class args_builder {
 public:
-    explicit args_builder(std::string_view name) { args_.push_back(name); }
+    explicit args_builder(std::string_view name) { push(name); }
+    // Moving re-points the views at numbers held inline; a copy could not do it safely.
+    args_builder(args_builder&& other) noexcept
+        : inline_(other.inline_),
+          count_(other.count_),
+          spilled_(std::move(other.spilled_)),
+          inline_numbers_(other.inline_numbers_),
+          numbers_used_(other.numbers_used_),
+          more_numbers_(std::move(other.more_numbers_)) {
+        const char* from = other.inline_numbers_.front().data();
+        const char* to = from + sizeof(inline_numbers_);
+        auto rebase = [&](std::string_view& v) {
+            if (v.data() >= from && v.data() < to)
+                v = std::string_view(inline_numbers_.front().data() + (v.data() - from), v.size());
+        };
+        for (std::size_t i = 0; i < count_; ++i) rebase(inline_[i]);
+        for (std::string_view& v : spilled_) rebase(v);
+    }
+    args_builder(const args_builder&) = delete;
+    args_builder& operator=(const args_builder&) = delete;
+    args_builder& operator=(args_builder&&) = delete;
 
     args_builder& add(std::string_view arg) {
-        args_.push_back(arg);
+        push(arg);
         return *this;
     }
     args_builder& add_integer(long long n) {
-        numbers_.push_back(fmt::format_int(n).str());
-        args_.push_back(numbers_.back());
-        return *this;
+        char* out = number_slot();
+        return add_number(out, fmt::format_to_n(out, number_size, "{}", n).size);
     }
     /// Redis's forms: the shortest text that reads back as the same double; "inf", "-inf".
     args_builder& add_double(double d) {
-        numbers_.push_back(fmt::format("{}", d));
-        args_.push_back(numbers_.back());
-        return *this;
+        char* out = number_slot();
+        return add_number(out, fmt::format_to_n(out, number_size, "{}", d).size);
+    }
+    /// A blocking command's timeout in seconds, as BLPOP and friends take it ("1.5"); zero
+    /// means "wait forever". A negative timeout throws `errc::invalid_argument`.
+    args_builder& add_timeout_seconds(std::chrono::milliseconds timeout) {
+        if (timeout.count() < 0)
+            throw error(errc::invalid_argument, fmt::format("{}: negative timeout", view().front()));
+        char* out = number_slot();
+        auto written = fmt::format_to_n(out, number_size, "{}.{:03}", timeout.count() / 1000, timeout.count() % 1000);
+        return add_number(out, written.size);
     }
     args_builder& add_all(std::span<const std::string_view> args) {
-        args_.insert(args_.end(), args.begin(), args.end());
+        for (std::string_view a : args) push(a);
         return *this;
     }
     args_builder& add_pairs(std::span<const std::pair<std::string_view, std::string_view>> pairs) {
         for (const auto& [a, b] : pairs) {
-            args_.push_back(a);
-            args_.push_back(b);
+            push(a);
+            push(b);
         }
         return *this;
     }
-    std::size_t size() const noexcept { return args_.size(); }
+    std::size_t size() const noexcept { return view().size(); }
 
     /// Read with `from_reply<T>`.
     template <class T>
     command<T> build() const {
-        return command<T>(std::span<const std::string_view>(args_));
+        return command<T>(view());
     }
     template <class T>
     command<T> build(typename command<T>::converter convert) const {
-        return command<T>(std::span<const std::string_view>(args_), convert);
+        return command<T>(view(), convert);
     }
 
 private:
-    std::vector<std::string_view> args_;
-    std::deque<std::string> numbers_;  // a deque never moves its elements, so views stay valid
+    static constexpr std::size_t number_size = 32;  // any long long or shortest double fits
+
+    std::span<const std::string_view> view() const noexcept {
+        if (spilled_.empty()) return {inline_.data(), count_};
+        return spilled_;
+    }
+    void push(std::string_view arg) {
+        if (spilled_.empty() && count_ < inline_.size()) {
+            inline_[count_++] = arg;
+            return;
+        }
+        if (spilled_.empty()) spilled_.assign(inline_.begin(), inline_.begin() + count_);
+        spilled_.push_back(arg);
+    }
+    char* number_slot() {
+        if (numbers_used_ < inline_numbers_.size()) return inline_numbers_[numbers_used_++].data();
+        return more_numbers_.emplace_front().data();  // a list never moves its elements
+    }
+    args_builder& add_number(const char* text, std::size_t size) {
+        push(std::string_view(text, std::min(size, number_size)));
+        return *this;
+    }
+
+    std::array<std::string_view, 16> inline_{};
+    std::size_t count_ = 0;
+    std::vector<std::string_view> spilled_;  // every argument, once more than 16
+    std::array<std::array<char, number_size>, 4> inline_numbers_{};
+    std::size_t numbers_used_ = 0;
+    std::forward_list<std::array<char, number_size>> more_numbers_;
 };
+
+/// The converter of commands that answer `+OK` (MSET, RENAME, ...): anything else throws.
+inline void read_ok(reply&& r) {
+    if (!r.is_status() || r.as_string() != "OK") throw_unexpected_reply(r, "OK");
+}
 
 /// Spans over braced lists, for the initializer_list overloads.
 template <class T>

@@ -12,6 +12,8 @@ command_registry typed_commands() {
     register_string_commands(r);
     register_key_commands(r);
     register_server_commands(r);
+    register_list_commands(r);
+    register_set_commands(r);
     return r;
 }
 

@@ -32,6 +32,8 @@ private:
 void register_string_commands(command_registry& r);
 void register_key_commands(command_registry& r);
 void register_server_commands(command_registry& r);
+void register_list_commands(command_registry& r);
+void register_set_commands(command_registry& r);
 
 /// Every group's commands.
 command_registry typed_commands();
