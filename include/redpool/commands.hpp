@@ -10,6 +10,7 @@
 #include "redpool/cmd/lists.hpp"
 #include "redpool/cmd/server.hpp"
 #include "redpool/cmd/sets.hpp"
+#include "redpool/cmd/sorted_sets.hpp"
 #include "redpool/cmd/strings.hpp"
 #include "redpool/command.hpp"
 
@@ -20,6 +21,7 @@ class commands : public string_commands<Executor>,
                  public key_commands<Executor>,
                  public server_commands<Executor>,
                  public list_commands<Executor>,
-                 public set_commands<Executor> {};
+                 public set_commands<Executor>,
+                 public sorted_set_commands<Executor> {};
 
 }  // namespace redpool

@@ -14,6 +14,7 @@ command_registry typed_commands() {
     register_server_commands(r);
     register_list_commands(r);
     register_set_commands(r);
+    register_sorted_set_commands(r);
     return r;
 }
 
