@@ -11,6 +11,7 @@
 #include "redpool/cmd/server.hpp"
 #include "redpool/cmd/sets.hpp"
 #include "redpool/cmd/sorted_sets.hpp"
+#include "redpool/cmd/streams.hpp"
 #include "redpool/cmd/strings.hpp"
 #include "redpool/command.hpp"
 
@@ -22,6 +23,7 @@ class commands : public string_commands<Executor>,
                  public server_commands<Executor>,
                  public list_commands<Executor>,
                  public set_commands<Executor>,
-                 public sorted_set_commands<Executor> {};
+                 public sorted_set_commands<Executor>,
+                 public stream_commands<Executor> {};
 
 }  // namespace redpool

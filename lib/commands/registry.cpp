@@ -15,6 +15,7 @@ command_registry typed_commands() {
     register_list_commands(r);
     register_set_commands(r);
     register_sorted_set_commands(r);
+    register_stream_commands(r);
     return r;
 }
 
