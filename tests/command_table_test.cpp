@@ -88,24 +88,24 @@ TEST_CASE("command table: scripts' and EXEC's error replies never mean 'not exec
 }
 
 TEST_CASE("command table: blocking commands wait their block time plus read_timeout", "[commands]") {
-    CHECK(timeout_of({"BLPOP", "a", "b", "5"}) == 8000ms);
-    CHECK(timeout_of({"brpop", "a", "0.5"}) == 3500ms);
-    CHECK(timeout_of({"BRPOPLPUSH", "a", "b", "1"}) == 4000ms);
-    CHECK(timeout_of({"BLMOVE", "a", "b", "LEFT", "RIGHT", "2"}) == 5000ms);
-    CHECK(timeout_of({"BZPOPMIN", "z", "1.5"}) == 4500ms);
-    CHECK(timeout_of({"BZPOPMAX", "z", "1"}) == 4000ms);
+    CHECK(timeout_of({"BLPOP", "a", "b", "5"}) == 9000ms);
+    CHECK(timeout_of({"brpop", "a", "0.5"}) == 4500ms);
+    CHECK(timeout_of({"BRPOPLPUSH", "a", "b", "1"}) == 5000ms);
+    CHECK(timeout_of({"BLMOVE", "a", "b", "LEFT", "RIGHT", "2"}) == 6000ms);
+    CHECK(timeout_of({"BZPOPMIN", "z", "1.5"}) == 5500ms);
+    CHECK(timeout_of({"BZPOPMAX", "z", "1"}) == 5000ms);
     // Whatever Redis's strtold reads as seconds.
-    CHECK(timeout_of({"BLPOP", "a", "+5"}) == 8000ms);
-    CHECK(timeout_of({"BLPOP", "a", "5e-1"}) == 3500ms);
-    CHECK(timeout_of({"BLPOP", "a", "0x1p3"}) == 11000ms);
-    CHECK(timeout_of({"BLMPOP", "2", "1", "a", "LEFT"}) == 5000ms);  // timeout first
-    CHECK(timeout_of({"BZMPOP", "0.25", "1", "z", "MIN"}) == 3250ms);
-    CHECK(timeout_of({"WAIT", "1", "500"}) == 3500ms);  // milliseconds
-    CHECK(timeout_of({"WAITAOF", "1", "0", "250"}) == 3250ms);
-    CHECK(timeout_of({"XREAD", "COUNT", "1", "BLOCK", "700", "STREAMS", "s", "$"}) == 3700ms);
-    CHECK(timeout_of({"XREADGROUP", "GROUP", "g", "c", "block", "100", "STREAMS", "s", ">"}) == 3100ms);
+    CHECK(timeout_of({"BLPOP", "a", "+5"}) == 9000ms);
+    CHECK(timeout_of({"BLPOP", "a", "5e-1"}) == 4500ms);
+    CHECK(timeout_of({"BLPOP", "a", "0x1p3"}) == 12000ms);
+    CHECK(timeout_of({"BLMPOP", "2", "1", "a", "LEFT"}) == 6000ms);  // timeout first
+    CHECK(timeout_of({"BZMPOP", "0.25", "1", "z", "MIN"}) == 4250ms);
+    CHECK(timeout_of({"WAIT", "1", "500"}) == 4500ms);  // milliseconds
+    CHECK(timeout_of({"WAITAOF", "1", "0", "250"}) == 4250ms);
+    CHECK(timeout_of({"XREAD", "COUNT", "1", "BLOCK", "700", "STREAMS", "s", "$"}) == 4700ms);
+    CHECK(timeout_of({"XREADGROUP", "GROUP", "g", "c", "block", "100", "STREAMS", "s", ">"}) == 4100ms);
     // Group and consumer names are names, even BLOCK and STREAMS.
-    CHECK(timeout_of({"XREADGROUP", "GROUP", "STREAMS", "BLOCK", "BLOCK", "100", "STREAMS", "s", ">"}) == 3100ms);
+    CHECK(timeout_of({"XREADGROUP", "GROUP", "STREAMS", "BLOCK", "BLOCK", "100", "STREAMS", "s", ">"}) == 4100ms);
     // Not blocking after all, or malformed: the ordinary read timeout.
     CHECK(timeout_of({"XREAD", "STREAMS", "BLOCK", "$"}) == 3000ms);
     CHECK(timeout_of({"XREAD", "COUNT", "1", "STREAMS", "s", "$"}) == 3000ms);
@@ -124,7 +124,7 @@ TEST_CASE("command table: blocking forever, or without a read timeout, has no de
 }
 
 TEST_CASE("command table: huge block times saturate instead of overflowing", "[commands]") {
-    CHECK(timeout_of({"BLPOP", "k", "1e10"}) == milliseconds(10'000'000'000'000LL + 3000));
+    CHECK(timeout_of({"BLPOP", "k", "1e10"}) == milliseconds(10'000'000'000'000LL + 4000));
     CHECK(timeout_of({"BLPOP", "k", "1e300"}) == milliseconds::max());
     CHECK(timeout_of({"BLPOP", "k", "inf"}) == milliseconds::max());
     CHECK(timeout_of({"WAIT", "1", "9223372036854775807"}) == milliseconds::max());

@@ -87,7 +87,8 @@ private:
 /// `error::outcome_unknown`).
 ///
 /// Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH, BZPOPMIN, BZPOPMAX, BZMPOP,
-/// XREAD/XREADGROUP with BLOCK, WAIT, WAITAOF) wait up to their block time plus `read_timeout`.
+/// XREAD/XREADGROUP with BLOCK, WAIT, WAITAOF) wait up to their block time plus `read_timeout`,
+/// plus a second: Redis ends a block on its timer tick, which can come that late (hz 1).
 class client : public commands<client> {
 public:
     /// Validates the options (throws `errc::invalid_argument`) and starts the pool, which dials

@@ -194,7 +194,10 @@ milliseconds blocking_read_timeout(const command_info& c, std::span<const std::s
     const auto block = block_time(c.timeout, args);
     if (!block) return read_timeout;  // malformed: the server answers with an error at once
     if (block->count() == 0 || read_timeout.count() == 0) return milliseconds::zero();  // forever
-    return saturating_sum(*block, read_timeout);
+    // Redis times a block out on its timer, which runs hz times a second (1 at the least), so
+    // the reply to a block that expired may come up to a second late.
+    constexpr milliseconds server_timer_slack{1000};
+    return saturating_sum(saturating_sum(*block, server_timer_slack), read_timeout);
 }
 
 }  // namespace command_table

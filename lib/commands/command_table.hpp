@@ -89,8 +89,8 @@ inline bool needs_own_connection(const command_info& c) noexcept {
     return c.replies != reply_count::one || c.effect == session_effect::taken_over;
 }
 
-/// The read timeout for `args`: `read_timeout` for ordinary commands; block time +
-/// `read_timeout` for blocking ones; zero (no limit) for those that block forever, or when
+/// The read timeout for `args`: `read_timeout` for ordinary commands; block time + one second
+/// (the server's timer may end a block that late) + `read_timeout` for blocking ones; zero (no limit) for those that block forever, or when
 /// `read_timeout` is zero. Saturates rather than overflows.
 inline std::chrono::milliseconds read_timeout_for(const command_info& c, std::span<const std::string_view> args,
                                                   std::chrono::milliseconds read_timeout) noexcept {
