@@ -6,6 +6,9 @@
 // `redpool::cmd`. `client::run` returns the `T`; a pipeline's returns a `deferred<T>`.
 #pragma once
 
+#include "redpool/cmd/bitmaps.hpp"
+#include "redpool/cmd/hashes.hpp"
+#include "redpool/cmd/hyperloglog.hpp"
 #include "redpool/cmd/keys.hpp"
 #include "redpool/cmd/lists.hpp"
 #include "redpool/cmd/server.hpp"
@@ -21,6 +24,9 @@ template <class Executor>
 class commands : public string_commands<Executor>,
                  public key_commands<Executor>,
                  public server_commands<Executor>,
+                 public hash_commands<Executor>,
+                 public hyperloglog_commands<Executor>,
+                 public bitmap_commands<Executor>,
                  public list_commands<Executor>,
                  public set_commands<Executor>,
                  public sorted_set_commands<Executor>,

@@ -12,6 +12,9 @@ command_registry typed_commands() {
     register_string_commands(r);
     register_key_commands(r);
     register_server_commands(r);
+    register_hash_commands(r);
+    register_hyperloglog_commands(r);
+    register_bitmap_commands(r);
     register_list_commands(r);
     register_set_commands(r);
     register_sorted_set_commands(r);

@@ -32,6 +32,9 @@ private:
 void register_string_commands(command_registry& r);
 void register_key_commands(command_registry& r);
 void register_server_commands(command_registry& r);
+void register_hash_commands(command_registry& r);
+void register_hyperloglog_commands(command_registry& r);
+void register_bitmap_commands(command_registry& r);
 void register_list_commands(command_registry& r);
 void register_set_commands(command_registry& r);
 void register_sorted_set_commands(command_registry& r);
