@@ -34,13 +34,9 @@ args_builder set_args(std::string_view key, std::string_view value, const set_op
     return args;
 }
 
-void expect_ok(reply&& r) {
-    if (!r.is_status() || r.as_string() != "OK") throw_unexpected_reply(r, "OK");
-}
-
 command<void> pairs_command(std::string_view name, pair_span pairs) {
     if (pairs.empty()) throw error(errc::invalid_argument, fmt::format("{}: no key-value pairs", name));
-    return args_builder(name).add_pairs(pairs).build<void>(&expect_ok);
+    return args_builder(name).add_pairs(pairs).build<void>(&detail::read_ok);
 }
 
 lcs_match lcs_match_from(reply&& r) {
@@ -60,7 +56,9 @@ lcs_result lcs_result_from(reply&& r) {
     for (std::size_t i = 0; i < e.size(); i += 2) {
         std::string field = from_reply<std::string>(std::move(e[i]));
         if (field == "matches") {
-            for (reply& m : detail::array_from_reply(e[i + 1])) out.matches.push_back(lcs_match_from(std::move(m)));
+            std::vector<reply>& matches = detail::array_from_reply(e[i + 1]);
+            out.matches.reserve(matches.size());
+            for (reply& m : matches) out.matches.push_back(lcs_match_from(std::move(m)));
         } else if (field == "len") {
             out.length = from_reply<long long>(std::move(e[i + 1]));
         }
@@ -90,13 +88,15 @@ command<std::optional<std::string>> set_get(std::string_view key, std::string_vi
 command<bool> setnx(std::string_view key, std::string_view value) { return {"SETNX", key, value}; }
 
 command<void> setex(std::string_view key, std::chrono::seconds ttl, std::string_view value) {
+    if (ttl.count() <= 0) throw error(errc::invalid_argument, "SETEX: ttl must be positive");
     fmt::format_int s(ttl.count());
-    return command<void>({"SETEX", key, view(s), value}, &expect_ok);
+    return command<void>({"SETEX", key, view(s), value}, &detail::read_ok);
 }
 
 command<void> psetex(std::string_view key, std::chrono::milliseconds ttl, std::string_view value) {
+    if (ttl.count() <= 0) throw error(errc::invalid_argument, "PSETEX: ttl must be positive");
     fmt::format_int ms(ttl.count());
-    return command<void>({"PSETEX", key, view(ms), value}, &expect_ok);
+    return command<void>({"PSETEX", key, view(ms), value}, &detail::read_ok);
 }
 
 command<std::vector<std::optional<std::string>>> mget(std::span<const std::string_view> keys) {
@@ -214,6 +214,8 @@ void register_string_commands(command_registry& r) {
     r.add(cmd::decrby("k", 1));
     r.add(cmd::incrbyfloat("k", 1));
     r.add(cmd::lcs("a", "b"));
+    r.add(cmd::lcs_len("a", "b"));
+    r.add(cmd::lcs_idx("a", "b"));
 }
 
 }  // namespace redpool::detail

@@ -37,16 +37,21 @@ struct getex_options {
     bool persist = false;
 };
 
-/// What LCS reports about the longest common subsequence of two strings.
+/// One run of the longest common subsequence that LCS ... IDX reports.
 struct lcs_match {
-    /// Inclusive [start, end] offsets of one matching run in each string.
+    /// Inclusive [start, end] byte offsets of the run in the first key's value.
     std::pair<long long, long long> first;
+    /// Same, in the second key's value.
     std::pair<long long, long long> second;
+    /// The run's length in bytes.
     long long length = 0;
 };
+/// What LCS ... IDX reports about the longest common subsequence of two strings.
 struct lcs_result {
     /// Matching runs, last run first (Redis's order).
     std::vector<lcs_match> matches;
+    /// The length of the whole subsequence (all runs, including those shorter than the
+    /// minimum match length).
     long long length = 0;
 };
 
@@ -64,7 +69,8 @@ command<std::optional<std::string>> set_get(std::string_view key, std::string_vi
                                             const set_options& opts = {});
 /// SETNX: true if the key did not exist and was set.
 command<bool> setnx(std::string_view key, std::string_view value);
-/// SETEX / PSETEX: sets the value with a time to live (which must be positive).
+/// SETEX / PSETEX: sets the value with a time to live. A zero or negative ttl throws
+/// `errc::invalid_argument` (Redis would refuse it).
 command<void> setex(std::string_view key, std::chrono::seconds ttl, std::string_view value);
 command<void> psetex(std::string_view key, std::chrono::milliseconds ttl, std::string_view value);
 /// MGET: one optional per key, in order (no keys: an empty result, nothing sent).
@@ -73,7 +79,8 @@ command<std::vector<std::optional<std::string>>> mget(std::initializer_list<std:
 /// MSET. No pairs throws `errc::invalid_argument`.
 command<void> mset(std::span<const std::pair<std::string_view, std::string_view>> pairs);
 command<void> mset(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs);
-/// MSETNX: true if every key was set (none existed), false if none was.
+/// MSETNX: true if every key was set (none existed), false if none was (at least one
+/// existed). No pairs throws `errc::invalid_argument`.
 command<bool> msetnx(std::span<const std::pair<std::string_view, std::string_view>> pairs);
 command<bool> msetnx(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs);
 /// GETDEL: the value, then deletes the key.
@@ -81,7 +88,8 @@ command<std::optional<std::string>> getdel(std::string_view key);
 /// GETEX: the value, and sets (ttl) or removes (persist) its expiry; both at once, or a
 /// negative ttl, throw `errc::invalid_argument`.
 command<std::optional<std::string>> getex(std::string_view key, const getex_options& opts = {});
-/// GETSET: sets the value and returns the previous one.
+/// GETSET: sets the value and returns the previous one (nullopt if there was none); removes
+/// any time to live. Deprecated by Redis in favour of `set_get`.
 command<std::optional<std::string>> getset(std::string_view key, std::string_view value);
 /// APPEND: the length after appending.
 command<long long> append(std::string_view key, std::string_view value);
@@ -98,11 +106,13 @@ command<long long> decr(std::string_view key);
 command<long long> decrby(std::string_view key, long long decrement);
 /// INCRBYFLOAT: the new value.
 command<double> incrbyfloat(std::string_view key, double increment);
-/// LCS: the longest common subsequence of the values at two keys.
+/// LCS: the longest common subsequence of the values at two keys (a missing key counts as
+/// empty; a key of another type throws `reply_error` ERR).
 command<std::string> lcs(std::string_view key1, std::string_view key2);
 /// LCS ... LEN: its length.
 command<long long> lcs_len(std::string_view key1, std::string_view key2);
-/// LCS ... IDX [MINMATCHLEN n] WITHMATCHLEN: where the runs of it are.
+/// LCS ... IDX [MINMATCHLEN n] WITHMATCHLEN: where the runs of it are, leaving out runs
+/// shorter than `min_match_len` (0 or less: every run).
 command<lcs_result> lcs_idx(std::string_view key1, std::string_view key2, long long min_match_len = 0);
 
 }  // namespace cmd
