@@ -49,11 +49,20 @@ public:
 
     /// The bytes of a string, status or error reply (an error's text has no leading `-`).
     /// The view lives as long as this reply.
-    std::string_view as_string() const;
+    std::string_view as_string() const {
+        if (!has_text()) wrong_type("a string");
+        return text_;
+    }
     /// Moves the bytes of a string, status or error reply out, leaving this reply empty.
-    std::string take_string();
+    std::string take_string() {
+        if (!has_text()) wrong_type("a string");
+        return std::move(text_);
+    }
     /// The value of an integer reply.
-    long long as_integer() const;
+    long long as_integer() const {
+        if (type_ != reply_type::integer) wrong_type("an integer");
+        return integer_;
+    }
 
     /// Elements of an array reply (empty for other types).
     const std::vector<reply>& elements() const noexcept { return elements_; }
@@ -74,7 +83,11 @@ private:
 
     reply(reply_type type, std::string text) : type_(type), text_(std::move(text)) {}
 
-    void expect(bool ok, const char* wanted) const;
+    bool has_text() const noexcept {
+        return type_ == reply_type::string || type_ == reply_type::status || type_ == reply_type::error;
+    }
+    // Out of line, so the accessors above stay small enough to inline.
+    [[noreturn]] void wrong_type(const char* wanted) const;
 
     reply_type type_ = reply_type::nil;
     long long integer_ = 0;

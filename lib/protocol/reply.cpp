@@ -20,34 +20,12 @@ reply reply::make_array(std::vector<reply> elements) {
     return r;
 }
 
-void reply::expect(bool ok, const char* wanted) const {
-    if (!ok) {
-        throw error(errc::invalid_argument,
-                    fmt::format("reply is {}, not {}", to_string(type_), wanted));
-    }
-}
-
-std::string_view reply::as_string() const {
-    expect(type_ == reply_type::string || type_ == reply_type::status ||
-               type_ == reply_type::error,
-           "a string");
-    return text_;
-}
-
-std::string reply::take_string() {
-    expect(type_ == reply_type::string || type_ == reply_type::status ||
-               type_ == reply_type::error,
-           "a string");
-    return std::move(text_);
-}
-
-long long reply::as_integer() const {
-    expect(type_ == reply_type::integer, "an integer");
-    return integer_;
+void reply::wrong_type(const char* wanted) const {
+    throw error(errc::invalid_argument, fmt::format("reply is {}, not {}", to_string(type_), wanted));
 }
 
 const reply& reply::operator[](std::size_t i) const {
-    expect(type_ == reply_type::array, "an array");
+    if (type_ != reply_type::array) wrong_type("an array");
     if (i >= elements_.size()) {
         throw error(errc::invalid_argument,
                     fmt::format("reply index {} out of range (size {})", i, elements_.size()));
