@@ -7,10 +7,12 @@
 #pragma once
 
 #include "redpool/cmd/bitmaps.hpp"
+#include "redpool/cmd/geo.hpp"
 #include "redpool/cmd/hashes.hpp"
 #include "redpool/cmd/hyperloglog.hpp"
 #include "redpool/cmd/keys.hpp"
 #include "redpool/cmd/lists.hpp"
+#include "redpool/cmd/scripting.hpp"
 #include "redpool/cmd/server.hpp"
 #include "redpool/cmd/sets.hpp"
 #include "redpool/cmd/sorted_sets.hpp"
@@ -30,6 +32,8 @@ class commands : public string_commands<Executor>,
                  public list_commands<Executor>,
                  public set_commands<Executor>,
                  public sorted_set_commands<Executor>,
-                 public stream_commands<Executor> {};
+                 public stream_commands<Executor>,
+                 public geo_commands<Executor>,
+                 public scripting_commands<Executor> {};
 
 }  // namespace redpool

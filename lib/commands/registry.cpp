@@ -19,6 +19,8 @@ command_registry typed_commands() {
     register_set_commands(r);
     register_sorted_set_commands(r);
     register_stream_commands(r);
+    register_geo_commands(r);
+    register_scripting_commands(r);
     return r;
 }
 

@@ -39,6 +39,8 @@ void register_list_commands(command_registry& r);
 void register_set_commands(command_registry& r);
 void register_sorted_set_commands(command_registry& r);
 void register_stream_commands(command_registry& r);
+void register_geo_commands(command_registry& r);
+void register_scripting_commands(command_registry& r);
 
 /// Every group's commands.
 command_registry typed_commands();

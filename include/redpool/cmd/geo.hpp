@@ -1,0 +1,192 @@
+// redpool/cmd/geo.hpp — Redis's geospatial commands: GEOADD, GEOPOS, GEODIST, GEOHASH,
+// GEOSEARCH and GEOSEARCHSTORE. (GEORADIUS and GEORADIUSBYMEMBER are deprecated; GEOSEARCH
+// does all they did.)
+//
+// A geo set is a sorted set whose scores encode each member's position, so the sorted set
+// commands (ZREM, ZRANGE, ...) work on it too. Positions are stored as 52-bit geohashes:
+// what comes back is within about 0.6 m of what went in, not the same doubles.
+//
+// Each command is a factory in `redpool::cmd` (the one place it is written), and
+// `geo_commands<Executor>` gives every executor the method of the same name: `client` returns
+// the result type shown, pipelines and transactions a `deferred` of it.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "redpool/command.hpp"
+
+namespace redpool {
+
+/// A point on Earth, in degrees: longitude -180..180, latitude about -85.05..85.05 (Redis
+/// refuses points outside these).
+struct geo_position {
+    double longitude = 0;
+    double latitude = 0;
+};
+
+/// A member to add with `geoadd`: `{13.361389, 38.115556, "Palermo"}`.
+struct geo_member {
+    double longitude = 0;
+    double latitude = 0;
+    std::string_view member;
+};
+
+/// The unit of a distance: metres, kilometres, feet or miles.
+enum class geo_unit { m, km, ft, mi };
+
+/// Conditions for `geoadd`.
+struct geoadd_options {
+    enum class condition { always, if_not_exists /* NX */, if_exists /* XX */ };
+
+    /// NX: only add new members (never move existing ones); XX: only move existing ones.
+    condition when = condition::always;
+    /// CH: count the members whose position changed as well as the ones added.
+    bool count_changed = false;
+};
+
+/// Where a search is centred: a member of the set (FROMMEMBER), e.g. `"Palermo"`, or a point
+/// (FROMLONLAT), e.g. `redpool::geo_position{15, 37}`.
+using geo_center = std::variant<std::string_view, geo_position>;
+
+/// A circle around the centre (BYRADIUS).
+struct geo_radius {
+    double radius = 0;
+    geo_unit unit = geo_unit::m;
+};
+
+/// A rectangle centred on the centre, aligned with the meridians (BYBOX).
+struct geo_box {
+    double width = 0;
+    double height = 0;
+    geo_unit unit = geo_unit::m;
+};
+
+/// The area a search covers: `geo_radius{200, geo_unit::km}` or `geo_box{400, 300, geo_unit::km}`.
+using geo_shape = std::variant<geo_radius, geo_box>;
+
+/// The order of search results by distance from the centre; `unsorted` is the server's order.
+enum class geo_order { unsorted, ascending /* ASC */, descending /* DESC */ };
+
+/// Order, limit and extra fields for `geosearch`.
+struct geosearch_options {
+    geo_order order = geo_order::unsorted;
+    /// COUNT: at most this many results; zero means no limit.
+    std::size_t count = 0;
+    /// ANY: return as soon as `count` matches are found, not the `count` nearest (requires a
+    /// count).
+    bool any = false;
+    /// WITHCOORD: fill each result's `position`.
+    bool with_coord = false;
+    /// WITHDIST: fill each result's `distance`, in the shape's unit.
+    bool with_dist = false;
+    /// WITHHASH: fill each result's `hash`.
+    bool with_hash = false;
+};
+
+/// Order, limit and what to store for `geosearchstore`.
+struct geosearchstore_options {
+    geo_order order = geo_order::unsorted;
+    /// COUNT: store at most this many matches; zero means no limit.
+    std::size_t count = 0;
+    /// ANY: stop at the first `count` matches found (requires a count).
+    bool any = false;
+    /// STOREDIST: store each match with its distance from the centre as its score (a plain
+    /// sorted set, in the shape's unit) instead of its position (a geo set).
+    bool store_dist = false;
+};
+
+/// One match of `geosearch`: the member, and the fields its options asked for.
+struct geo_search_result {
+    std::string member;
+    /// WITHDIST: the distance from the centre, in the shape's unit.
+    std::optional<double> distance;
+    /// WITHHASH: the member's 52-bit geohash, the score it has in the sorted set.
+    std::optional<long long> hash;
+    /// WITHCOORD: the member's position.
+    std::optional<geo_position> position;
+};
+
+namespace cmd {
+
+/// GEOADD: how many members were added (with `count_changed`, added or moved). No members
+/// throws `errc::invalid_argument`; a point out of range throws `reply_error`.
+command<long long> geoadd(std::string_view key, std::span<const geo_member> members,
+                          const geoadd_options& opts = {});
+command<long long> geoadd(std::string_view key, std::initializer_list<geo_member> members,
+                          const geoadd_options& opts = {});
+/// GEOPOS: each member's position, nullopt for a member not in the set (every one for a
+/// missing key), in order.
+command<std::vector<std::optional<geo_position>>> geopos(std::string_view key,
+                                                         std::span<const std::string_view> members);
+command<std::vector<std::optional<geo_position>>> geopos(std::string_view key,
+                                                         std::initializer_list<std::string_view> members);
+/// GEODIST: the distance between two members in `unit`, or nullopt if either is missing.
+command<std::optional<double>> geodist(std::string_view key, std::string_view member1, std::string_view member2,
+                                       geo_unit unit = geo_unit::m);
+/// GEOHASH: each member's 11-character geohash string, nullopt for a member not in the set.
+command<std::vector<std::optional<std::string>>> geohash(std::string_view key,
+                                                         std::span<const std::string_view> members);
+command<std::vector<std::optional<std::string>>> geohash(std::string_view key,
+                                                         std::initializer_list<std::string_view> members);
+/// GEOSEARCH: the members within `shape` around `center` (empty for a missing key). A
+/// negative radius, width or height, or `any` without a count, throws `errc::invalid_argument`;
+/// a centre member not in the set throws `reply_error`.
+command<std::vector<geo_search_result>> geosearch(std::string_view key, const geo_center& center,
+                                                  const geo_shape& shape, const geosearch_options& opts = {});
+/// GEOSEARCHSTORE: stores the matches of the same search of `source` at `destination`
+/// (replacing it; deleting it when nothing matches) and returns how many there were.
+command<long long> geosearchstore(std::string_view destination, std::string_view source, const geo_center& center,
+                                  const geo_shape& shape, const geosearchstore_options& opts = {});
+
+}  // namespace cmd
+
+/// The geospatial commands of an executor; see `redpool::cmd` for each one.
+template <class Executor>
+class geo_commands {
+public:
+    auto geoadd(std::string_view key, std::span<const geo_member> members, const geoadd_options& opts = {}) {
+        return run(cmd::geoadd(key, members, opts));
+    }
+    auto geoadd(std::string_view key, std::initializer_list<geo_member> members, const geoadd_options& opts = {}) {
+        return run(cmd::geoadd(key, members, opts));
+    }
+    auto geopos(std::string_view key, std::span<const std::string_view> members) {
+        return run(cmd::geopos(key, members));
+    }
+    auto geopos(std::string_view key, std::initializer_list<std::string_view> members) {
+        return run(cmd::geopos(key, members));
+    }
+    auto geodist(std::string_view key, std::string_view member1, std::string_view member2,
+                 geo_unit unit = geo_unit::m) {
+        return run(cmd::geodist(key, member1, member2, unit));
+    }
+    auto geohash(std::string_view key, std::span<const std::string_view> members) {
+        return run(cmd::geohash(key, members));
+    }
+    auto geohash(std::string_view key, std::initializer_list<std::string_view> members) {
+        return run(cmd::geohash(key, members));
+    }
+    auto geosearch(std::string_view key, const geo_center& center, const geo_shape& shape,
+                   const geosearch_options& opts = {}) {
+        return run(cmd::geosearch(key, center, shape, opts));
+    }
+    auto geosearchstore(std::string_view destination, std::string_view source, const geo_center& center,
+                        const geo_shape& shape, const geosearchstore_options& opts = {}) {
+        return run(cmd::geosearchstore(destination, source, center, shape, opts));
+    }
+
+private:
+    template <class T>
+    auto run(const command<T>& c) {
+        return static_cast<Executor&>(*this).run(c);
+    }
+};
+
+}  // namespace redpool
