@@ -894,6 +894,7 @@ TEST_CASE("commands: sort and sort_ro with BY, LIMIT, GET, DESC and ALPHA", "[co
     CHECK(redis.sort("nums", {.alpha = true}) == values{"1", "10", "2", "3"});
     CHECK(redis.sort("nums", {.limit = {{1, 2}}}) == values{"2", "3"});
     CHECK(redis.sort_ro("nums", {.limit = {{0, 1}}, .descending = true}) == values{"10"});
+    CHECK(redis.sort("nums", {.limit = redpool::sort_options::window{.offset = 1}}) == values{"2", "3", "10"});
 
     server.command({"MSET", "weight_1", "30", "weight_2", "20", "weight_3", "10", "weight_10", "0"});
     CHECK(redis.sort("nums", {.by = "weight_*"}) == values{"10", "3", "2", "1"});
@@ -1040,6 +1041,22 @@ TEST_CASE("commands: scan with a TYPE filter yields only that type", "[commands]
     check_pool_invariants(redis);
 }
 
+TEST_CASE("commands: one key at a time for exists, unlink and touch; a negative SCAN COUNT is refused",
+          "[commands]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    server.command({"SET", nul_key, "v"});
+    CHECK(redis.exists(nul_key) == 1);
+    CHECK(redis.exists("missing") == 0);
+    CHECK(redis.touch(nul_key) == 1);
+    CHECK(redis.unlink(nul_key) == 1);
+    CHECK(server.command({"EXISTS", nul_key}) == "0");
+    CHECK(redis.exists({"missing"}) == 0);  // a braced list still picks the list overload
+    auto negative = expect_error([&] { redis.scan("0", {.count = -1}); });
+    CHECK(negative.code() == errc::invalid_argument);
+    check_pool_invariants(redis);
+}
+
 TEST_CASE("commands: scan of an empty database yields nothing", "[commands]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
@@ -1147,6 +1164,14 @@ TEST_CASE("commands: info_sections parses INFO into lower-case sections", "[comm
     REQUIRE(commands.count("commandstats") == 1);
     CHECK(commands["commandstats"]["cmdstat_echo"].starts_with("calls=1,"));
     CHECK(redis.info_sections("no-such-section").empty());
+
+    auto two = redis.info_sections({"server", "clients"});
+    CHECK(two.size() == 2);
+    CHECK(two.count("server") == 1);
+    CHECK(two.count("clients") == 1);
+    CHECK(redis.info({"server", "clients"}).find("# Clients") != std::string::npos);
+    CHECK(expect_error([&] { redis.info_sections("server clients"); }).code() == errc::invalid_argument);
+    CHECK(expect_error([&] { redis.info({"server clients"}); }).code() == errc::invalid_argument);
     check_pool_invariants(redis);
 }
 

@@ -159,6 +159,9 @@ TEST_CASE("hashes: hdel counts the fields it removed and removing the last delet
     CHECK(redis.hdel("h", rest) == 2);
     CHECK(server.command({"EXISTS", "h"}) == "0");
     CHECK(redis.hdel("h", {"b"}) == 0);
+    server.command({"HSET", "h", "one", "1"});
+    CHECK(redis.hdel("h", "one") == 1);  // a single field
+    CHECK(redis.hdel("h", "one") == 0);
     check_pool_invariants(redis);
 }
 

@@ -103,8 +103,7 @@ struct reply_converter<double> {
     static double convert(reply&& r) { return detail::double_from_reply(r); }
 };
 
-/// Integers (non-zero is true), a status such as `+OK` (true) and nil (false: a condition
-/// such as SET's NX was not met).
+/// Integer replies: non-zero is true (SISMEMBER, EXPIRE, HSETNX, ...).
 template <>
 struct reply_converter<bool> {
     static bool convert(reply&& r) { return detail::bool_from_reply(r); }

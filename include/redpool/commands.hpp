@@ -22,6 +22,7 @@
 
 namespace redpool {
 
+/// Every command group's typed methods, for `Executor` (see the comment at the top).
 template <class Executor>
 class commands : public string_commands<Executor>,
                  public key_commands<Executor>,

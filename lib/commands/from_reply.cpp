@@ -41,12 +41,7 @@ double double_from_reply(const reply& r) {
     return value;
 }
 
-bool bool_from_reply(const reply& r) {
-    if (r.is_integer()) return r.as_integer() != 0;
-    if (r.is_status()) return true;
-    if (r.is_nil()) return false;
-    throw_unexpected_reply(r, "an integer, OK or nil");
-}
+bool bool_from_reply(const reply& r) { return integer_from_reply(r) != 0; }
 
 void any_from_reply(const reply& r) {
     if (r.is_error()) throw_unexpected_reply(r, "");

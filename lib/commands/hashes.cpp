@@ -5,6 +5,7 @@
 
 #include "lib/commands/command_args.hpp"
 #include "lib/commands/registry.hpp"
+#include "lib/commands/scan_args.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::cmd {
@@ -59,6 +60,8 @@ command<std::vector<std::optional<std::string>>> hmget(std::string_view key,
 
 command<std::unordered_map<std::string, std::string>> hgetall(std::string_view key) { return {"HGETALL", key}; }
 
+command<long long> hdel(std::string_view key, std::string_view field) { return {"HDEL", key, field}; }
+
 command<long long> hdel(std::string_view key, std::span<const std::string_view> fields) {
     // HDEL with no field is a server error; removing nothing removes 0 fields.
     if (fields.empty()) return command<long long>::answered_locally([](reply&&) { return 0LL; });
@@ -100,11 +103,9 @@ command<std::vector<std::pair<std::string, std::string>>> hrandfield_with_values
 
 command<scan_page<std::pair<std::string, std::string>>> hscan(std::string_view key, std::string_view cursor,
                                                               const scan_options& opts) {
-    if (!opts.type.empty()) throw error(errc::invalid_argument, "HSCAN: a TYPE filter applies only to SCAN");
     args_builder args("HSCAN");
     args.add(key).add(cursor);
-    if (!opts.match.empty()) args.add("MATCH").add(opts.match);
-    if (opts.count > 0) args.add("COUNT").add_integer(static_cast<long long>(opts.count));
+    detail::add_scan_filters(args, "HSCAN", opts, false);
     return args.build<scan_page<field_value>>(&field_value_page_from);
 }
 

@@ -6,6 +6,7 @@
 
 #include "lib/commands/command_args.hpp"
 #include "lib/commands/registry.hpp"
+#include "lib/commands/scan_args.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::cmd {
@@ -105,8 +106,10 @@ args_builder migrate_args(std::string_view host, int port, std::string_view key,
 command<long long> del(std::string_view key) { return {"DEL", key}; }
 command<long long> del(std::span<const std::string_view> keys) { return counting_keys("DEL", keys); }
 command<long long> del(std::initializer_list<std::string_view> keys) { return del(as_span(keys)); }
+command<long long> unlink(std::string_view key) { return {"UNLINK", key}; }
 command<long long> unlink(std::span<const std::string_view> keys) { return counting_keys("UNLINK", keys); }
 command<long long> unlink(std::initializer_list<std::string_view> keys) { return unlink(as_span(keys)); }
+command<long long> exists(std::string_view key) { return {"EXISTS", key}; }
 command<long long> exists(std::span<const std::string_view> keys) { return counting_keys("EXISTS", keys); }
 command<long long> exists(std::initializer_list<std::string_view> keys) { return exists(as_span(keys)); }
 
@@ -165,6 +168,7 @@ command<bool> move(std::string_view key, int db) {
     return {"MOVE", key, view(to)};
 }
 
+command<long long> touch(std::string_view key) { return {"TOUCH", key}; }
 command<long long> touch(std::span<const std::string_view> keys) { return counting_keys("TOUCH", keys); }
 command<long long> touch(std::initializer_list<std::string_view> keys) { return touch(as_span(keys)); }
 
@@ -233,9 +237,7 @@ command<std::vector<std::string>> keys(std::string_view pattern) { return {"KEYS
 command<scan_page<std::string>> scan(std::string_view cursor, const scan_options& opts) {
     args_builder args("SCAN");
     args.add(cursor);
-    if (!opts.match.empty()) args.add("MATCH").add(opts.match);
-    if (opts.count > 0) args.add("COUNT").add_integer(static_cast<long long>(opts.count));
-    if (!opts.type.empty()) args.add("TYPE").add(opts.type);
+    detail::add_scan_filters(args, "SCAN", opts, true);
     return args.build<scan_page<std::string>>(&key_page_from);
 }
 

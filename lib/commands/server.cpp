@@ -161,6 +161,18 @@ args_builder client_list_args(const client_list_options& opts) {
     return args;
 }
 
+// INFO section [section ...]. A space would make Redis read one unknown section, and answer
+// nothing, instead of the sections meant.
+args_builder info_args(std::span<const std::string_view> sections) {
+    args_builder args("INFO");
+    for (std::string_view section : sections) {
+        if (section.find(' ') != std::string_view::npos)
+            throw error(errc::invalid_argument, "INFO: a section name has no spaces: pass each one on its own");
+        args.add(section);
+    }
+    return args;
+}
+
 }  // namespace
 
 command<std::string> ping() { return command<std::string>({"PING"}, &pong); }
@@ -184,12 +196,26 @@ command<void> swapdb(int db1, int db2) {
 
 command<std::string> info(std::string_view section) {
     if (section.empty()) return {"INFO"};
-    return {"INFO", section};
+    return info(std::span<const std::string_view>(&section, 1));
 }
+
+command<std::string> info(std::span<const std::string_view> sections) {
+    return info_args(sections).build<std::string>();
+}
+
+command<std::string> info(std::initializer_list<std::string_view> sections) { return info(as_span(sections)); }
 
 command<server_info> info_sections(std::string_view section) {
     if (section.empty()) return command<server_info>({"INFO"}, &info_from);
-    return command<server_info>({"INFO", section}, &info_from);
+    return info_sections(std::span<const std::string_view>(&section, 1));
+}
+
+command<server_info> info_sections(std::span<const std::string_view> sections) {
+    return info_args(sections).build<server_info>(&info_from);
+}
+
+command<server_info> info_sections(std::initializer_list<std::string_view> sections) {
+    return info_sections(as_span(sections));
 }
 
 command<system_clock::time_point> time() { return command<system_clock::time_point>({"TIME"}, &time_from); }

@@ -53,17 +53,27 @@ lcs_match lcs_match_from(reply&& r) {
 lcs_result lcs_result_from(reply&& r) {
     std::vector<reply>& e = detail::pairs_from_reply(r);
     lcs_result out;
+    bool has_matches = false, has_length = false;
     for (std::size_t i = 0; i < e.size(); i += 2) {
-        std::string field = from_reply<std::string>(std::move(e[i]));
-        if (field == "matches") {
+        if (e[i].is_string() && e[i].as_string() == "matches") {
             std::vector<reply>& matches = detail::array_from_reply(e[i + 1]);
             out.matches.reserve(matches.size());
             for (reply& m : matches) out.matches.push_back(lcs_match_from(std::move(m)));
-        } else if (field == "len") {
+            has_matches = true;
+        } else if (e[i].is_string() && e[i].as_string() == "len") {
             out.length = from_reply<long long>(std::move(e[i + 1]));
+            has_length = true;
         }
     }
+    if (!has_matches || !has_length) throw_unexpected_reply(r, "matches and len");
     return out;
+}
+
+// SET answers OK, or nil when its NX/XX condition was not met.
+bool was_set(reply&& r) {
+    if (r.is_nil()) return false;
+    detail::read_ok(std::move(r));
+    return true;
 }
 
 }  // namespace
@@ -71,7 +81,7 @@ lcs_result lcs_result_from(reply&& r) {
 command<std::optional<std::string>> get(std::string_view key) { return {"GET", key}; }
 
 command<bool> set(std::string_view key, std::string_view value, const set_options& opts) {
-    return set_args(key, value, opts, false).build<bool>();
+    return set_args(key, value, opts, false).build<bool>(&was_set);
 }
 
 command<bool> set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {

@@ -41,6 +41,7 @@ command<std::vector<std::optional<std::string>>> hmget(std::string_view key,
 command<std::unordered_map<std::string, std::string>> hgetall(std::string_view key);
 /// HDEL: how many of the fields were removed (missing fields do not count). No fields: 0,
 /// nothing sent.
+command<long long> hdel(std::string_view key, std::string_view field);
 command<long long> hdel(std::string_view key, std::span<const std::string_view> fields);
 command<long long> hdel(std::string_view key, std::initializer_list<std::string_view> fields);
 /// HEXISTS: true if the field exists.
@@ -97,6 +98,7 @@ public:
         return run(cmd::hmget(key, fields));
     }
     auto hgetall(std::string_view key) { return run(cmd::hgetall(key)); }
+    auto hdel(std::string_view key, std::string_view field) { return run(cmd::hdel(key, field)); }
     auto hdel(std::string_view key, std::span<const std::string_view> fields) { return run(cmd::hdel(key, fields)); }
     auto hdel(std::string_view key, std::initializer_list<std::string_view> fields) {
         return run(cmd::hdel(key, fields));

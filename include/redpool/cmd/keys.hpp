@@ -24,8 +24,9 @@ namespace redpool {
 struct scan_options {
     /// MATCH pattern; empty matches every key.
     std::string match;
-    /// COUNT hint: keys the server examines per call; zero leaves the server's default.
-    std::size_t count = 0;
+    /// COUNT hint: keys the server examines per call; zero leaves the server's default, and a
+    /// negative one throws `errc::invalid_argument`.
+    long long count = 0;
     /// TYPE filter ("string", "list", ...); empty for every type.
     std::string type;
 };
@@ -72,8 +73,10 @@ struct restore_options {
 struct sort_options {
     /// LIMIT: a window of the sorted elements.
     struct window {
+        /// Elements to skip.
         long long offset = 0;
-        long long count = 0;
+        /// Elements to return after them; negative (the default) returns all the rest.
+        long long count = -1;
     };
 
     /// BY pattern: sort by the values at the keys made by replacing the first `*` with each
@@ -111,9 +114,11 @@ command<long long> del(std::string_view key);
 command<long long> del(std::span<const std::string_view> keys);
 command<long long> del(std::initializer_list<std::string_view> keys);
 /// UNLINK: like DEL, reclaiming memory in the background.
+command<long long> unlink(std::string_view key);
 command<long long> unlink(std::span<const std::string_view> keys);
 command<long long> unlink(std::initializer_list<std::string_view> keys);
 /// EXISTS: how many of the keys exist (a key named twice counts twice).
+command<long long> exists(std::string_view key);
 command<long long> exists(std::span<const std::string_view> keys);
 command<long long> exists(std::initializer_list<std::string_view> keys);
 /// EXPIRE / PEXPIRE: true if the timeout was set. A zero or negative ttl (or a past time for
@@ -153,6 +158,7 @@ command<bool> copy(std::string_view source, std::string_view destination, const 
 command<bool> move(std::string_view key, int db);
 /// TOUCH: how many of the keys exist, updating their last access time (no keys: 0, nothing
 /// sent).
+command<long long> touch(std::string_view key);
 command<long long> touch(std::span<const std::string_view> keys);
 command<long long> touch(std::initializer_list<std::string_view> keys);
 /// RANDOMKEY: a random key, or nullopt if the database is empty.
@@ -200,7 +206,9 @@ command<bool> migrate(std::string_view host, int port, std::initializer_list<std
                       std::chrono::milliseconds timeout, const migrate_options& opts = {});
 /// WAIT: blocks until `numreplicas` replicas have acknowledged this connection's writes or
 /// `timeout` passes (zero: forever), and returns how many did. A negative count or timeout
-/// throws `errc::invalid_argument`.
+/// throws `errc::invalid_argument`. Through `client`, "this connection" is whichever pooled
+/// connection the call borrows, which may not be the one that carried your writes: WAIT says
+/// something about them only where they share a connection (a pipeline or transaction).
 command<long long> wait(long long numreplicas, std::chrono::milliseconds timeout);
 /// KEYS: every key matching the pattern. Blocks the server; prefer SCAN in production.
 command<std::vector<std::string>> keys(std::string_view pattern);
@@ -216,8 +224,10 @@ public:
     auto del(std::string_view key) { return run(cmd::del(key)); }
     auto del(std::span<const std::string_view> keys) { return run(cmd::del(keys)); }
     auto del(std::initializer_list<std::string_view> keys) { return run(cmd::del(keys)); }
+    auto unlink(std::string_view key) { return run(cmd::unlink(key)); }
     auto unlink(std::span<const std::string_view> keys) { return run(cmd::unlink(keys)); }
     auto unlink(std::initializer_list<std::string_view> keys) { return run(cmd::unlink(keys)); }
+    auto exists(std::string_view key) { return run(cmd::exists(key)); }
     auto exists(std::span<const std::string_view> keys) { return run(cmd::exists(keys)); }
     auto exists(std::initializer_list<std::string_view> keys) { return run(cmd::exists(keys)); }
     auto expire(std::string_view key, std::chrono::seconds ttl) { return run(cmd::expire(key, ttl)); }
@@ -250,6 +260,7 @@ public:
         return run(cmd::copy(source, destination, opts));
     }
     auto move(std::string_view key, int db) { return run(cmd::move(key, db)); }
+    auto touch(std::string_view key) { return run(cmd::touch(key)); }
     auto touch(std::span<const std::string_view> keys) { return run(cmd::touch(keys)); }
     auto touch(std::initializer_list<std::string_view> keys) { return run(cmd::touch(keys)); }
     auto randomkey() { return run(cmd::randomkey()); }

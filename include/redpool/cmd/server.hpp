@@ -74,8 +74,15 @@ command<void> flushall(bool async = false);
 command<void> swapdb(int db1, int db2);
 /// INFO, optionally one section: the server's text as it is.
 command<std::string> info(std::string_view section = {});
-/// INFO, optionally one section, parsed into sections (see `server_info`).
+/// INFO of several sections ("server", "clients", ... or "all", "everything"). A section name
+/// with a space in it throws `errc::invalid_argument`: Redis would take it for one unknown
+/// section and answer nothing.
+command<std::string> info(std::span<const std::string_view> sections);
+command<std::string> info(std::initializer_list<std::string_view> sections);
+/// INFO, optionally one or several sections, parsed into sections (see `server_info`).
 command<server_info> info_sections(std::string_view section = {});
+command<server_info> info_sections(std::span<const std::string_view> sections);
+command<server_info> info_sections(std::initializer_list<std::string_view> sections);
 /// TIME: the server's clock, to the microsecond.
 command<std::chrono::system_clock::time_point> time();
 /// LASTSAVE: when the last successful save to disk ended (whole seconds).
@@ -143,7 +150,13 @@ public:
     auto flushall(bool async = false) { return run(cmd::flushall(async)); }
     auto swapdb(int db1, int db2) { return run(cmd::swapdb(db1, db2)); }
     auto info(std::string_view section = {}) { return run(cmd::info(section)); }
+    auto info(std::span<const std::string_view> sections) { return run(cmd::info(sections)); }
+    auto info(std::initializer_list<std::string_view> sections) { return run(cmd::info(sections)); }
     auto info_sections(std::string_view section = {}) { return run(cmd::info_sections(section)); }
+    auto info_sections(std::span<const std::string_view> sections) { return run(cmd::info_sections(sections)); }
+    auto info_sections(std::initializer_list<std::string_view> sections) {
+        return run(cmd::info_sections(sections));
+    }
     auto time() { return run(cmd::time()); }
     auto lastsave() { return run(cmd::lastsave()); }
     auto save() { return run(cmd::save()); }
