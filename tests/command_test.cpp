@@ -168,6 +168,14 @@ TEST_CASE("command: owns its arguments, and copies and moves keep them", "[comma
     CHECK(redpool::cmd::get("k").args().size() == 2);
 }
 
+TEST_CASE("views: a vector of strings goes to the span overloads", "[command]") {
+    std::vector<std::string> keys{"a", std::string("b\0c", 3)};
+    auto del = redpool::cmd::del(redpool::views(keys));
+    REQUIRE(del.args().size() == 3);
+    CHECK(del.args()[2] == std::string_view("b\0c", 3));
+    CHECK(redpool::views(std::vector<std::string>{}).empty());
+}
+
 TEST_CASE("command: a factory builds the arguments Redis expects", "[command]") {
     redpool::set_options opts;
     opts.ttl = std::chrono::seconds(10);

@@ -181,6 +181,16 @@ std::vector<std::pair<A, B>> pairs_from_reply(reply&& r) {
 
 // --- commands --------------------------------------------------------------------------------
 
+/// Views of a range of strings, for the typed methods' span overloads, which take views so
+/// that nothing is copied twice: `redis.del(redpool::views(keys))` for a
+/// `std::vector<std::string> keys`. The views live as long as the strings do.
+template <class Range>
+std::vector<std::string_view> views(const Range& strings) {
+    std::vector<std::string_view> out;
+    for (const auto& s : strings) out.emplace_back(s);
+    return out;
+}
+
 namespace detail {
 
 /// A command's arguments in one allocation: the views, then the bytes they point at, so a
