@@ -39,6 +39,12 @@ long long admin_integer(const redis_server& server, std::initializer_list<std::s
     return std::stoll(server.command(args));
 }
 
+// True if the server has run `name` (lower case) since the test case began (shared_server()
+// resets the statistics): a command refused or answered locally must not appear.
+bool server_ran(const redis_server& server, const std::string& name) {
+    return server.command({"INFO", "commandstats"}).find("cmdstat_" + name + ":") != std::string::npos;
+}
+
 // Clients blocked at `server` right now (INFO clients).
 int blocked_clients(const redis_server& server) {
     const std::string info = server.command({"INFO", "clients"});
@@ -147,7 +153,43 @@ TEST_CASE("streams: xdel deletes the entries that exist", "[streams]") {
     CHECK(redis.xdel("s", std::span(ids)) == 1);
     CHECK(admin_integer(server, {"XLEN", "s"}) == 0);
     CHECK(redis.xdel("missing", {"1-0"}) == 0);
-    CHECK(expect_error([&] { redis.xdel("s", {}); }).code() == errc::invalid_argument);
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("streams: xdel of one id deletes that entry", "[streams]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    add_numbered(server, "s", 2);
+    const std::string id = "2-0";
+    CHECK(redis.xdel("s", id) == 1);  // a std::string: the single-id overload
+    CHECK(redis.xdel("s", "2-0") == 0);
+    CHECK(ids_of(redis.xrange("s", "-", "+")) == std::vector<std::string>{"1-0"});
+    CHECK(admin_integer(server, {"XLEN", "s"}) == 1);
+    const std::string key("s\0\xff", 3);
+    add_numbered(server, key, 1);
+    CHECK(redis.xdel(key, "1-0") == 1);
+    CHECK(admin_integer(server, {"XLEN", key}) == 0);
+    CHECK(admin_integer(server, {"XLEN", "s"}) == 1);  // the key was not cut at its NUL
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("streams: xdel and xack of no ids answer 0 without sending anything", "[streams]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    add_numbered(server, "s", 1);
+    server.command({"XGROUP", "CREATE", "s", "g", "0"});
+    server.command({"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"});
+    CHECK(redis.xdel("s", {}) == 0);
+    const std::vector<std::string_view> none;
+    CHECK(redis.xdel("s", std::span(none)) == 0);
+    CHECK(redis.xack("s", "g", {}) == 0);
+    CHECK(redis.xack("s", "g", std::span(none)) == 0);
+    CHECK(redpool::cmd::xdel("s", {}).answered_locally());
+    CHECK(redpool::cmd::xack("s", "g", {}).answered_locally());
+    CHECK_FALSE(server_ran(server, "xdel"));
+    CHECK_FALSE(server_ran(server, "xack"));
+    CHECK(admin_integer(server, {"XLEN", "s"}) == 1);
+    CHECK(server.command({"XPENDING", "s", "g"}).rfind("1\n", 0) == 0);
     check_pool_invariants(redis);
 }
 
@@ -222,8 +264,12 @@ TEST_CASE("streams: invalid trimming throws before anything is sent", "[streams]
     invalid({.max_len = 1, .limit = 5});  // LIMIT needs `~`
     invalid({.max_len = 1, .approximate = true, .limit = -1});
     invalid({.limit = 5});
+    invalid({.approximate = true});  // `~` with no threshold would be dropped
+    invalid({.approximate = true, .limit = 5});
     CHECK(expect_error([&] { redis.xtrim("s", {}); }).code() == errc::invalid_argument);
     CHECK(admin_integer(server, {"XLEN", "s"}) == 1);
+    CHECK_FALSE(server_ran(server, "xtrim"));
+    CHECK(server.command({"INFO", "commandstats"}).find("cmdstat_xadd:calls=1,") != std::string::npos);
     check_pool_invariants(redis);
 }
 
@@ -345,12 +391,28 @@ TEST_CASE("streams: xgroup_create makes groups that xreadgroup reads and xack ac
     const std::vector<std::string_view> ids{"2-0", "2-0"};
     CHECK(redis.xack("s", "g", std::span(ids)) == 1);
     CHECK(server.command({"XPENDING", "s", "g"}).rfind("0\n", 0) == 0);
-    CHECK(expect_error([&] { redis.xack("s", "g", {}); }).code() == errc::invalid_argument);
 
     auto nogroup = expect_error<redpool::reply_error>([&] { redis.xreadgroup("nope", "c", {{"s", ">"}}); });
     CHECK(nogroup.prefix() == "NOGROUP");
     CHECK(redis.xgroup_destroy("s", "g"));
     CHECK_FALSE(redis.xgroup_destroy("s", "g"));
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("streams: xack of one id acknowledges that entry", "[streams]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    const std::string key("s\0\xff", 3);
+    add_numbered(server, key, 2);
+    server.command({"XGROUP", "CREATE", key, "g", "0"});
+    server.command({"XREADGROUP", "GROUP", "g", "c", "STREAMS", key, ">"});
+    const std::string id = "1-0";
+    CHECK(redis.xack(key, "g", id) == 1);  // a std::string: the single-id overload
+    CHECK(redis.xack(key, "g", "1-0") == 0);
+    CHECK(redis.xack(key, "nope", "2-0") == 0);
+    auto pending = redis.xpending(key, "g", "-", "+", 10);
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].id == "2-0");
     check_pool_invariants(redis);
 }
 
@@ -540,6 +602,25 @@ TEST_CASE("streams: xclaim hands pending entries to another consumer", "[streams
     check_pool_invariants(redis);
 }
 
+TEST_CASE("streams: xclaim with both idle and time throws before anything is sent", "[streams]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    add_numbered(server, "s", 1);
+    server.command({"XGROUP", "CREATE", "s", "g", "0"});
+    server.command({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"});
+    redpool::xclaim_options both;
+    both.idle = 1h;
+    both.time = std::chrono::system_clock::now() - 2h;
+    CHECK(expect_error([&] { redis.xclaim("s", "g", "bob", 0ms, {"1-0"}, both); }).code() == errc::invalid_argument);
+    CHECK(expect_error([&] { redis.xclaim_justid("s", "g", "bob", 0ms, {"1-0"}, both); }).code() ==
+          errc::invalid_argument);
+    CHECK_FALSE(server_ran(server, "xclaim"));
+    auto pending = redis.xpending("s", "g", "-", "+", 1);
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].consumer == "alice");
+    check_pool_invariants(redis);
+}
+
 TEST_CASE("streams: xautoclaim pages through the pending list and reports deleted entries", "[streams]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
@@ -565,6 +646,42 @@ TEST_CASE("streams: xautoclaim pages through the pending list and reports delete
     CHECK(summary.count == 2);
     REQUIRE(summary.consumers.size() == 1);
     CHECK(summary.consumers[0].name == "bob");
+    check_pool_invariants(redis);
+}
+
+// --- counts ------------------------------------------------------------------------------------
+
+TEST_CASE("streams: a negative count throws before anything is sent, 0 sends no COUNT", "[streams]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    add_numbered(server, "s", 3);
+    server.command({"XGROUP", "CREATE", "s", "g", "0"});
+    auto refused = [](auto body) { CHECK(expect_error(body).code() == errc::invalid_argument); };
+    refused([&] { redis.xrange("s", "-", "+", -1); });
+    refused([&] { redis.xrevrange("s", "+", "-", -1); });
+    refused([&] { redis.xread({{"s", "0"}}, {.count = -1}); });
+    refused([&] { redis.xreadgroup("g", "c", {{"s", ">"}}, {.count = -1}); });
+    refused([&] { redis.xautoclaim("s", "g", "c", 0ms, "0-0", -1); });
+    refused([&] { redis.xautoclaim_justid("s", "g", "c", 0ms, "0-0", -1); });
+    refused([&] { redis.xpending("s", "g", "-", "+", -1); });
+    for (const char* name : {"xrange", "xrevrange", "xread", "xreadgroup", "xautoclaim", "xpending"})
+        CHECK_FALSE(server_ran(server, name));
+    CHECK(server.command({"XPENDING", "s", "g"}).rfind("0\n", 0) == 0);  // nothing was read
+
+    // 0: no COUNT, so every entry (where Redis's own COUNT 0 of XRANGE would return none).
+    CHECK(redis.xrange("s", "-", "+", 0).size() == 3);
+    CHECK(redis.xrevrange("s", "+", "-", 0).size() == 3);
+    auto got = redis.xread({{"s", "0"}}, {.count = 0});
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].entries.size() == 3);
+    got = redis.xreadgroup("g", "c", {{"s", ">"}}, {.count = 0});
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].entries.size() == 3);
+    // XAUTOCLAIM refuses COUNT 0; none sent is the server's default of 100.
+    CHECK(redis.xautoclaim_justid("s", "g", "d", 0ms, "0-0", 0).claimed.size() == 3);
+    // XPENDING's count is required: 0 is sent, and lists nothing.
+    CHECK(redis.xpending("s", "g", "-", "+", 0).empty());
+    CHECK(redis.xpending("s", "g", "-", "+", 3).size() == 3);
     check_pool_invariants(redis);
 }
 
@@ -678,6 +795,17 @@ TEST_CASE("streams: factories send options in Redis's order, BLOCK in whole mill
           V{"XCLAIM", "s", "g", "c", "10", "1-0", "IDLE", "5", "RETRYCOUNT", "2", "FORCE"});
     CHECK(args_of(cmd::xautoclaim_justid("s", "g", "c", 10ms, "0-0", 7)) ==
           V{"XAUTOCLAIM", "s", "g", "c", "10", "0-0", "COUNT", "7", "JUSTID"});
+    // A count of 0 sends no COUNT.
+    CHECK(args_of(cmd::xrange("s", "-", "+", 0)) == V{"XRANGE", "s", "-", "+"});
+    CHECK(args_of(cmd::xrevrange("s", "+", "-", 2)) == V{"XREVRANGE", "s", "+", "-", "COUNT", "2"});
+    CHECK(args_of(cmd::xread({{"a", "0"}}, {.count = 0})) == V{"XREAD", "STREAMS", "a", "0"});
+    CHECK(args_of(cmd::xautoclaim("s", "g", "c", 0ms, "0-0", 0)) == V{"XAUTOCLAIM", "s", "g", "c", "0", "0-0"});
+    CHECK(args_of(cmd::xpending("s", "g", "-", "+", 0)) == V{"XPENDING", "s", "g", "-", "+", "0"});
+    // The single-id overloads, and a braced list still taking the list overload.
+    CHECK(args_of(cmd::xack("s", "g", "1-0")) == V{"XACK", "s", "g", "1-0"});
+    CHECK(args_of(cmd::xack("s", "g", {"1-0", "2-0"})) == V{"XACK", "s", "g", "1-0", "2-0"});
+    CHECK(args_of(cmd::xdel("s", "1-0")) == V{"XDEL", "s", "1-0"});
+    CHECK(args_of(cmd::xdel("s", {"1-0"})) == V{"XDEL", "s", "1-0"});
 }
 
 // --- errors ------------------------------------------------------------------------------------

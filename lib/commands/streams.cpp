@@ -182,7 +182,10 @@ void add_trim(args_builder& args, std::string_view name, const stream_trim& trim
     if (trim.max_len && trim.min_id)
         throw error(errc::invalid_argument, fmt::format("{}: max_len and min_id are mutually exclusive", name));
     if (!trim.max_len && !trim.min_id) {
+        // `~` and LIMIT qualify a threshold: alone they would be dropped without a word.
         if (trim.limit) throw error(errc::invalid_argument, fmt::format("{}: a limit without a threshold", name));
+        if (trim.approximate)
+            throw error(errc::invalid_argument, fmt::format("{}: approximate trimming without a threshold", name));
         return;
     }
     if (trim.max_len && *trim.max_len < 0) throw error(errc::invalid_argument, fmt::format("{}: negative max_len", name));
@@ -206,8 +209,14 @@ args_builder xadd_args(std::string_view key, std::string_view id, pair_span fiel
     return args;
 }
 
-void add_count(args_builder& args, std::size_t count) {
-    if (count > 0) args.add("COUNT").add_integer(static_cast<long long>(count));
+void require_count(std::string_view name, long long count) {
+    if (count < 0) throw error(errc::invalid_argument, fmt::format("{}: negative count", name));
+}
+
+// COUNT n, where Redis takes it as an option: 0 leaves it out (no limit, or the default).
+void add_count(args_builder& args, std::string_view name, long long count) {
+    require_count(name, count);
+    if (count > 0) args.add("COUNT").add_integer(count);
 }
 
 // BLOCK ms: milliseconds as an integer, which is where the client reads its deadline from.
@@ -229,11 +238,18 @@ void require_ids(std::string_view name, std::span<const std::string_view> ids) {
     if (ids.empty()) throw error(errc::invalid_argument, fmt::format("{}: no ids", name));
 }
 
+// XACK and XDEL of no ids change nothing: 0, without a round trip.
+command<long long> none_removed() {
+    return command<long long>::answered_locally([](reply&&) { return 0LL; });
+}
+
 // XCLAIM key group consumer min-idle id ... [IDLE ms] [TIME ms] [RETRYCOUNT n] [FORCE] [JUSTID]
 args_builder xclaim_args(std::string_view key, std::string_view group, std::string_view consumer,
                          std::chrono::milliseconds min_idle, std::span<const std::string_view> ids,
                          const xclaim_options& opts, bool justid) {
     require_ids("XCLAIM", ids);
+    // Both set the last delivery time; given both, the server silently keeps TIME.
+    if (opts.idle && opts.time) throw error(errc::invalid_argument, "XCLAIM: both idle and time");
     args_builder args("XCLAIM");
     args.add(key).add(group).add(consumer).add_integer(min_idle.count()).add_all(ids);
     if (opts.idle) args.add("IDLE").add_integer(opts.idle->count());
@@ -250,20 +266,20 @@ args_builder xclaim_args(std::string_view key, std::string_view group, std::stri
 
 // XAUTOCLAIM key group consumer min-idle start [COUNT n] [JUSTID]
 args_builder xautoclaim_args(std::string_view key, std::string_view group, std::string_view consumer,
-                             std::chrono::milliseconds min_idle, std::string_view start, std::size_t count,
+                             std::chrono::milliseconds min_idle, std::string_view start, long long count,
                              bool justid) {
     args_builder args("XAUTOCLAIM");
     args.add(key).add(group).add(consumer).add_integer(min_idle.count()).add(start);
-    add_count(args, count);
+    add_count(args, "XAUTOCLAIM", count);
     if (justid) args.add("JUSTID");
     return args;
 }
 
 command<std::vector<stream_entry>> range(std::string_view name, std::string_view key, std::string_view from,
-                                         std::string_view to, std::size_t count) {
+                                         std::string_view to, long long count) {
     args_builder args(name);
     args.add(key).add(from).add(to);
-    add_count(args, count);
+    add_count(args, name, count);
     return args.build<std::vector<stream_entry>>(&entries_from);
 }
 
@@ -291,19 +307,19 @@ command<std::optional<std::string>> xadd_nomkstream(
 }
 
 command<std::vector<stream_entry>> xrange(std::string_view key, std::string_view start, std::string_view end,
-                                          std::size_t count) {
+                                          long long count) {
     return range("XRANGE", key, start, end, count);
 }
 
 command<std::vector<stream_entry>> xrevrange(std::string_view key, std::string_view end, std::string_view start,
-                                             std::size_t count) {
+                                             long long count) {
     return range("XREVRANGE", key, end, start, count);
 }
 
 // XREAD [COUNT n] [BLOCK ms] STREAMS key ... id ...
 command<std::vector<stream_entries>> xread(pair_span streams, const xread_options& opts) {
     args_builder args("XREAD");
-    add_count(args, opts.count);
+    add_count(args, "XREAD", opts.count);
     add_block(args, "XREAD", opts.block);
     add_streams(args, "XREAD", streams);
     return args.build<std::vector<stream_entries>>(&stream_entries_from);
@@ -319,7 +335,7 @@ command<std::vector<stream_entries>> xreadgroup(std::string_view group, std::str
                                                 const xreadgroup_options& opts) {
     args_builder args("XREADGROUP");
     args.add("GROUP").add(group).add(consumer);
-    add_count(args, opts.count);
+    add_count(args, "XREADGROUP", opts.count);
     add_block(args, "XREADGROUP", opts.block);
     if (opts.no_ack) args.add("NOACK");
     add_streams(args, "XREADGROUP", streams);
@@ -361,8 +377,12 @@ command<long long> xgroup_delconsumer(std::string_view key, std::string_view gro
     return {"XGROUP", "DELCONSUMER", key, group, consumer};
 }
 
+command<long long> xack(std::string_view key, std::string_view group, std::string_view id) {
+    return {"XACK", key, group, id};
+}
+
 command<long long> xack(std::string_view key, std::string_view group, std::span<const std::string_view> ids) {
-    require_ids("XACK", ids);
+    if (ids.empty()) return none_removed();
     return args_builder("XACK").add(key).add(group).add_all(ids).build<long long>();
 }
 
@@ -377,6 +397,7 @@ command<xpending_summary> xpending(std::string_view key, std::string_view group)
 // XPENDING key group [IDLE ms] start end count [consumer]
 command<std::vector<xpending_entry>> xpending(std::string_view key, std::string_view group, std::string_view start,
                                               std::string_view end, long long count, const xpending_options& opts) {
+    require_count("XPENDING", count);
     args_builder args("XPENDING");
     args.add(key).add(group);
     if (opts.min_idle.count() != 0) args.add("IDLE").add_integer(opts.min_idle.count());
@@ -412,7 +433,7 @@ command<std::vector<std::string>> xclaim_justid(std::string_view key, std::strin
 
 command<xautoclaim_page<stream_entry>> xautoclaim(std::string_view key, std::string_view group,
                                                   std::string_view consumer, std::chrono::milliseconds min_idle,
-                                                  std::string_view start, std::size_t count) {
+                                                  std::string_view start, long long count) {
     return xautoclaim_args(key, group, consumer, min_idle, start, count, false)
         .build<xautoclaim_page<stream_entry>>(&xautoclaim_page_from<stream_entry, &entries_from>);
 }
@@ -420,13 +441,15 @@ command<xautoclaim_page<stream_entry>> xautoclaim(std::string_view key, std::str
 command<xautoclaim_page<std::string>> xautoclaim_justid(std::string_view key, std::string_view group,
                                                         std::string_view consumer,
                                                         std::chrono::milliseconds min_idle, std::string_view start,
-                                                        std::size_t count) {
+                                                        long long count) {
     return xautoclaim_args(key, group, consumer, min_idle, start, count, true)
         .build<xautoclaim_page<std::string>>(&xautoclaim_page_from<std::string, &strings_from>);
 }
 
+command<long long> xdel(std::string_view key, std::string_view id) { return {"XDEL", key, id}; }
+
 command<long long> xdel(std::string_view key, std::span<const std::string_view> ids) {
-    require_ids("XDEL", ids);
+    if (ids.empty()) return none_removed();
     return args_builder("XDEL").add(key).add_all(ids).build<long long>();
 }
 
