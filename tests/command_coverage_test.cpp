@@ -1,6 +1,6 @@
 // tools/command-coverage's computation against a real redis-server: the server's command list
 // (COMMAND DOCS through a Lua script), which of its commands count, how registry entries are
-// named, and issue 8's target, every covered group at least 90 % typed.
+// named, and the target: every covered group at least 90 % typed.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -5,43 +5,14 @@
 // `ops=N checksum=X`.
 #include <hiredis/hiredis.h>
 
+#include "tools/bench_support/decode_args.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 namespace {
-
-struct bench_args {
-    std::string path;
-    bool hgetall = true;
-    long ops = -1;
-    int fields = 100;
-};
-
-[[noreturn]] void usage() {
-    std::fprintf(stderr,
-                 "usage: decode-anchor --path SOCKET --cmd hgetall|zrange --ops N [--fields F]\n");
-    std::exit(2);
-}
-
-bench_args parse(int argc, char** argv) {
-    bench_args a;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        if (i + 1 >= argc) usage();
-        const std::string value = argv[++i];
-        if (flag == "--path") a.path = value;
-        else if (flag == "--ops") a.ops = std::atol(value.c_str());
-        else if (flag == "--fields") a.fields = std::atoi(value.c_str());
-        else if (flag == "--cmd") {
-            if (value != "hgetall" && value != "zrange") usage();
-            a.hgetall = value == "hgetall";
-        } else usage();
-    }
-    if (a.path.empty() || a.ops < 0 || a.fields < 1) usage();
-    return a;
-}
 
 // Runs one command; nullptr (after a message) for a transport failure or an error reply.
 redisReply* command(redisContext* c, const std::vector<std::string>& args) {
@@ -62,7 +33,7 @@ redisReply* command(redisContext* c, const std::vector<std::string>& args) {
     return r;
 }
 
-bool fill(redisContext* c, const std::string& key, const bench_args& a) {
+bool fill(redisContext* c, const std::string& key, const redpool::bench::decode_args& a) {
     std::vector<std::vector<std::string>> commands = {{"DEL", key}};
     for (int i = 0; i < a.fields; ++i) {
         char name[32], value[32];
@@ -86,7 +57,7 @@ bool fill(redisContext* c, const std::string& key, const bench_args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const auto a = parse(argc, argv);
+    const auto a = redpool::bench::parse_decode_args("decode-anchor", argc, argv);
     redisContext* c = redisConnectUnix(a.path.c_str());
     if (c == nullptr || c->err) {
         std::fprintf(stderr, "decode-anchor: connect: %s\n", c ? c->errstr : "out of memory");

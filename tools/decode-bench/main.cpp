@@ -1,7 +1,7 @@
 // decode-bench: the client-side cost of one HGETALL of a 100-field hash, or one ZRANGE ...
 // WITHSCORES of a 100-member sorted set, through redpool's typed methods (`hgetall`,
 // `zrange_with_scores`): write, read, parse, convert. Run under tools/bench_support/ir_per_op.sh
-// beside decode-anchor (the same with hiredis); issue 8's budget is 1.2x the anchor's
+// beside decode-anchor (the same with hiredis); the budget is 1.2x the anchor's
 // instructions:
 //   decode-bench --path SOCKET --cmd hgetall|zrange --ops N [--fields F]
 // Fills the key once, then runs the command N times; prints `ops=N checksum=X`.
@@ -13,42 +13,13 @@
 
 #include <redpool/redpool.hpp>
 
+#include "tools/bench_support/decode_args.hpp"
+
 namespace {
-
-struct bench_args {
-    std::string path;
-    bool hgetall = true;
-    long ops = -1;
-    int fields = 100;
-};
-
-[[noreturn]] void usage() {
-    std::fprintf(stderr,
-                 "usage: decode-bench --path SOCKET --cmd hgetall|zrange --ops N [--fields F]\n");
-    std::exit(2);
-}
-
-bench_args parse(int argc, char** argv) {
-    bench_args a;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        if (i + 1 >= argc) usage();
-        const std::string value = argv[++i];
-        if (flag == "--path") a.path = value;
-        else if (flag == "--ops") a.ops = std::atol(value.c_str());
-        else if (flag == "--fields") a.fields = std::atoi(value.c_str());
-        else if (flag == "--cmd") {
-            if (value != "hgetall" && value != "zrange") usage();
-            a.hgetall = value == "hgetall";
-        } else usage();
-    }
-    if (a.path.empty() || a.ops < 0 || a.fields < 1) usage();
-    return a;
-}
 
 // The same data as decode-anchor: fields "field:000" with 16-byte values, or members
 // "member:000" with scores 0.5, 1.5, ...
-void fill(redpool::client& redis, const std::string& key, const bench_args& a) {
+void fill(redpool::client& redis, const std::string& key, const redpool::bench::decode_args& a) {
     redis.exec({"DEL", key});
     for (int i = 0; i < a.fields; ++i) {
         if (a.hgetall) {
@@ -66,7 +37,7 @@ void fill(redpool::client& redis, const std::string& key, const bench_args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const auto a = parse(argc, argv);
+    const auto a = redpool::bench::parse_decode_args("decode-bench", argc, argv);
     try {
         redpool::options opts;
         opts.path = a.path;
