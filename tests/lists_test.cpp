@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -91,6 +92,24 @@ TEST_CASE("lists: lpush and rpush add values at either end and return the length
     CHECK(expect_error([&] { redis.rpush("l", std::span<const std::string_view>()); }).code() ==
           errc::invalid_argument);
     CHECK(server.command({"LLEN", "l"}) == "7");
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("lists: single-value pushes add one value at either end", "[lists]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    CHECK(redis.lpushx("l", "x") == 0);  // no list: nothing created
+    CHECK(redis.rpushx("l", "x") == 0);
+    CHECK(server.command({"EXISTS", "l"}) == "0");
+
+    CHECK(redis.rpush("l", "b") == 1);
+    CHECK(redis.lpush("l", nul_value) == 2);
+    CHECK(redis.rpush("l", std::string("c")) == 3);
+    CHECK(redis.lpushx("l", "a") == 4);
+    CHECK(redis.rpushx("l", bad_utf8) == 5);
+    CHECK(admin_range(server, "l") == lines({"a", nul_value, "b", "c", bad_utf8}));
+    CHECK(redis.lpush("l", {"one"}) == 6);  // a braced list still picks the list form
+    CHECK(server.command({"LINDEX", "l", "0"}) == "one");
     check_pool_invariants(redis);
 }
 
@@ -291,23 +310,36 @@ TEST_CASE("lists: lpos finds one match by rank and within maxlen, nullopt for no
     check_pool_invariants(redis);
 }
 
+TEST_CASE("lists: lpos with braced default options still finds one match", "[lists]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    server.command({"RPUSH", "l", "x", "a", "a"});
+    // `{}` is lpos_options, never a count: the single-match form answers with an index.
+    static_assert(std::is_same_v<decltype(redis.lpos("l", "a", {})), std::optional<long long>>);
+    static_assert(
+        std::is_same_v<decltype(redpool::cmd::lpos("l", "a", {})), redpool::command<std::optional<long long>>>);
+    CHECK(redis.lpos("l", "a", {}) == 1);
+    CHECK(redis.lpos("l", "zz", {}) == std::nullopt);
+    check_pool_invariants(redis);
+}
+
 TEST_CASE("lists: lpos with a count lists the matches' indexes", "[lists]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
-    CHECK(redis.lpos("missing", "a", 0).empty());
+    CHECK(redis.lpos_count("missing", "a", 0).empty());
 
     server.command({"RPUSH", "l", "a", "b", "c", "a", "b", "a"});
-    CHECK(redis.lpos("l", "a", 0) == std::vector<long long>{0, 3, 5});
-    CHECK(redis.lpos("l", "a", 2) == std::vector<long long>{0, 3});
-    CHECK(redis.lpos("l", "zz", 0).empty());
+    CHECK(redis.lpos_count("l", "a", 0) == std::vector<long long>{0, 3, 5});
+    CHECK(redis.lpos_count("l", "a", 2) == std::vector<long long>{0, 3});
+    CHECK(redis.lpos_count("l", "zz", 0).empty());
 
     redpool::lpos_options from_tail;
     from_tail.rank = -1;
-    CHECK(redis.lpos("l", "a", 0, from_tail) == std::vector<long long>{5, 3, 0});
+    CHECK(redis.lpos_count("l", "a", 0, from_tail) == std::vector<long long>{5, 3, 0});
     redpool::lpos_options second;
     second.rank = 2;
     second.max_len = 5;
-    CHECK(redis.lpos("l", "a", 0, second) == std::vector<long long>{3});
+    CHECK(redis.lpos_count("l", "a", 0, second) == std::vector<long long>{3});
     check_pool_invariants(redis);
 }
 
@@ -318,11 +350,11 @@ TEST_CASE("lists: lpos rejects a zero rank and negative counts before sending", 
     redpool::lpos_options zero_rank;
     zero_rank.rank = 0;
     CHECK(expect_error([&] { redis.lpos("l", "a", zero_rank); }).code() == errc::invalid_argument);
-    CHECK(expect_error([&] { redis.lpos("l", "a", 1, zero_rank); }).code() == errc::invalid_argument);
+    CHECK(expect_error([&] { redis.lpos_count("l", "a", 1, zero_rank); }).code() == errc::invalid_argument);
     redpool::lpos_options negative_len;
     negative_len.max_len = -1;
     CHECK(expect_error([&] { redis.lpos("l", "a", negative_len); }).code() == errc::invalid_argument);
-    CHECK(expect_error([&] { redis.lpos("l", "a", -1); }).code() == errc::invalid_argument);
+    CHECK(expect_error([&] { redis.lpos_count("l", "a", -1); }).code() == errc::invalid_argument);
     CHECK(server.command({"INFO", "commandstats"}).find("cmdstat_lpos") == std::string::npos);
     check_pool_invariants(redis);
 }
@@ -537,7 +569,7 @@ TEST_CASE("lists: the cmd factories send Redis's syntax", "[lists]") {
     redpool::lpos_options o;
     o.rank = -2;
     o.max_len = 10;
-    CHECK(args(redpool::cmd::lpos("k", "e", 0, o)) ==
+    CHECK(args(redpool::cmd::lpos_count("k", "e", 0, o)) ==
           strings{"LPOS", "k", "e", "RANK", "-2", "MAXLEN", "10", "COUNT", "0"});
     CHECK(args(redpool::cmd::lpos("k", "e")) == strings{"LPOS", "k", "e"});
     CHECK(args(redpool::cmd::lmove("a", "b", list_end::right, list_end::left)) ==

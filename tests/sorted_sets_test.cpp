@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -25,6 +26,7 @@ using redpool::test::check_pool_invariants;
 using redpool::test::eventually;
 using redpool::test::expect_error;
 using redpool::test::options_for;
+using redpool::test::redis_server;
 using redpool::test::shared_server;
 
 namespace {
@@ -64,6 +66,15 @@ redpool::zcombine_options combine(std::vector<double> weights, aggregate a = agg
 }
 
 std::error_code local_error(auto body) { return expect_error(body).code(); }
+
+// How many times the server ran `command` since the test began (shared_server resets the
+// stats): a command answered or refused locally sends nothing.
+long long calls(const redis_server& server, const std::string& command) {
+    const std::string stats = server.command({"INFO", "commandstats"});
+    const std::string field = "cmdstat_" + command + ":calls=";
+    const auto at = stats.find(field);
+    return at == std::string::npos ? 0 : std::stoll(stats.substr(at + field.size()));
+}
 
 }  // namespace
 
@@ -147,9 +158,13 @@ TEST_CASE("sorted sets: zadd_incr returns the new score and nullopt when a condi
     CHECK(server.command({"ZSCORE", "z", "b"}) == "(nil)");
     CHECK(redis.zadd_incr("z", "a", -1, zadd_only_if(comparison::greater)) == std::nullopt);
     CHECK(server.command({"ZSCORE", "z", "a"}) == "3.5");
-    CHECK(redis.zadd_incr("z", "a", -1, zadd_only_if(comparison::less, true)) == 2.5);
+    CHECK(redis.zadd_incr("z", "a", -1, zadd_only_if(comparison::less)) == 2.5);
 
     CHECK(local_error([&] { redis.zadd_incr("z", "a", std::nan("")); }) == errc::invalid_argument);
+    // CH would be ignored with INCR (the reply is the score): refused rather than dropped.
+    CHECK(local_error([&] { redis.zadd_incr("z", "a", 1, zadd_only_if(comparison::any, true)); }) ==
+          errc::invalid_argument);
+    CHECK(server.command({"ZSCORE", "z", "a"}) == "2.5");
     check_pool_invariants(redis);
 }
 
@@ -199,7 +214,18 @@ TEST_CASE("sorted sets: zscore and zmscore return nullopt for missing members an
     CHECK(redis.zmscore("z", {"b", "missing", "a"}) == std::vector<std::optional<double>>{2.0, std::nullopt, 1.0});
     std::vector<std::string_view> members{"missing", "b"};
     CHECK(redis.zmscore("nokey", members) == std::vector<std::optional<double>>{std::nullopt, std::nullopt});
-    CHECK(local_error([&] { redis.zmscore("z", std::span<const std::string_view>()); }) == errc::invalid_argument);
+    CHECK(calls(server, "zmscore") == 2);
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("sorted sets: zmscore of no members is empty, answered without a round trip", "[sorted_sets]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    server.command({"ZADD", "z", "1", "a"});
+    CHECK(redis.zmscore("z", {}).empty());
+    CHECK(redis.zmscore("z", std::span<const std::string_view>()).empty());
+    CHECK(redpool::cmd::zmscore("z", {}).answered_locally());
+    CHECK(calls(server, "zmscore") == 0);
     check_pool_invariants(redis);
 }
 
@@ -226,7 +252,35 @@ TEST_CASE("sorted sets: zrem removes members and counts the ones it found", "[so
     CHECK(redis.zrem("z", members) == 2);
     CHECK(server.command({"EXISTS", "z"}) == "0");  // the last member took the key with it
     CHECK(redis.zrem("z", {"a"}) == 0);
-    CHECK(local_error([&] { redis.zrem("z", std::span<const std::string_view>()); }) == errc::invalid_argument);
+    CHECK(calls(server, "zrem") == 3);
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("sorted sets: zrem of no members is 0, answered without a round trip", "[sorted_sets]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    server.command({"ZADD", "z", "1", "a"});
+    CHECK(redis.zrem("z", {}) == 0);
+    CHECK(redis.zrem("z", std::span<const std::string_view>()) == 0);
+    CHECK(redpool::cmd::zrem("z", {}).answered_locally());
+    CHECK(calls(server, "zrem") == 0);
+    CHECK(server.command({"ZSCORE", "z", "a"}) == "1");
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("sorted sets: single-member zrem removes one member", "[sorted_sets]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    CHECK(redis.zrem("nokey", "a") == 0);
+    const std::string nul_member("a\0b", 3);
+    server.command({"ZADD", "z", "1", "a", "2", nul_member, "3", "\xff\xfe"});
+    CHECK(redis.zrem("z", nul_member) == 1);
+    CHECK(redis.zrem("z", nul_member) == 0);
+    CHECK(redis.zrem("z", std::string("\xff\xfe")) == 1);
+    CHECK(server.command({"ZRANGE", "z", "0", "-1"}) == "a");
+    CHECK(redis.zrem("z", {"a"}) == 1);  // a braced list still picks the list form
+    CHECK(server.command({"EXISTS", "z"}) == "0");
+    CHECK(calls(server, "zrem") == 5);
     check_pool_invariants(redis);
 }
 
@@ -622,6 +676,9 @@ TEST_CASE("sorted sets: zscan pages through every member with its score", "[sort
     redpool::scan_options typed;
     typed.type = "zset";
     CHECK(local_error([&] { redis.zscan("z", "0", typed); }) == errc::invalid_argument);
+    redpool::scan_options negative;
+    negative.count = -1;
+    CHECK(local_error([&] { redis.zscan("z", "0", negative); }) == errc::invalid_argument);
     check_pool_invariants(redis);
 }
 

@@ -65,24 +65,28 @@ args_builder lpos_args(std::string_view key, std::string_view element, const lpo
 
 }  // namespace
 
+command<long long> lpush(std::string_view key, std::string_view value) { return {"LPUSH", key, value}; }
 command<long long> lpush(std::string_view key, std::span<const std::string_view> values) {
     return push("LPUSH", key, values);
 }
 command<long long> lpush(std::string_view key, std::initializer_list<std::string_view> values) {
     return lpush(key, as_span(values));
 }
+command<long long> rpush(std::string_view key, std::string_view value) { return {"RPUSH", key, value}; }
 command<long long> rpush(std::string_view key, std::span<const std::string_view> values) {
     return push("RPUSH", key, values);
 }
 command<long long> rpush(std::string_view key, std::initializer_list<std::string_view> values) {
     return rpush(key, as_span(values));
 }
+command<long long> lpushx(std::string_view key, std::string_view value) { return {"LPUSHX", key, value}; }
 command<long long> lpushx(std::string_view key, std::span<const std::string_view> values) {
     return push("LPUSHX", key, values);
 }
 command<long long> lpushx(std::string_view key, std::initializer_list<std::string_view> values) {
     return lpushx(key, as_span(values));
 }
+command<long long> rpushx(std::string_view key, std::string_view value) { return {"RPUSHX", key, value}; }
 command<long long> rpushx(std::string_view key, std::span<const std::string_view> values) {
     return push("RPUSHX", key, values);
 }
@@ -131,8 +135,8 @@ command<std::optional<long long>> lpos(std::string_view key, std::string_view el
     return lpos_args(key, element, opts).build<std::optional<long long>>();
 }
 
-command<std::vector<long long>> lpos(std::string_view key, std::string_view element, long long count,
-                                     const lpos_options& opts) {
+command<std::vector<long long>> lpos_count(std::string_view key, std::string_view element, long long count,
+                                           const lpos_options& opts) {
     if (count < 0) throw error(errc::invalid_argument, "LPOS: negative count");
     return lpos_args(key, element, opts).add("COUNT").add_integer(count).build<std::vector<long long>>();
 }
@@ -202,6 +206,7 @@ void register_list_commands(command_registry& r) {
     r.add(cmd::lrem("k", 0, "v"));
     r.add(cmd::ltrim("k", 0, -1));
     r.add(cmd::lpos("k", "v"));
+    r.add(cmd::lpos_count("k", "v", 0));
     r.add(cmd::lmove("a", "b", list_end::left, list_end::right));
     r.add(cmd::lmpop({"k"}, list_end::left));
     r.add(cmd::blpop({"k"}, milliseconds(1)));

@@ -6,6 +6,7 @@
 
 #include "lib/commands/command_args.hpp"
 #include "lib/commands/registry.hpp"
+#include "lib/commands/scan_args.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::cmd {
@@ -16,7 +17,8 @@ using detail::as_span;
 using detail::view;
 using key_span = std::span<const std::string_view>;
 
-// Redis answers every one of these with an arity error when the list is empty.
+// Redis answers these with an arity error when the list is empty; the lookups and removals
+// answer an empty list locally before getting here.
 void require_some(std::string_view name, std::span<const std::string_view> items, std::string_view what) {
     if (items.empty()) throw error(errc::invalid_argument, fmt::format("{}: no {}", name, what));
 }
@@ -45,13 +47,17 @@ scan_page<std::string> member_page_from(reply&& r) {
 
 }  // namespace
 
+command<long long> sadd(std::string_view key, std::string_view member) { return {"SADD", key, member}; }
 command<long long> sadd(std::string_view key, std::span<const std::string_view> members) {
     return with_members<long long>("SADD", key, members);
 }
 command<long long> sadd(std::string_view key, std::initializer_list<std::string_view> members) {
     return sadd(key, as_span(members));
 }
+command<long long> srem(std::string_view key, std::string_view member) { return {"SREM", key, member}; }
 command<long long> srem(std::string_view key, std::span<const std::string_view> members) {
+    // SREM with no member is a server error; removing nothing removes 0 members.
+    if (members.empty()) return command<long long>::answered_locally([](reply&&) { return 0LL; });
     return with_members<long long>("SREM", key, members);
 }
 command<long long> srem(std::string_view key, std::initializer_list<std::string_view> members) {
@@ -63,7 +69,10 @@ command<std::vector<std::string>> smembers(std::string_view key) { return {"SMEM
 command<bool> sismember(std::string_view key, std::string_view member) { return {"SISMEMBER", key, member}; }
 
 command<std::vector<bool>> smismember(std::string_view key, std::span<const std::string_view> members) {
-    return with_members<std::vector<bool>>("SMISMEMBER", key, members);
+    using result = std::vector<bool>;
+    // SMISMEMBER with no member is a server error; asking about nothing answers nothing.
+    if (members.empty()) return command<result>::answered_locally([](reply&&) { return result(); });
+    return with_members<result>("SMISMEMBER", key, members);
 }
 command<std::vector<bool>> smismember(std::string_view key, std::initializer_list<std::string_view> members) {
     return smismember(key, as_span(members));
@@ -130,12 +139,10 @@ command<bool> smove(std::string_view source, std::string_view destination, std::
 }
 
 command<scan_page<std::string>> sscan(std::string_view key, std::string_view cursor, const scan_options& opts) {
-    // scan_options is shared with SCAN, whose TYPE filter SSCAN rejects as a syntax error.
-    if (!opts.type.empty()) throw error(errc::invalid_argument, "SSCAN: no TYPE filter (scan_options::type)");
     args_builder args("SSCAN");
     args.add(key).add(cursor);
-    if (!opts.match.empty()) args.add("MATCH").add(opts.match);
-    if (opts.count > 0) args.add("COUNT").add_integer(static_cast<long long>(opts.count));
+    // scan_options is shared with SCAN, whose TYPE filter SSCAN rejects as a syntax error.
+    detail::add_scan_filters(args, "SSCAN", opts, false);
     return args.build<scan_page<std::string>>(&member_page_from);
 }
 

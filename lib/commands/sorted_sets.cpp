@@ -8,6 +8,7 @@
 
 #include "lib/commands/command_args.hpp"
 #include "lib/commands/registry.hpp"
+#include "lib/commands/scan_args.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::cmd {
@@ -174,7 +175,9 @@ command<long long> zadd(std::string_view key, std::initializer_list<std::pair<st
 
 command<std::optional<double>> zadd_incr(std::string_view key, std::string_view member, double increment,
                                          const zadd_options& opts) {
-    args_builder args = zadd_args(key, opts);  // CH is left out: INCR replies the score
+    // Redis accepts CH with INCR and ignores it; refusing it says the option has no effect.
+    if (opts.changed) throw error(errc::invalid_argument, "ZADD: CH has no meaning with INCR (it returns the score)");
+    args_builder args = zadd_args(key, opts);
     args.add("INCR").add_double(checked_score("ZADD", increment)).add(member);
     return args.build<std::optional<double>>();
 }
@@ -183,8 +186,11 @@ command<double> zincrby(std::string_view key, double increment, std::string_view
     return args_builder("ZINCRBY").add(key).add_double(checked_score("ZINCRBY", increment)).add(member).build<double>();
 }
 
+command<long long> zrem(std::string_view key, std::string_view member) { return {"ZREM", key, member}; }
+
 command<long long> zrem(std::string_view key, key_span members) {
-    require_some("ZREM", members.size(), "members");
+    // ZREM with no member is a server error; removing nothing removes 0 members.
+    if (members.empty()) return command<long long>::answered_locally([](reply&&) { return 0LL; });
     return args_builder("ZREM").add(key).add_all(members).build<long long>();
 }
 
@@ -197,8 +203,10 @@ command<std::optional<double>> zscore(std::string_view key, std::string_view mem
 }
 
 command<std::vector<std::optional<double>>> zmscore(std::string_view key, key_span members) {
-    require_some("ZMSCORE", members.size(), "members");
-    return args_builder("ZMSCORE").add(key).add_all(members).build<std::vector<std::optional<double>>>();
+    using result = std::vector<std::optional<double>>;
+    // ZMSCORE with no member is a server error; asking about nothing answers nothing.
+    if (members.empty()) return command<result>::answered_locally([](reply&&) { return result(); });
+    return args_builder("ZMSCORE").add(key).add_all(members).build<result>();
 }
 
 command<std::vector<std::optional<double>>> zmscore(std::string_view key,
@@ -438,11 +446,9 @@ command<long long> zintercard(std::initializer_list<std::string_view> keys, long
 // --- scanning --------------------------------------------------------------------------------
 
 command<scan_page<scored>> zscan(std::string_view key, std::string_view cursor, const scan_options& opts) {
-    if (!opts.type.empty()) throw error(errc::invalid_argument, "ZSCAN: TYPE applies to SCAN only");
     args_builder args("ZSCAN");
     args.add(key).add(cursor);
-    if (!opts.match.empty()) args.add("MATCH").add(opts.match);
-    if (opts.count > 0) args.add("COUNT").add_integer(static_cast<long long>(opts.count));
+    detail::add_scan_filters(args, "ZSCAN", opts, false);  // no TYPE: it applies to SCAN only
     return args.build<scan_page<scored>>(&scored_page_from);
 }
 

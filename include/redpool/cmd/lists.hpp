@@ -8,7 +8,8 @@
 // Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP) take their timeout as a
 // `std::chrono::milliseconds` (sent in seconds with millisecond precision); zero waits
 // forever, a negative one throws `errc::invalid_argument`. The client waits for their reply
-// up to the timeout plus `options::read_timeout`, so a long block is not a read timeout.
+// up to the timeout + 1 s + `options::read_timeout` (Redis's timer may end a block up to a
+// second late), so a long block is not a read timeout.
 // RPOPLPUSH and BRPOPLPUSH are deprecated: use `lmove` and `blmove`.
 #pragma once
 
@@ -25,13 +26,19 @@
 
 namespace redpool {
 
-/// An end of a list: LEFT is the head (index 0), RIGHT the tail.
-enum class list_end { left, right };
+/// An end of a list.
+enum class list_end {
+    left,   ///< LEFT: the head (index 0).
+    right,  ///< RIGHT: the tail (index -1).
+};
 
-/// Where LINSERT puts the new element: BEFORE or AFTER the pivot.
-enum class insert_position { before, after };
+/// Where LINSERT puts the new element.
+enum class insert_position {
+    before,  ///< BEFORE the pivot.
+    after,   ///< AFTER the pivot.
+};
 
-/// Which matches `lpos` reports.
+/// Which matches `lpos` and `lpos_count` report.
 struct lpos_options {
     /// RANK: the match to start from: 1 (the default) is the first match from the head, 2 the
     /// second, ...; -1 is the first match from the tail, -2 the second, ... Zero throws
@@ -46,14 +53,18 @@ namespace cmd {
 
 /// LPUSH / RPUSH: prepends / appends the values in order (LPUSH of a, b leaves b first);
 /// returns the list's length after the push. No values throws `errc::invalid_argument`.
+command<long long> lpush(std::string_view key, std::string_view value);
 command<long long> lpush(std::string_view key, std::span<const std::string_view> values);
 command<long long> lpush(std::string_view key, std::initializer_list<std::string_view> values);
+command<long long> rpush(std::string_view key, std::string_view value);
 command<long long> rpush(std::string_view key, std::span<const std::string_view> values);
 command<long long> rpush(std::string_view key, std::initializer_list<std::string_view> values);
 /// LPUSHX / RPUSHX: like LPUSH / RPUSH, only if the list exists; 0 if it does not (nothing
 /// is created). No values throws `errc::invalid_argument`.
+command<long long> lpushx(std::string_view key, std::string_view value);
 command<long long> lpushx(std::string_view key, std::span<const std::string_view> values);
 command<long long> lpushx(std::string_view key, std::initializer_list<std::string_view> values);
+command<long long> rpushx(std::string_view key, std::string_view value);
 command<long long> rpushx(std::string_view key, std::span<const std::string_view> values);
 command<long long> rpushx(std::string_view key, std::initializer_list<std::string_view> values);
 /// LPOP / RPOP: removes and returns the first / last element; nullopt if the key does not
@@ -92,9 +103,10 @@ command<void> ltrim(std::string_view key, long long start, long long stop);
 command<std::optional<long long>> lpos(std::string_view key, std::string_view element,
                                        const lpos_options& opts = {});
 /// LPOS ... COUNT: the indexes of up to `count` matches (0: every match), in the order they
-/// were found; empty if there is none. A negative count throws `errc::invalid_argument`.
-command<std::vector<long long>> lpos(std::string_view key, std::string_view element, long long count,
-                                     const lpos_options& opts = {});
+/// were found (from `opts.rank`'s match on); empty if there is none. A negative count throws
+/// `errc::invalid_argument`.
+command<std::vector<long long>> lpos_count(std::string_view key, std::string_view element, long long count,
+                                           const lpos_options& opts = {});
 /// LMOVE: pops an element from `from` of `source`, pushes it at `to` of `destination` (which
 /// may be the same list, rotating it) and returns it; nullopt if `source` is empty.
 command<std::optional<std::string>> lmove(std::string_view source, std::string_view destination, list_end from,
@@ -135,20 +147,24 @@ command<std::optional<std::pair<std::string, std::vector<std::string>>>> blmpop(
 template <class Executor>
 class list_commands {
 public:
+    auto lpush(std::string_view key, std::string_view value) { return run(cmd::lpush(key, value)); }
     auto lpush(std::string_view key, std::span<const std::string_view> values) { return run(cmd::lpush(key, values)); }
     auto lpush(std::string_view key, std::initializer_list<std::string_view> values) {
         return run(cmd::lpush(key, values));
     }
+    auto rpush(std::string_view key, std::string_view value) { return run(cmd::rpush(key, value)); }
     auto rpush(std::string_view key, std::span<const std::string_view> values) { return run(cmd::rpush(key, values)); }
     auto rpush(std::string_view key, std::initializer_list<std::string_view> values) {
         return run(cmd::rpush(key, values));
     }
+    auto lpushx(std::string_view key, std::string_view value) { return run(cmd::lpushx(key, value)); }
     auto lpushx(std::string_view key, std::span<const std::string_view> values) {
         return run(cmd::lpushx(key, values));
     }
     auto lpushx(std::string_view key, std::initializer_list<std::string_view> values) {
         return run(cmd::lpushx(key, values));
     }
+    auto rpushx(std::string_view key, std::string_view value) { return run(cmd::rpushx(key, value)); }
     auto rpushx(std::string_view key, std::span<const std::string_view> values) {
         return run(cmd::rpushx(key, values));
     }
@@ -175,8 +191,8 @@ public:
     auto lpos(std::string_view key, std::string_view element, const lpos_options& opts = {}) {
         return run(cmd::lpos(key, element, opts));
     }
-    auto lpos(std::string_view key, std::string_view element, long long count, const lpos_options& opts = {}) {
-        return run(cmd::lpos(key, element, count, opts));
+    auto lpos_count(std::string_view key, std::string_view element, long long count, const lpos_options& opts = {}) {
+        return run(cmd::lpos_count(key, element, count, opts));
     }
     auto lmove(std::string_view source, std::string_view destination, list_end from, list_end to) {
         return run(cmd::lmove(source, destination, from, to));

@@ -21,18 +21,20 @@ namespace cmd {
 
 /// SADD: adds the members; returns how many were not already there. No members throws
 /// `errc::invalid_argument`.
+command<long long> sadd(std::string_view key, std::string_view member);
 command<long long> sadd(std::string_view key, std::span<const std::string_view> members);
 command<long long> sadd(std::string_view key, std::initializer_list<std::string_view> members);
 /// SREM: removes the members; returns how many were there (0 for a missing key). No members
-/// throws `errc::invalid_argument`.
+/// is 0, answered without a round trip.
+command<long long> srem(std::string_view key, std::string_view member);
 command<long long> srem(std::string_view key, std::span<const std::string_view> members);
 command<long long> srem(std::string_view key, std::initializer_list<std::string_view> members);
 /// SMEMBERS: every member, in no particular order; empty for a missing key.
 command<std::vector<std::string>> smembers(std::string_view key);
 /// SISMEMBER: whether `member` is in the set (false for a missing key).
 command<bool> sismember(std::string_view key, std::string_view member);
-/// SMISMEMBER: for each member, in order, whether it is in the set. No members throws
-/// `errc::invalid_argument`.
+/// SMISMEMBER: for each member, in order, whether it is in the set (all false for a missing
+/// key). No members is an empty vector, answered without a round trip.
 command<std::vector<bool>> smismember(std::string_view key, std::span<const std::string_view> members);
 command<std::vector<bool>> smismember(std::string_view key, std::initializer_list<std::string_view> members);
 /// SCARD: the number of members (0 for a missing key).
@@ -73,9 +75,9 @@ command<long long> sintercard(std::initializer_list<std::string_view> keys, long
 /// SMOVE: moves `member` from `source` to `destination`; false if it was not in `source`.
 command<bool> smove(std::string_view source, std::string_view destination, std::string_view member);
 /// SSCAN: one page of the set's members from `cursor` ("0" to start; the page's cursor is
-/// "0" again when the scan is complete). `opts.match` and `opts.count` apply; a non-empty
-/// `opts.type` throws `errc::invalid_argument` (SSCAN has no TYPE filter). A member may be
-/// returned more than once over a scan.
+/// "0" again when the scan is complete). `opts.match` and `opts.count` apply; a negative
+/// `opts.count` or a non-empty `opts.type` throws `errc::invalid_argument` (SSCAN has no TYPE
+/// filter). A member may be returned more than once over a scan.
 command<scan_page<std::string>> sscan(std::string_view key, std::string_view cursor, const scan_options& opts = {});
 
 }  // namespace cmd
@@ -84,10 +86,12 @@ command<scan_page<std::string>> sscan(std::string_view key, std::string_view cur
 template <class Executor>
 class set_commands {
 public:
+    auto sadd(std::string_view key, std::string_view member) { return run(cmd::sadd(key, member)); }
     auto sadd(std::string_view key, std::span<const std::string_view> members) { return run(cmd::sadd(key, members)); }
     auto sadd(std::string_view key, std::initializer_list<std::string_view> members) {
         return run(cmd::sadd(key, members));
     }
+    auto srem(std::string_view key, std::string_view member) { return run(cmd::srem(key, member)); }
     auto srem(std::string_view key, std::span<const std::string_view> members) { return run(cmd::srem(key, members)); }
     auto srem(std::string_view key, std::initializer_list<std::string_view> members) {
         return run(cmd::srem(key, members));

@@ -13,6 +13,11 @@
 // Score and lex bounds are strings, exactly as Redis takes them: "1.5" (inclusive), "(1.5"
 // (exclusive), "-inf", "+inf" for scores; "[a" (inclusive), "(a" (exclusive), "-", "+" for
 // members.
+//
+// The blocking pops (BZPOPMIN, BZPOPMAX, BZMPOP) take their timeout as a
+// `std::chrono::milliseconds` (zero waits forever, negative throws `errc::invalid_argument`);
+// the client waits for their reply up to the timeout + 1 s + `options::read_timeout` (Redis's
+// timer may end a block up to a second late), so a long block is not a read timeout.
 #pragma once
 
 #include <chrono>
@@ -31,59 +36,88 @@ namespace redpool {
 
 /// Conditions for `zadd` and `zadd_incr`.
 struct zadd_options {
-    enum class condition { always, if_not_exists /* NX */, if_exists /* XX */ };
-    enum class comparison { any, greater /* GT */, less /* LT */ };
+    /// Which members ZADD may touch.
+    enum class condition {
+        always,         ///< Add new members and update existing ones (neither NX nor XX).
+        if_not_exists,  ///< NX: only add new members, never update existing ones.
+        if_exists,      ///< XX: only update existing members, never add new ones.
+    };
+    /// When ZADD may change an existing member's score.
+    enum class comparison {
+        any,      ///< Whatever the new score (neither GT nor LT).
+        greater,  ///< GT: only if the new score is greater than the current one.
+        less,     ///< LT: only if the new score is less than the current one.
+    };
 
-    /// NX: only add new members; XX: only update existing ones.
+    /// NX / XX: whether new members are added and existing ones updated.
     condition when = condition::always;
     /// GT / LT: update an existing member only if its new score is greater / less than the
     /// current one (new members are still added). Not allowed with NX: throws
     /// `errc::invalid_argument`.
     comparison only_if = comparison::any;
     /// CH: `zadd` counts the members whose score changed as well as those added. `zadd_incr`
-    /// ignores it (it returns the score).
+    /// returns the score, not a count, so it throws `errc::invalid_argument` when this is set.
     bool changed = false;
 };
 
-/// LIMIT of a ZRANGE by score or lex: skip `offset` elements, then return at most `count`
-/// (a negative count returns every element after the offset).
+/// LIMIT of a ZRANGE by score or lex: skip `offset` elements, then return at most `count`.
 struct zrange_limit {
+    /// How many of the elements in range to skip first (0: none).
     long long offset = 0;
+    /// How many elements to return after the offset at most; negative (the default) returns
+    /// every one of them, 0 none.
     long long count = -1;
 };
 
 /// How ZRANGE (and ZRANGESTORE) reads its bounds.
 struct zrange_options {
-    enum class range_by { index, score /* BYSCORE */, lex /* BYLEX */ };
+    /// What start and stop are.
+    enum class range_by {
+        index,  ///< Ranks: 0-based, negative counting from the end, both inclusive.
+        score,  ///< BYSCORE: score bounds ("1.5", "(1.5", "-inf", "+inf").
+        lex,    ///< BYLEX: lex bounds ("[a", "(a", "-", "+").
+    };
 
-    /// index: start and stop are ranks (0-based, negative count from the end, inclusive);
-    /// score / lex: they are score or lex bounds.
+    /// How start and stop are read (ranks by default).
     range_by by = range_by::index;
     /// REV: highest scores first. With score or lex bounds, start is then the high bound:
     /// `zrange(key, "+inf", "-inf", {.by = zrange_options::range_by::score, .rev = true})`.
     bool rev = false;
-    /// LIMIT: only with score or lex bounds (otherwise throws `errc::invalid_argument`).
+    /// LIMIT: only with score or lex bounds (otherwise throws `errc::invalid_argument`);
+    /// nullopt (the default) returns the whole range.
     std::optional<zrange_limit> limit;
 };
 
 /// WEIGHTS and AGGREGATE for `zunion`, `zinter` and their stores.
 struct zcombine_options {
-    enum class aggregate_by { sum, min, max };
+    /// How the scores of a member present in several keys combine (after weighting).
+    enum class aggregate_by {
+        sum,  ///< SUM (Redis's default): their sum.
+        min,  ///< MIN: the lowest of them.
+        max,  ///< MAX: the highest of them.
+    };
 
     /// WEIGHTS: one factor per key, in order, multiplying its scores. Empty sends none (every
     /// weight 1); otherwise it must hold exactly one per key (else `errc::invalid_argument`).
+    /// A NaN weight throws `errc::invalid_argument`.
     std::vector<double> weights;
     /// AGGREGATE: how the scores of a member present in several keys combine.
     aggregate_by aggregate = aggregate_by::sum;
 };
 
 /// Which end ZMPOP / BZMPOP pops from.
-enum class zpop_side { min /* MIN: lowest scores first */, max /* MAX: highest first */ };
+enum class zpop_side {
+    min,  ///< MIN: lowest scores first.
+    max,  ///< MAX: highest scores first.
+};
 
-/// What BZPOPMIN / BZPOPMAX popped: the key it came from, the member and its score.
+/// What BZPOPMIN / BZPOPMAX popped.
 struct bzpop_result {
+    /// The key it was popped from: the first of the keys given that had a member.
     std::string key;
+    /// The member popped (now removed from `key`).
     std::string member;
+    /// The member's score when it was popped.
     double score = 0;
 };
 
@@ -98,18 +132,22 @@ command<long long> zadd(std::string_view key, std::initializer_list<std::pair<st
 command<long long> zadd(std::string_view key, std::span<const std::pair<std::string_view, double>> members,
                         const zadd_options& opts = {});
 /// ZADD ... INCR: adds `increment` to the member's score (a missing member starts at 0) and
-/// returns the new score; nullopt when a condition (NX, XX, GT, LT) blocked the update.
+/// returns the new score; nullopt when a condition (NX, XX, GT, LT) blocked the update. A NaN
+/// increment, NX with GT/LT, or `opts.changed` throws `errc::invalid_argument`.
 command<std::optional<double>> zadd_incr(std::string_view key, std::string_view member, double increment,
                                          const zadd_options& opts = {});
-/// ZINCRBY: the member's new score (a missing member starts at 0).
+/// ZINCRBY: the member's new score (a missing member starts at 0). A NaN increment throws
+/// `errc::invalid_argument`; one that makes the score NaN (inf + -inf) throws `reply_error`.
 command<double> zincrby(std::string_view key, double increment, std::string_view member);
-/// ZREM: how many of the members were removed. No members throws `errc::invalid_argument`.
+/// ZREM: how many of the members were removed (0 for a missing key). No members is 0,
+/// answered without a round trip.
+command<long long> zrem(std::string_view key, std::string_view member);
 command<long long> zrem(std::string_view key, std::initializer_list<std::string_view> members);
 command<long long> zrem(std::string_view key, std::span<const std::string_view> members);
 /// ZSCORE: the member's score, or nullopt if the member or the key does not exist.
 command<std::optional<double>> zscore(std::string_view key, std::string_view member);
-/// ZMSCORE: one score per member, in order, nullopt for a missing one. No members throws
-/// `errc::invalid_argument`.
+/// ZMSCORE: one score per member, in order, nullopt for a missing one (all nullopt for a
+/// missing key). No members is an empty vector, answered without a round trip.
 command<std::vector<std::optional<double>>> zmscore(std::string_view key,
                                                     std::initializer_list<std::string_view> members);
 command<std::vector<std::optional<double>>> zmscore(std::string_view key, std::span<const std::string_view> members);
@@ -254,8 +292,9 @@ command<long long> zintercard(std::span<const std::string_view> keys, long long 
 // --- scanning --------------------------------------------------------------------------------
 
 /// ZSCAN: one page of members with their scores from `cursor` ("0" to start; the page's
-/// cursor is "0" when the scan is complete). `opts.match` filters members; `opts.type` has no
-/// meaning here and throws `errc::invalid_argument` if set.
+/// cursor is "0" when the scan is complete). `opts.match` filters members and `opts.count`
+/// is the COUNT hint; a negative count, or `opts.type` (it has no meaning here), throws
+/// `errc::invalid_argument`. A member may be returned more than once over a scan.
 command<scan_page<std::pair<std::string, double>>> zscan(std::string_view key, std::string_view cursor,
                                                           const scan_options& opts = {});
 
@@ -282,6 +321,7 @@ public:
     auto zincrby(std::string_view key, double increment, std::string_view member) {
         return run(cmd::zincrby(key, increment, member));
     }
+    auto zrem(std::string_view key, std::string_view member) { return run(cmd::zrem(key, member)); }
     auto zrem(std::string_view key, names_list members) { return run(cmd::zrem(key, members)); }
     auto zrem(std::string_view key, names_span members) { return run(cmd::zrem(key, members)); }
     auto zscore(std::string_view key, std::string_view member) { return run(cmd::zscore(key, member)); }
