@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <redpool/redpool.hpp>
@@ -45,6 +47,15 @@ std::vector<std::string> members_of(const std::vector<redpool::geo_search_result
     std::vector<std::string> out;
     for (const auto& r : results) out.push_back(r.member);
     return out;
+}
+
+// How many times the server has run `command` since the test case began (shared_server()
+// resets the statistics): a command refused locally must not reach it.
+long long calls_of(const redis_server& server, const std::string& command) {
+    const std::string stats = server.command({"INFO", "commandstats"});
+    const std::string field = "cmdstat_" + command + ":calls=";
+    const auto at = stats.find(field);
+    return at == std::string::npos ? 0 : std::stoll(stats.substr(at + field.size()));
 }
 
 void check_position(const std::optional<geo_position>& p, double lon, double lat) {
@@ -91,11 +102,11 @@ TEST_CASE("geo: geoadd with NX only adds, with XX only moves, with CH counts mov
     CHECK(server.command({"ZSCORE", "g", "absent"}) == "(nil)");
 
     redpool::geoadd_options ch;
-    ch.count_changed = true;
+    ch.changed = true;
     // One moved, one unchanged, one added: CH counts two.
     CHECK(redis.geoadd("g", {{6, 6, "old"}, {3, 3, "new"}, {7, 7, "third"}}, ch) == 2);
     redpool::geoadd_options xx_ch = xx;
-    xx_ch.count_changed = true;
+    xx_ch.changed = true;
     CHECK(redis.geoadd("g", {{8, 8, "old"}, {9, 9, "absent"}}, xx_ch) == 1);
     CHECK(server.command({"ZCARD", "g"}) == "3");
     check_pool_invariants(redis);
@@ -134,6 +145,38 @@ TEST_CASE("geo: geopos returns positions within 0.6 m, nullopt for missing membe
     CHECK_FALSE(missing_key[0].has_value());
     CHECK_FALSE(missing_key[1].has_value());
     CHECK(redis.geopos("Sicily", std::span<const std::string_view>{}).empty());
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("geo: geopos of one member returns its position, nullopt when it is missing", "[geo]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    add_sicily(server);
+    std::optional<geo_position> palermo = redis.geopos("Sicily", "Palermo");
+    check_position(palermo, palermo_lon, palermo_lat);
+    check_position(redis.geopos("Sicily", std::string("Catania")), catania_lon, catania_lat);
+    CHECK_FALSE(redis.geopos("Sicily", "nowhere").has_value());
+    CHECK_FALSE(redis.geopos("nokey", "Palermo").has_value());
+    // A braced list of one still means the list overload.
+    std::vector<std::optional<geo_position>> listed = redis.geopos("Sicily", {"Palermo"});
+    REQUIRE(listed.size() == 1);
+    check_position(listed[0], palermo_lon, palermo_lat);
+    // Binary members.
+    const std::string nul_member("a\0b", 3);
+    server.command({"GEOADD", "Sicily", "1", "2", nul_member});
+    check_position(redis.geopos("Sicily", nul_member), 1, 2);
+    CHECK_FALSE(redis.geopos("Sicily", "\xff\xfe").has_value());
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("geo: geopos and geohash of no members are sent and answer empty", "[geo]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    add_sicily(server);
+    CHECK(redis.geopos("Sicily", std::span<const std::string_view>{}).empty());
+    CHECK(redis.geohash("Sicily", std::span<const std::string_view>{}).empty());
+    CHECK(calls_of(server, "geopos") == 1);
+    CHECK(calls_of(server, "geohash") == 1);
     check_pool_invariants(redis);
 }
 
@@ -178,6 +221,24 @@ TEST_CASE("geo: geohash returns 11-character geohashes, nullopt for missing memb
     CHECK(redis.geohash("Sicily", names) ==
           std::vector<std::optional<std::string>>{"sqdtr74hyu0", "sqc8b49rny0"});
     CHECK(redis.geohash("nokey", {"a"}) == std::vector<std::optional<std::string>>{std::nullopt});
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("geo: geohash of one member returns its geohash, nullopt when it is missing", "[geo]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    add_sicily(server);
+    std::optional<std::string> palermo = redis.geohash("Sicily", "Palermo");
+    CHECK(palermo == "sqc8b49rny0");
+    CHECK(redis.geohash("Sicily", std::string("Catania")) == "sqdtr74hyu0");
+    CHECK(redis.geohash("Sicily", "nowhere") == std::nullopt);
+    CHECK(redis.geohash("nokey", "Palermo") == std::nullopt);
+    // A braced list of one still means the list overload.
+    std::vector<std::optional<std::string>> listed = redis.geohash("Sicily", {"Catania"});
+    CHECK(listed == std::vector<std::optional<std::string>>{"sqdtr74hyu0"});
+    const std::string bad_utf8("\xff\xfe");
+    server.command({"GEOADD", "Sicily", "13.361389", "38.115556", bad_utf8});
+    CHECK(redis.geohash("Sicily", bad_utf8) == "sqc8b49rny0");
     check_pool_invariants(redis);
 }
 
@@ -321,6 +382,17 @@ TEST_CASE("geo: geosearch and geosearchstore refuse negative sizes and ANY witho
     store_any.any = true;
     check_invalid([&] { redis.geosearchstore("d", "g", geo_position{0, 0}, geo_radius{1}, store_any); });
     check_invalid([&] { redis.geosearchstore("d", "g", geo_position{0, 0}, geo_radius{-1}); });
+    // A negative count must not wrap into a huge COUNT.
+    redpool::geosearch_options negative;
+    negative.count = -1;
+    check_invalid([&] { redis.geosearch("g", geo_position{0, 0}, geo_radius{1}, negative); });
+    negative.any = true;
+    check_invalid([&] { redis.geosearch("g", geo_position{0, 0}, geo_radius{1}, negative); });
+    redpool::geosearchstore_options store_negative;
+    store_negative.count = -5;
+    check_invalid([&] { redis.geosearchstore("d", "g", geo_position{0, 0}, geo_radius{1}, store_negative); });
+    CHECK(calls_of(server, "geosearch") == 0);
+    CHECK(calls_of(server, "geosearchstore") == 0);
     // Zero sizes are Redis's to accept.
     CHECK(redis.geosearch("g", geo_position{0, 0}, geo_radius{0}).empty());
     check_pool_invariants(redis);
@@ -373,6 +445,8 @@ TEST_CASE("geo: every geo command on a key of another type throws WRONGTYPE", "[
     wrongtype([&] { redis.geopos("s", {"m"}); });
     wrongtype([&] { redis.geodist("s", "a", "b"); });
     wrongtype([&] { redis.geohash("s", {"m"}); });
+    wrongtype([&] { redis.geohash("s", "m"); });
+    wrongtype([&] { redis.geopos("s", "m"); });
     wrongtype([&] { redis.geosearch("s", geo_position{0, 0}, geo_radius{1}); });
     wrongtype([&] { redis.geosearchstore("d", "s", geo_position{0, 0}, geo_radius{1}); });
     CHECK(server.command({"GET", "s"}) == "v");

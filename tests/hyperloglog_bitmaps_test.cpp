@@ -56,6 +56,25 @@ TEST_CASE("hyperloglog: pfadd is true only when the estimate changes", "[hyperlo
     check_pool_invariants(redis);
 }
 
+TEST_CASE("hyperloglog: pfadd of one element adds it, binary-safe", "[hyperloglog]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    CHECK(redis.pfadd("h", "a"));
+    CHECK_FALSE(redis.pfadd("h", "a"));
+    CHECK(redis.pfadd("h", std::string("a\0", 2)));
+    CHECK(redis.pfadd("h", std::string_view("\xff\xfe")));
+    // An empty element is an element, unlike an empty list.
+    CHECK(redis.pfadd("h", ""));
+    CHECK(server.command({"PFCOUNT", "h"}) == "4");
+    const std::string key("k\0", 2);
+    CHECK(redis.pfadd(key, "x"));
+    CHECK(server.command({"PFCOUNT", key}) == "1");
+    // A braced list of one still means the list overload.
+    CHECK_FALSE(redis.pfadd("h", {"a"}));
+    CHECK(server.command({"PFCOUNT", "h"}) == "4");
+    check_pool_invariants(redis);
+}
+
 TEST_CASE("hyperloglog: pfadd of no elements creates an empty HyperLogLog once", "[hyperloglog]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
@@ -117,6 +136,7 @@ TEST_CASE("hyperloglog: a HyperLogLog command on another type throws WRONGTYPE",
     server.command({"PFADD", "h", "x"});
     expect_wrongtype([&] { redis.pfadd("list", {"a"}); });
     expect_wrongtype([&] { redis.pfadd("string", {"a"}); });
+    expect_wrongtype([&] { redis.pfadd("list", "a"); });
     expect_wrongtype([&] { redis.pfcount({"h", "list"}); });
     expect_wrongtype([&] { redis.pfcount({"string"}); });
     expect_wrongtype([&] { redis.pfmerge("h", {"list"}); });

@@ -492,7 +492,7 @@ TEST_CASE("functions: function_stats reports a running function and function_kil
         10s));
     REQUIRE(running.has_value());
     CHECK(running->name == "spin");
-    CHECK(running->command == std::vector<std::string>{"FCALL", "spin", "1", "k", "a"});
+    CHECK(running->command_args == std::vector<std::string>{"FCALL", "spin", "1", "k", "a"});
     CHECK(running->duration.count() > 0);
 
     redis.function_kill();

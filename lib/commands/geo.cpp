@@ -46,12 +46,13 @@ void add_shape(args_builder& args, std::string_view name, const geo_shape& shape
     }
 }
 
-// [ASC|DESC] [COUNT n [ANY]]
-void add_order_and_count(args_builder& args, std::string_view name, geo_order order, std::size_t count, bool any) {
+// [ASC|DESC] [COUNT n [ANY]]. Zero means no COUNT; Redis refuses a negative one, so say so here.
+void add_order_and_count(args_builder& args, std::string_view name, geo_order order, long long count, bool any) {
+    if (count < 0) throw error(errc::invalid_argument, fmt::format("{}: negative count", name));
     if (any && count == 0) throw error(errc::invalid_argument, fmt::format("{}: any requires a count", name));
     if (order == geo_order::ascending) args.add("ASC");
     if (order == geo_order::descending) args.add("DESC");
-    if (count > 0) args.add("COUNT").add_integer(static_cast<long long>(count));
+    if (count > 0) args.add("COUNT").add_integer(count);
     if (any) args.add("ANY");
 }
 
@@ -60,6 +61,23 @@ geo_position position_from(reply&& r) {
     std::vector<reply>& e = detail::array_from_reply(r);
     if (e.size() != 2) throw_unexpected_reply(r, "[longitude, latitude]");
     return {from_reply<double>(std::move(e[0])), from_reply<double>(std::move(e[1]))};
+}
+
+// The one element of a reply to a one-member lookup.
+reply& only_element(reply& r) {
+    std::vector<reply>& e = detail::array_from_reply(r);
+    if (e.size() != 1) throw_unexpected_reply(r, "an array of one element");
+    return e[0];
+}
+
+std::optional<geo_position> single_position_from(reply&& r) {
+    reply& e = only_element(r);
+    if (e.is_nil()) return std::nullopt;
+    return position_from(std::move(e));
+}
+
+std::optional<std::string> single_hash_from(reply&& r) {
+    return from_reply<std::optional<std::string>>(std::move(only_element(r)));
 }
 
 std::vector<std::optional<geo_position>> positions_from(reply&& r) {
@@ -119,7 +137,7 @@ command<long long> geoadd(std::string_view key, std::span<const geo_member> memb
     args.add(key);
     if (opts.when == geoadd_options::condition::if_not_exists) args.add("NX");
     if (opts.when == geoadd_options::condition::if_exists) args.add("XX");
-    if (opts.count_changed) args.add("CH");
+    if (opts.changed) args.add("CH");
     for (const geo_member& m : members) args.add_double(m.longitude).add_double(m.latitude).add(m.member);
     return args.build<long long>();
 }
@@ -140,6 +158,10 @@ command<std::vector<std::optional<geo_position>>> geopos(std::string_view key,
     return geopos(key, as_span(members));
 }
 
+command<std::optional<geo_position>> geopos(std::string_view key, std::string_view member) {
+    return command<std::optional<geo_position>>({"GEOPOS", key, member}, &single_position_from);
+}
+
 command<std::optional<double>> geodist(std::string_view key, std::string_view member1, std::string_view member2,
                                        geo_unit unit) {
     return {"GEODIST", key, member1, member2, unit_name(unit)};
@@ -153,6 +175,10 @@ command<std::vector<std::optional<std::string>>> geohash(std::string_view key,
 command<std::vector<std::optional<std::string>>> geohash(std::string_view key,
                                                          std::initializer_list<std::string_view> members) {
     return geohash(key, as_span(members));
+}
+
+command<std::optional<std::string>> geohash(std::string_view key, std::string_view member) {
+    return command<std::optional<std::string>>({"GEOHASH", key, member}, &single_hash_from);
 }
 
 command<std::vector<geo_search_result>> geosearch(std::string_view key, const geo_center& center,

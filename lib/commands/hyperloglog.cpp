@@ -20,6 +20,8 @@ command<bool> pfadd(std::string_view key, std::initializer_list<std::string_view
     return pfadd(key, as_span(elements));
 }
 
+command<bool> pfadd(std::string_view key, std::string_view element) { return {"PFADD", key, element}; }
+
 command<long long> pfcount(std::span<const std::string_view> keys) {
     // PFCOUNT of no keys is a server error; the union of nothing has no elements.
     if (keys.empty()) return command<long long>::answered_locally([](reply&&) { return 0LL; });

@@ -100,7 +100,7 @@ running_function running_function_from(reply&& r) {
         if (field == "name") {
             out.name = from_reply<std::string>(std::move(e[i + 1]));
         } else if (field == "command") {
-            out.command = from_reply<std::vector<std::string>>(std::move(e[i + 1]));
+            out.command_args = from_reply<std::vector<std::string>>(std::move(e[i + 1]));
         } else if (field == "duration_ms") {
             out.duration = from_reply<std::chrono::milliseconds>(std::move(e[i + 1]));
         }

@@ -34,10 +34,14 @@ enum class bit_operation {
 /// "i16". Signed types have 1 to 64 bits, unsigned ones 1 to 63; others throw
 /// `errc::invalid_argument` when the command is made.
 struct bitfield_type {
+    /// True for a two's-complement signed integer ("i"), false for an unsigned one ("u").
     bool is_signed = false;
+    /// The width in bits: 1 to 64 signed, 1 to 63 unsigned. The default, 0, is not a valid type.
     int bits = 0;
 
+    /// A signed integer of `width` bits (Redis's "i<width>").
     static constexpr bitfield_type i(int width) { return {true, width}; }
+    /// An unsigned integer of `width` bits (Redis's "u<width>").
     static constexpr bitfield_type u(int width) { return {false, width}; }
 };
 
@@ -45,14 +49,19 @@ struct bitfield_type {
 /// `bitfield_offset::nth(n)`, the n-th field of the type's width from the start (Redis's "#n",
 /// bit n × width). Negative offsets throw `errc::invalid_argument` when the command is made.
 struct bitfield_offset {
-    // Implicit, so that `0` reads as bit 0 where an offset is expected.
+    /// The field starts at bit `bit` (from the first byte's most significant bit). Implicit, so
+    /// that `0` reads as bit 0 where an offset is expected.
     bitfield_offset(long long bit = 0) : value(bit) {}
+    /// The field is the `index`-th (from 0) of the type's width: it starts at bit
+    /// `index` × width.
     static bitfield_offset nth(long long index) {
         bitfield_offset o(index);
         o.in_fields = true;
         return o;
     }
 
+    /// The bit offset, or with `in_fields` the field index; negative throws
+    /// `errc::invalid_argument`.
     long long value = 0;
     /// `value` counts fields of the type's width rather than bits.
     bool in_fields = false;
@@ -67,16 +76,26 @@ enum class bitfield_overflow {
 
 /// A field read by BITFIELD_RO.
 struct bitfield_get {
+    /// The field's integer type, e.g. `bitfield_type::u(8)`.
     bitfield_type type;
+    /// Where the field starts: a bit offset, or `bitfield_offset::nth(n)`.
     bitfield_offset offset;
 };
 
 /// One BITFIELD operation; make it with `get`, `set` or `incrby`.
 struct bitfield_op {
-    enum class kind { get, set, incrby };
+    /// Which BITFIELD operation this is.
+    enum class kind {
+        get,     ///< GET: read the field
+        set,     ///< SET: write the field
+        incrby,  ///< INCRBY: add to the field
+    };
 
+    /// GET, SET or INCRBY.
     kind what = kind::get;
+    /// The field's integer type, e.g. `bitfield_type::i(16)`.
     bitfield_type type;
+    /// Where the field starts: a bit offset, or `bitfield_offset::nth(n)`.
     bitfield_offset offset;
     /// SET's new value, INCRBY's increment (negative to decrement); unused by GET.
     long long value = 0;

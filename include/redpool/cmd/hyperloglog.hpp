@@ -21,6 +21,8 @@ namespace cmd {
 /// key holding something other than a HyperLogLog throws `reply_error`.
 command<bool> pfadd(std::string_view key, std::span<const std::string_view> elements);
 command<bool> pfadd(std::string_view key, std::initializer_list<std::string_view> elements);
+/// PFADD of one element: true if the estimate changed (or the key was created).
+command<bool> pfadd(std::string_view key, std::string_view element);
 /// PFCOUNT: the estimated number of distinct elements in the union of the keys (a missing key
 /// counts as empty). No keys: 0, nothing sent.
 command<long long> pfcount(std::span<const std::string_view> keys);
@@ -42,6 +44,7 @@ public:
     auto pfadd(std::string_view key, std::initializer_list<std::string_view> elements) {
         return run(cmd::pfadd(key, elements));
     }
+    auto pfadd(std::string_view key, std::string_view element) { return run(cmd::pfadd(key, element)); }
     auto pfcount(std::span<const std::string_view> keys) { return run(cmd::pfcount(keys)); }
     auto pfcount(std::initializer_list<std::string_view> keys) { return run(cmd::pfcount(keys)); }
     auto pfmerge(std::string_view destination, std::span<const std::string_view> sources) {

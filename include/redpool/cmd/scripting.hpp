@@ -29,14 +29,19 @@
 
 namespace redpool {
 
-/// How SCRIPT FLUSH and FUNCTION FLUSH free memory: as the server's `lazyfree-lazy-user-flush`
-/// says (the default), in the background (ASYNC) or before replying (SYNC).
-enum class flush_mode { server_default, async, sync };
+/// How SCRIPT FLUSH and FUNCTION FLUSH free memory.
+enum class flush_mode {
+    server_default,  ///< neither ASYNC nor SYNC: as the server's `lazyfree-lazy-user-flush` says
+    async,           ///< ASYNC: in the background, after replying
+    sync,            ///< SYNC: before replying
+};
 
-/// What FUNCTION RESTORE does with the libraries already loaded: keep them and fail if a
-/// restored library's name is taken (APPEND), delete them all first (FLUSH), or keep them and
-/// let restored libraries replace those of the same name (REPLACE).
-enum class function_restore_policy { append, flush, replace };
+/// What FUNCTION RESTORE does with the libraries already loaded.
+enum class function_restore_policy {
+    append,   ///< APPEND (the default): keep them; a restored library whose name is taken fails
+    flush,    ///< FLUSH: delete them all first
+    replace,  ///< REPLACE: keep them, but restored libraries replace those of the same name
+};
 
 /// Filters for `function_list`.
 struct function_list_options {
@@ -48,6 +53,7 @@ struct function_list_options {
 
 /// A function of a library, as FUNCTION LIST describes it.
 struct function_info {
+    /// The name FCALL calls it by.
     std::string name;
     /// Set by the library's `register_function{..., description = ...}`; nullopt if it gave none.
     std::optional<std::string> description;
@@ -57,9 +63,11 @@ struct function_info {
 
 /// A library of functions, as FUNCTION LIST describes it.
 struct function_library {
+    /// The name from the code's `#!lua name=<library>` line, for `function_delete`.
     std::string library_name;
-    /// "LUA".
+    /// The engine that runs it: "LUA".
     std::string engine;
+    /// The functions it registers (in no particular order).
     std::vector<function_info> functions;
     /// The library's source, with `function_list_options::with_code`.
     std::optional<std::string> code;
@@ -69,17 +77,21 @@ struct function_library {
 /// client while a function runs, until it has run longer than `busy-reply-threshold`; only then
 /// can FUNCTION STATS report it (or FUNCTION KILL stop it).
 struct running_function {
+    /// The function's name.
     std::string name;
     /// The command that called it, every argument (FCALL, name, numkeys, keys..., args...).
-    std::vector<std::string> command;
+    std::vector<std::string> command_args;
+    /// How long it has been running, in milliseconds.
     std::chrono::milliseconds duration{0};
 };
 
 /// One scripting engine's counts, as FUNCTION STATS describes it.
 struct function_engine_stats {
-    /// "LUA".
+    /// The engine's name: "LUA".
     std::string name;
+    /// How many libraries it has loaded (0 if none).
     long long libraries_count = 0;
+    /// How many functions those libraries register in all (0 if none).
     long long functions_count = 0;
 };
 
@@ -87,12 +99,14 @@ struct function_engine_stats {
 struct function_stats_result {
     /// The function running now, if one is.
     std::optional<running_function> running_script;
+    /// Each scripting engine the server has (in Redis 7.0, LUA alone), with its counts.
     std::vector<function_engine_stats> engines;
 };
 
 namespace cmd {
 
-/// EVAL: runs a Lua `script` with KEYS = `keys` and ARGV = `args`; its reply as it is.
+/// EVAL: runs a Lua `script` with KEYS = `keys` and ARGV = `args`; its reply as it is (for a
+/// typed result: `redpool::from_reply<T>(redis.eval(...))`).
 command<reply> eval(std::string_view script, std::span<const std::string_view> keys,
                     std::span<const std::string_view> args = {});
 command<reply> eval(std::string_view script, std::initializer_list<std::string_view> keys = {},
