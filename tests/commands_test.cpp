@@ -24,9 +24,13 @@ using redpool::errc;
 using redpool::test::redis_server;
 using redpool::test::server_config;
 using redpool::test::shared_server;
+using redpool::test::admin_integer;
+using redpool::test::bad_utf8;
 using redpool::test::check_pool_invariants;
+using redpool::test::config_guard;
 using redpool::test::eventually;
 using redpool::test::expect_error;
+using redpool::test::info_field;
 using redpool::test::options_for;
 using redpool::test::seconds_since;
 
@@ -35,25 +39,11 @@ static_assert(std::ranges::input_range<redpool::scan_range>);
 
 namespace {
 
-long long admin_integer(const redis_server& server, std::initializer_list<std::string> args) {
-    return std::stoll(server.command(args));
-}
-
 template <typename Range>
 std::set<std::string> collect(Range&& range) {
     std::set<std::string> out;
     for (const std::string& key : range) out.insert(key);
     return out;
-}
-
-// One field of the server's INFO, read through an admin connection ("" if absent).
-std::string admin_info_field(const redis_server& server, const std::string& section, const std::string& field) {
-    std::istringstream text(server.command({"INFO", section}));
-    for (std::string line; std::getline(text, line);) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.starts_with(field + ":")) return line.substr(field.size() + 1);
-    }
-    return {};
 }
 
 // A value in another database, read through an admin connection of its own.
@@ -63,29 +53,8 @@ std::string admin_in_db(const redis_server& server, const std::string& db, std::
     return admin.command(std::vector<std::string>(args));
 }
 
-// Sets a server parameter for one test case and puts the old value back, even when the test
-// fails half-way, so no later test case sees it.
-class config_guard {
-public:
-    config_guard(const redis_server& server, std::string name, const std::string& value)
-        : server_(server), name_(std::move(name)) {
-        std::string rendered = server_.command({"CONFIG", "GET", name_});  // "name\nvalue"
-        old_ = rendered.substr(rendered.find('\n') + 1);
-        REQUIRE(server_.command({"CONFIG", "SET", name_, value}) == "OK");
-    }
-    config_guard(const config_guard&) = delete;
-    config_guard& operator=(const config_guard&) = delete;
-    ~config_guard() { server_.command({"CONFIG", "SET", name_, old_}); }
-
-private:
-    const redis_server& server_;
-    std::string name_;
-    std::string old_;
-};
-
 const std::string nul_key("k\0ey", 4);
 const std::string nul_value("v\0\r\nal", 6);
-const std::string bad_utf8("\xff\xfe");
 
 }  // namespace
 
@@ -1151,7 +1120,7 @@ TEST_CASE("commands: info_sections parses INFO into lower-case sections", "[comm
         CHECK(all.count(name) == 1);
     CHECK(all.count("Server") == 0);
     CHECK(all.count("") == 0);
-    CHECK(all["server"]["redis_version"] == admin_info_field(server, "server", "redis_version"));
+    CHECK(all["server"]["redis_version"] == info_field(server, "server", "redis_version"));
     CHECK(all["server"]["tcp_port"] == std::to_string(server.port()));
     CHECK(all["keyspace"]["db0"].starts_with("keys=1,"));  // the text after the first ':'
     CHECK(all["replication"]["role"] == "master");
@@ -1216,9 +1185,9 @@ TEST_CASE("commands: config_resetstat clears the command statistics", "[commands
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     redis.echo("counted");
-    CHECK(admin_info_field(server, "commandstats", "cmdstat_echo").starts_with("calls=1,"));
+    CHECK(info_field(server, "commandstats", "cmdstat_echo").starts_with("calls=1,"));
     redis.config_resetstat();
-    CHECK(admin_info_field(server, "commandstats", "cmdstat_echo") == "");
+    CHECK(info_field(server, "commandstats", "cmdstat_echo") == "");
     check_pool_invariants(redis);
 }
 
@@ -1227,7 +1196,7 @@ TEST_CASE("commands: config_rewrite writes the running configuration to the file
     redpool::client redis(options_for(scratch));
     redis.config_set("slowlog-max-len", "345");
     redis.config_rewrite();
-    const std::string path = admin_info_field(scratch, "server", "config_file");
+    const std::string path = info_field(scratch, "server", "config_file");
     REQUIRE_FALSE(path.empty());
     std::ifstream file(path);
     std::stringstream text;
@@ -1367,27 +1336,27 @@ TEST_CASE("commands: save, bgsave, bgrewriteaof and lastsave", "[commands]") {
     CHECK(last.time_since_epoch() == std::chrono::seconds(admin_integer(scratch, {"LASTSAVE"})));
 
     redis.set("k", "v");
-    CHECK(admin_info_field(scratch, "persistence", "rdb_changes_since_last_save") == "1");
+    CHECK(info_field(scratch, "persistence", "rdb_changes_since_last_save") == "1");
     redis.save();
-    CHECK(admin_info_field(scratch, "persistence", "rdb_changes_since_last_save") == "0");
+    CHECK(info_field(scratch, "persistence", "rdb_changes_since_last_save") == "0");
     CHECK(redis.lastsave() >= last);
     CHECK(redis.lastsave().time_since_epoch() == std::chrono::seconds(admin_integer(scratch, {"LASTSAVE"})));
 
     auto idle = [&] {
-        return admin_info_field(scratch, "persistence", "rdb_bgsave_in_progress") == "0" &&
-               admin_info_field(scratch, "persistence", "aof_rewrite_in_progress") == "0" &&
-               admin_info_field(scratch, "persistence", "aof_rewrite_scheduled") == "0";
+        return info_field(scratch, "persistence", "rdb_bgsave_in_progress") == "0" &&
+               info_field(scratch, "persistence", "aof_rewrite_in_progress") == "0" &&
+               info_field(scratch, "persistence", "aof_rewrite_scheduled") == "0";
     };
     redis.set("k", "v2");
     CHECK(redis.bgsave() == "Background saving started");
     REQUIRE(eventually(idle, 30s));
-    CHECK(admin_info_field(scratch, "persistence", "rdb_changes_since_last_save") == "0");
-    CHECK(admin_info_field(scratch, "persistence", "rdb_last_bgsave_status") == "ok");
+    CHECK(info_field(scratch, "persistence", "rdb_changes_since_last_save") == "0");
+    CHECK(info_field(scratch, "persistence", "rdb_last_bgsave_status") == "ok");
 
     CHECK(redis.bgrewriteaof().starts_with("Background append only file rewriting"));
     CHECK(redis.bgsave(true).starts_with("Background saving"));  // started, or scheduled after the rewrite
     REQUIRE(eventually(idle, 30s));
-    CHECK(admin_info_field(scratch, "persistence", "aof_last_bgrewrite_status") == "ok");
+    CHECK(info_field(scratch, "persistence", "aof_last_bgrewrite_status") == "ok");
     check_pool_invariants(redis);
 }
 

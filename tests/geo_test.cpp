@@ -21,11 +21,15 @@ using redpool::geo_order;
 using redpool::geo_position;
 using redpool::geo_radius;
 using redpool::geo_unit;
+using redpool::test::bad_utf8;
 using redpool::test::check_pool_invariants;
+using redpool::test::command_calls;
 using redpool::test::expect_error;
+using redpool::test::expect_wrongtype;
 using redpool::test::options_for;
 using redpool::test::redis_server;
 using redpool::test::shared_server;
+using redpool::test::with_nul;
 
 namespace {
 
@@ -47,15 +51,6 @@ std::vector<std::string> members_of(const std::vector<redpool::geo_search_result
     std::vector<std::string> out;
     for (const auto& r : results) out.push_back(r.member);
     return out;
-}
-
-// How many times the server has run `command` since the test case began (shared_server()
-// resets the statistics): a command refused locally must not reach it.
-long long calls_of(const redis_server& server, const std::string& command) {
-    const std::string stats = server.command({"INFO", "commandstats"});
-    const std::string field = "cmdstat_" + command + ":calls=";
-    const auto at = stats.find(field);
-    return at == std::string::npos ? 0 : std::stoll(stats.substr(at + field.size()));
 }
 
 void check_position(const std::optional<geo_position>& p, double lon, double lat) {
@@ -162,9 +157,8 @@ TEST_CASE("geo: geopos of one member returns its position, nullopt when it is mi
     REQUIRE(listed.size() == 1);
     check_position(listed[0], palermo_lon, palermo_lat);
     // Binary members.
-    const std::string nul_member("a\0b", 3);
-    server.command({"GEOADD", "Sicily", "1", "2", nul_member});
-    check_position(redis.geopos("Sicily", nul_member), 1, 2);
+    server.command({"GEOADD", "Sicily", "1", "2", with_nul});
+    check_position(redis.geopos("Sicily", with_nul), 1, 2);
     CHECK_FALSE(redis.geopos("Sicily", "\xff\xfe").has_value());
     check_pool_invariants(redis);
 }
@@ -175,8 +169,8 @@ TEST_CASE("geo: geopos and geohash of no members are sent and answer empty", "[g
     add_sicily(server);
     CHECK(redis.geopos("Sicily", std::span<const std::string_view>{}).empty());
     CHECK(redis.geohash("Sicily", std::span<const std::string_view>{}).empty());
-    CHECK(calls_of(server, "geopos") == 1);
-    CHECK(calls_of(server, "geohash") == 1);
+    CHECK(command_calls(server, "geopos") == 1);
+    CHECK(command_calls(server, "geohash") == 1);
     check_pool_invariants(redis);
 }
 
@@ -236,7 +230,6 @@ TEST_CASE("geo: geohash of one member returns its geohash, nullopt when it is mi
     // A braced list of one still means the list overload.
     std::vector<std::optional<std::string>> listed = redis.geohash("Sicily", {"Catania"});
     CHECK(listed == std::vector<std::optional<std::string>>{"sqdtr74hyu0"});
-    const std::string bad_utf8("\xff\xfe");
     server.command({"GEOADD", "Sicily", "13.361389", "38.115556", bad_utf8});
     CHECK(redis.geohash("Sicily", bad_utf8) == "sqc8b49rny0");
     check_pool_invariants(redis);
@@ -391,8 +384,8 @@ TEST_CASE("geo: geosearch and geosearchstore refuse negative sizes and ANY witho
     redpool::geosearchstore_options store_negative;
     store_negative.count = -5;
     check_invalid([&] { redis.geosearchstore("d", "g", geo_position{0, 0}, geo_radius{1}, store_negative); });
-    CHECK(calls_of(server, "geosearch") == 0);
-    CHECK(calls_of(server, "geosearchstore") == 0);
+    CHECK(command_calls(server, "geosearch") == 0);
+    CHECK(command_calls(server, "geosearchstore") == 0);
     // Zero sizes are Redis's to accept.
     CHECK(redis.geosearch("g", geo_position{0, 0}, geo_radius{0}).empty());
     check_pool_invariants(redis);
@@ -437,18 +430,14 @@ TEST_CASE("geo: every geo command on a key of another type throws WRONGTYPE", "[
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     server.command({"SET", "s", "v"});
-    auto wrongtype = [](auto body) {
-        auto e = expect_error<redpool::reply_error>(body);
-        CHECK(e.prefix() == "WRONGTYPE");
-    };
-    wrongtype([&] { redis.geoadd("s", {{1, 1, "m"}}); });
-    wrongtype([&] { redis.geopos("s", {"m"}); });
-    wrongtype([&] { redis.geodist("s", "a", "b"); });
-    wrongtype([&] { redis.geohash("s", {"m"}); });
-    wrongtype([&] { redis.geohash("s", "m"); });
-    wrongtype([&] { redis.geopos("s", "m"); });
-    wrongtype([&] { redis.geosearch("s", geo_position{0, 0}, geo_radius{1}); });
-    wrongtype([&] { redis.geosearchstore("d", "s", geo_position{0, 0}, geo_radius{1}); });
+    expect_wrongtype([&] { redis.geoadd("s", {{1, 1, "m"}}); });
+    expect_wrongtype([&] { redis.geopos("s", {"m"}); });
+    expect_wrongtype([&] { redis.geodist("s", "a", "b"); });
+    expect_wrongtype([&] { redis.geohash("s", {"m"}); });
+    expect_wrongtype([&] { redis.geohash("s", "m"); });
+    expect_wrongtype([&] { redis.geopos("s", "m"); });
+    expect_wrongtype([&] { redis.geosearch("s", geo_position{0, 0}, geo_radius{1}); });
+    expect_wrongtype([&] { redis.geosearchstore("d", "s", geo_position{0, 0}, geo_radius{1}); });
     CHECK(server.command({"GET", "s"}) == "v");
     check_pool_invariants(redis);
 }
@@ -457,25 +446,23 @@ TEST_CASE("geo: binary keys and members round-trip", "[geo]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     const std::string key("geo\0key", 7);
-    const std::string nul_member("a\0b", 3);
-    const std::string bad_utf8("\xff\xfe");
-    CHECK(redis.geoadd(key, {{palermo_lon, palermo_lat, nul_member}, {catania_lon, catania_lat, bad_utf8}}) == 2);
-    auto positions = redis.geopos(key, {nul_member, bad_utf8, "a"});
+    CHECK(redis.geoadd(key, {{palermo_lon, palermo_lat, with_nul}, {catania_lon, catania_lat, bad_utf8}}) == 2);
+    auto positions = redis.geopos(key, {with_nul, bad_utf8, "a"});
     REQUIRE(positions.size() == 3);
     check_position(positions[0], palermo_lon, palermo_lat);
     check_position(positions[1], catania_lon, catania_lat);
     CHECK_FALSE(positions[2].has_value());
-    auto d = redis.geodist(key, nul_member, bad_utf8, geo_unit::km);
+    auto d = redis.geodist(key, with_nul, bad_utf8, geo_unit::km);
     REQUIRE(d.has_value());
     CHECK(*d == Approx(palermo_catania_m / 1000).margin(1e-3));
-    CHECK(redis.geohash(key, {nul_member})[0] == "sqc8b49rny0");
+    CHECK(redis.geohash(key, {with_nul})[0] == "sqc8b49rny0");
 
     redpool::geosearch_options opts;
     opts.order = geo_order::ascending;
     opts.with_dist = true;
-    auto found = redis.geosearch(key, nul_member, geo_radius{200, geo_unit::km}, opts);
+    auto found = redis.geosearch(key, with_nul, geo_radius{200, geo_unit::km}, opts);
     REQUIRE(found.size() == 2);
-    CHECK(found[0].member == nul_member);
+    CHECK(found[0].member == with_nul);
     CHECK(found[1].member == bad_utf8);
     const std::string dest("dst\xff\0", 5);
     CHECK(redis.geosearchstore(dest, key, bad_utf8, geo_radius{1, geo_unit::km}) == 1);

@@ -19,17 +19,13 @@
 using redpool::errc;
 using redpool::test::check_pool_invariants;
 using redpool::test::expect_error;
+using redpool::test::expect_wrongtype;
 using redpool::test::options_for;
 using redpool::test::redis_server;
+using redpool::test::server_ran;
 using redpool::test::shared_server;
 
 namespace {
-
-// True if the server has run `name` since the test case began (shared_server() resets the
-// statistics): a command answered locally must not appear.
-bool server_ran(const redis_server& server, const std::string& name) {
-    return server.command({"INFO", "commandstats"}).find("cmdstat_" + name + ":") != std::string::npos;
-}
 
 using field_map = std::map<std::string, std::string>;
 
@@ -377,25 +373,24 @@ TEST_CASE("hashes: a hash command on a string throws WRONGTYPE", "[hashes]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     server.command({"SET", "s", "v"});
-    auto wrongtype = [](auto body) { CHECK(expect_error<redpool::reply_error>(body).prefix() == "WRONGTYPE"); };
-    wrongtype([&] { redis.hset("s", "f", "v"); });
-    wrongtype([&] { redis.hset("s", {{"f", "v"}}); });
-    wrongtype([&] { redis.hsetnx("s", "f", "v"); });
-    wrongtype([&] { redis.hget("s", "f"); });
-    wrongtype([&] { redis.hmget("s", {"f"}); });
-    wrongtype([&] { redis.hgetall("s"); });
-    wrongtype([&] { redis.hdel("s", {"f"}); });
-    wrongtype([&] { redis.hexists("s", "f"); });
-    wrongtype([&] { redis.hincrby("s", "f", 1); });
-    wrongtype([&] { redis.hincrbyfloat("s", "f", 1); });
-    wrongtype([&] { redis.hkeys("s"); });
-    wrongtype([&] { redis.hvals("s"); });
-    wrongtype([&] { redis.hlen("s"); });
-    wrongtype([&] { redis.hstrlen("s", "f"); });
-    wrongtype([&] { redis.hrandfield("s"); });
-    wrongtype([&] { redis.hrandfield("s", 2); });
-    wrongtype([&] { redis.hrandfield_with_values("s", 2); });
-    wrongtype([&] { redis.hscan("s", "0"); });
+    expect_wrongtype([&] { redis.hset("s", "f", "v"); });
+    expect_wrongtype([&] { redis.hset("s", {{"f", "v"}}); });
+    expect_wrongtype([&] { redis.hsetnx("s", "f", "v"); });
+    expect_wrongtype([&] { redis.hget("s", "f"); });
+    expect_wrongtype([&] { redis.hmget("s", {"f"}); });
+    expect_wrongtype([&] { redis.hgetall("s"); });
+    expect_wrongtype([&] { redis.hdel("s", {"f"}); });
+    expect_wrongtype([&] { redis.hexists("s", "f"); });
+    expect_wrongtype([&] { redis.hincrby("s", "f", 1); });
+    expect_wrongtype([&] { redis.hincrbyfloat("s", "f", 1); });
+    expect_wrongtype([&] { redis.hkeys("s"); });
+    expect_wrongtype([&] { redis.hvals("s"); });
+    expect_wrongtype([&] { redis.hlen("s"); });
+    expect_wrongtype([&] { redis.hstrlen("s", "f"); });
+    expect_wrongtype([&] { redis.hrandfield("s"); });
+    expect_wrongtype([&] { redis.hrandfield("s", 2); });
+    expect_wrongtype([&] { redis.hrandfield_with_values("s", 2); });
+    expect_wrongtype([&] { redis.hscan("s", "0"); });
     CHECK(server.command({"GET", "s"}) == "v");
     check_pool_invariants(redis);
 }

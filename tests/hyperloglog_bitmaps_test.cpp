@@ -22,24 +22,14 @@ using redpool::bitfield_type;
 using redpool::errc;
 using redpool::test::check_pool_invariants;
 using redpool::test::expect_error;
+using redpool::test::expect_wrongtype;
 using redpool::test::options_for;
-using redpool::test::redis_server;
+using redpool::test::server_ran;
 using redpool::test::shared_server;
 
 namespace {
 
-// True if the server has run `name` since the test case began (shared_server() resets the
-// statistics): a command answered or rejected locally must not appear.
-bool server_ran(const redis_server& server, const std::string& name) {
-    return server.command({"INFO", "commandstats"}).find("cmdstat_" + name + ":") != std::string::npos;
-}
-
 std::string bytes(std::initializer_list<unsigned char> values) { return std::string(values.begin(), values.end()); }
-
-template <class Body>
-void expect_wrongtype(Body body) {
-    CHECK(expect_error<redpool::reply_error>(body).prefix() == "WRONGTYPE");
-}
 
 }  // namespace
 

@@ -23,6 +23,7 @@ using redpool::errc;
 using redpool::flush_mode;
 using redpool::function_restore_policy;
 using redpool::test::check_pool_invariants;
+using redpool::test::config_guard;
 using redpool::test::eventually;
 using redpool::test::expect_error;
 using redpool::test::options_for;
@@ -70,8 +71,8 @@ std::vector<std::string> library_names(const std::vector<redpool::function_libra
 // and the threshold restored, so a failed check never leaves the shared server busy.
 class spinning_call {
 public:
-    spinning_call(const redis_server& server, std::function<void()> call) : server_(server) {
-        server_.command({"CONFIG", "SET", "busy-reply-threshold", "50"});
+    spinning_call(const redis_server& server, std::function<void()> call)
+        : server_(server), threshold_(server, "busy-reply-threshold", "50") {
         thread_ = std::thread([this, call = std::move(call)] {
             try {
                 call();
@@ -93,7 +94,6 @@ public:
             return done_.load();
         }, 10s);
         if (thread_.joinable()) thread_.join();
-        server_.command({"CONFIG", "SET", "busy-reply-threshold", "5000"});
     }
 
     /// Waits for the call to end; then the error it ended with, if it was a server error.
@@ -106,6 +106,7 @@ public:
 
 private:
     const redis_server& server_;
+    config_guard threshold_;  // restored after the destructor has joined the thread
     std::thread thread_;
     std::atomic<bool> done_{false};
     std::optional<redpool::reply_error> error_;

@@ -16,19 +16,20 @@
 #include "tests/support/test_helpers.hpp"
 
 using redpool::errc;
+using redpool::test::bad_utf8;
 using redpool::test::check_pool_invariants;
+using redpool::test::command_calls;
 using redpool::test::expect_error;
 using redpool::test::options_for;
 using redpool::test::redis_server;
 using redpool::test::shared_server;
+using redpool::test::with_nul;
 
 namespace {
 
 using members = std::set<std::string>;
 
 const std::string nul_key("set\0key", 7);
-const std::string nul_member("a\0b", 3);
-const std::string bad_utf8("\xff\xfe");
 
 members as_set(const std::vector<std::string>& v) { return members(v.begin(), v.end()); }
 
@@ -38,15 +39,6 @@ bool admin_has(const redis_server& server, const std::string& key, const std::st
 
 std::string admin_card(const redis_server& server, const std::string& key) {
     return server.command({"SCARD", key});
-}
-
-// How many times the server ran `command` since the test began (shared_server resets the
-// stats): a factory that throws locally sends nothing.
-long long calls(const redis_server& server, const std::string& command) {
-    const std::string stats = server.command({"INFO", "commandstats"});
-    const std::string field = "cmdstat_" + command + ":calls=";
-    const auto at = stats.find(field);
-    return at == std::string::npos ? 0 : std::stoll(stats.substr(at + field.size()));
 }
 
 }  // namespace
@@ -73,21 +65,21 @@ TEST_CASE("sets: sadd counts new members and smembers, scard and sismember read 
     CHECK(expect_error([&] { redis.sadd("s", {}); }).code() == errc::invalid_argument);
     CHECK(expect_error([&] { redis.sadd("s", std::span<const std::string_view>()); }).code() ==
           errc::invalid_argument);
-    CHECK(calls(server, "sadd") == 2);  // the two that had members
+    CHECK(command_calls(server, "sadd") == 2);  // the two that had members
     check_pool_invariants(redis);
 }
 
 TEST_CASE("sets: binary keys and members round-trip", "[sets]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
-    CHECK(redis.sadd(nul_key, {nul_member, bad_utf8, ""}) == 3);
-    CHECK(admin_has(server, nul_key, nul_member));
+    CHECK(redis.sadd(nul_key, {with_nul, bad_utf8, ""}) == 3);
+    CHECK(admin_has(server, nul_key, with_nul));
     CHECK(admin_has(server, nul_key, bad_utf8));
     CHECK_FALSE(admin_has(server, nul_key, "a"));
-    CHECK(as_set(redis.smembers(nul_key)) == members{nul_member, bad_utf8, ""});
-    CHECK(redis.sismember(nul_key, nul_member));
+    CHECK(as_set(redis.smembers(nul_key)) == members{with_nul, bad_utf8, ""});
+    CHECK(redis.sismember(nul_key, with_nul));
     CHECK(redis.smismember(nul_key, {bad_utf8, "a", ""}) == std::vector<bool>{true, false, true});
-    CHECK(redis.srem(nul_key, {nul_member}) == 1);
+    CHECK(redis.srem(nul_key, {with_nul}) == 1);
     CHECK(redis.smove(nul_key, "other", bad_utf8));
     CHECK(admin_has(server, "other", bad_utf8));
     CHECK(redis.spop(nul_key) == std::string());
@@ -105,7 +97,7 @@ TEST_CASE("sets: srem removes members and counts those that were there", "[sets]
     const std::vector<std::string_view> rest{"b", "c"};
     CHECK(redis.srem("s", rest) == 2);
     CHECK(server.command({"EXISTS", "s"}) == "0");  // the last member removed the key
-    CHECK(calls(server, "srem") == 3);
+    CHECK(command_calls(server, "srem") == 3);
     check_pool_invariants(redis);
 }
 
@@ -116,7 +108,7 @@ TEST_CASE("sets: srem of no members is 0, answered without a round trip", "[sets
     CHECK(redis.srem("s", {}) == 0);
     CHECK(redis.srem("s", std::span<const std::string_view>()) == 0);
     CHECK(redpool::cmd::srem("s", {}).answered_locally());
-    CHECK(calls(server, "srem") == 0);
+    CHECK(command_calls(server, "srem") == 0);
     CHECK(admin_has(server, "s", "a"));
     check_pool_invariants(redis);
 }
@@ -127,18 +119,18 @@ TEST_CASE("sets: single-member sadd and srem add and remove one member", "[sets]
     CHECK(redis.srem("missing", "a") == 0);
     CHECK(redis.sadd("s", "a") == 1);
     CHECK(redis.sadd("s", "a") == 0);
-    CHECK(redis.sadd("s", nul_member) == 1);
+    CHECK(redis.sadd("s", with_nul) == 1);
     CHECK(redis.sadd("s", std::string(bad_utf8)) == 1);
     CHECK(admin_card(server, "s") == "3");
-    CHECK(admin_has(server, "s", nul_member));
-    CHECK(redis.srem("s", nul_member) == 1);
+    CHECK(admin_has(server, "s", with_nul));
+    CHECK(redis.srem("s", with_nul) == 1);
     CHECK(redis.srem("s", "z") == 0);
-    CHECK_FALSE(admin_has(server, "s", nul_member));
+    CHECK_FALSE(admin_has(server, "s", with_nul));
     CHECK(admin_has(server, "s", bad_utf8));
     CHECK(redis.sadd("s", {"solo"}) == 1);  // a braced list still picks the list form
     CHECK(admin_has(server, "s", "solo"));
-    CHECK(calls(server, "sadd") == 5);
-    CHECK(calls(server, "srem") == 3);
+    CHECK(command_calls(server, "sadd") == 5);
+    CHECK(command_calls(server, "srem") == 3);
     check_pool_invariants(redis);
 }
 
@@ -151,7 +143,7 @@ TEST_CASE("sets: smismember answers for each member in order", "[sets]") {
     CHECK(redis.smismember("s", {"a", "b", "c", "a"}) == std::vector<bool>{true, false, true, true});
     const std::vector<std::string_view> one{"c"};
     CHECK(redis.smismember("s", one) == std::vector<bool>{true});
-    CHECK(calls(server, "smismember") == 3);
+    CHECK(command_calls(server, "smismember") == 3);
     check_pool_invariants(redis);
 }
 
@@ -162,7 +154,7 @@ TEST_CASE("sets: smismember of no members is empty, answered without a round tri
     CHECK(redis.smismember("s", {}).empty());
     CHECK(redis.smismember("s", std::span<const std::string_view>()).empty());
     CHECK(redpool::cmd::smismember("s", {}).answered_locally());
-    CHECK(calls(server, "smismember") == 0);
+    CHECK(command_calls(server, "smismember") == 0);
     check_pool_invariants(redis);
 }
 
@@ -353,9 +345,9 @@ TEST_CASE("sets: sscan pages through every member, with MATCH and COUNT", "[sets
     }
     server.admin().command(args);
     args.resize(2);
-    args.push_back(nul_member);
+    args.push_back(with_nul);
     server.admin().command(args);
-    expected.insert(nul_member);
+    expected.insert(with_nul);
 
     members seen;
     std::string cursor = "0";
@@ -396,7 +388,7 @@ TEST_CASE("sets: sscan rejects scan_options' TYPE filter and a negative COUNT", 
     redpool::scan_options negative;
     negative.count = -1;
     CHECK(expect_error([&] { redis.sscan("s", "0", negative); }).code() == errc::invalid_argument);
-    CHECK(calls(server, "sscan") == 0);
+    CHECK(command_calls(server, "sscan") == 0);
     CHECK(redis.sscan("s", "0").items == std::vector<std::string>{"a"});
     check_pool_invariants(redis);
 }

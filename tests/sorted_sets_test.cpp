@@ -22,12 +22,15 @@
 
 using namespace std::chrono_literals;
 using redpool::errc;
+using redpool::test::bad_utf8;
 using redpool::test::check_pool_invariants;
-using redpool::test::eventually;
+using redpool::test::command_calls;
 using redpool::test::expect_error;
+using redpool::test::expect_wrongtype;
 using redpool::test::options_for;
-using redpool::test::redis_server;
 using redpool::test::shared_server;
+using redpool::test::wait_for_blocked_clients;
+using redpool::test::with_nul;
 
 namespace {
 
@@ -66,15 +69,6 @@ redpool::zcombine_options combine(std::vector<double> weights, aggregate a = agg
 }
 
 std::error_code local_error(auto body) { return expect_error(body).code(); }
-
-// How many times the server ran `command` since the test began (shared_server resets the
-// stats): a command answered or refused locally sends nothing.
-long long calls(const redis_server& server, const std::string& command) {
-    const std::string stats = server.command({"INFO", "commandstats"});
-    const std::string field = "cmdstat_" + command + ":calls=";
-    const auto at = stats.find(field);
-    return at == std::string::npos ? 0 : std::stoll(stats.substr(at + field.size()));
-}
 
 }  // namespace
 
@@ -214,7 +208,7 @@ TEST_CASE("sorted sets: zscore and zmscore return nullopt for missing members an
     CHECK(redis.zmscore("z", {"b", "missing", "a"}) == std::vector<std::optional<double>>{2.0, std::nullopt, 1.0});
     std::vector<std::string_view> members{"missing", "b"};
     CHECK(redis.zmscore("nokey", members) == std::vector<std::optional<double>>{std::nullopt, std::nullopt});
-    CHECK(calls(server, "zmscore") == 2);
+    CHECK(command_calls(server, "zmscore") == 2);
     check_pool_invariants(redis);
 }
 
@@ -225,7 +219,7 @@ TEST_CASE("sorted sets: zmscore of no members is empty, answered without a round
     CHECK(redis.zmscore("z", {}).empty());
     CHECK(redis.zmscore("z", std::span<const std::string_view>()).empty());
     CHECK(redpool::cmd::zmscore("z", {}).answered_locally());
-    CHECK(calls(server, "zmscore") == 0);
+    CHECK(command_calls(server, "zmscore") == 0);
     check_pool_invariants(redis);
 }
 
@@ -252,7 +246,7 @@ TEST_CASE("sorted sets: zrem removes members and counts the ones it found", "[so
     CHECK(redis.zrem("z", members) == 2);
     CHECK(server.command({"EXISTS", "z"}) == "0");  // the last member took the key with it
     CHECK(redis.zrem("z", {"a"}) == 0);
-    CHECK(calls(server, "zrem") == 3);
+    CHECK(command_calls(server, "zrem") == 3);
     check_pool_invariants(redis);
 }
 
@@ -263,7 +257,7 @@ TEST_CASE("sorted sets: zrem of no members is 0, answered without a round trip",
     CHECK(redis.zrem("z", {}) == 0);
     CHECK(redis.zrem("z", std::span<const std::string_view>()) == 0);
     CHECK(redpool::cmd::zrem("z", {}).answered_locally());
-    CHECK(calls(server, "zrem") == 0);
+    CHECK(command_calls(server, "zrem") == 0);
     CHECK(server.command({"ZSCORE", "z", "a"}) == "1");
     check_pool_invariants(redis);
 }
@@ -272,15 +266,14 @@ TEST_CASE("sorted sets: single-member zrem removes one member", "[sorted_sets]")
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     CHECK(redis.zrem("nokey", "a") == 0);
-    const std::string nul_member("a\0b", 3);
-    server.command({"ZADD", "z", "1", "a", "2", nul_member, "3", "\xff\xfe"});
-    CHECK(redis.zrem("z", nul_member) == 1);
-    CHECK(redis.zrem("z", nul_member) == 0);
+    server.command({"ZADD", "z", "1", "a", "2", with_nul, "3", "\xff\xfe"});
+    CHECK(redis.zrem("z", with_nul) == 1);
+    CHECK(redis.zrem("z", with_nul) == 0);
     CHECK(redis.zrem("z", std::string("\xff\xfe")) == 1);
     CHECK(server.command({"ZRANGE", "z", "0", "-1"}) == "a");
     CHECK(redis.zrem("z", {"a"}) == 1);  // a braced list still picks the list form
     CHECK(server.command({"EXISTS", "z"}) == "0");
-    CHECK(calls(server, "zrem") == 5);
+    CHECK(command_calls(server, "zrem") == 5);
     check_pool_invariants(redis);
 }
 
@@ -467,10 +460,10 @@ TEST_CASE("sorted sets: bzpopmin and bzpopmax return members pushed beforehand",
 TEST_CASE("sorted sets: bzpopmax wakes up for a member added while it waits", "[sorted_sets]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
-    std::jthread pusher([admin = server.admin()]() mutable {
+    std::jthread pusher([&server] {
         // Push once the pop is blocked (or after a while regardless, so nothing hangs).
-        eventually([&] { return admin.command({"INFO", "clients"}).find("blocked_clients:1") != std::string::npos; });
-        admin.command({"ZADD", "late", "7", "m"});
+        wait_for_blocked_clients(server, 1);
+        server.command({"ZADD", "late", "7", "m"});
     });
     auto got = redis.bzpopmax({"late"}, 30s);
     pusher.join();
@@ -688,18 +681,17 @@ TEST_CASE("sorted sets: sorted-set commands on a string throw WRONGTYPE", "[sort
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     server.command({"SET", "s", "v"});
-    auto wrongtype = [&](auto body) { return expect_error<redpool::reply_error>(body).prefix() == "WRONGTYPE"; };
-    CHECK(wrongtype([&] { redis.zadd("s", {{"a", 1}}); }));
-    CHECK(wrongtype([&] { redis.zadd_incr("s", "a", 1); }));
-    CHECK(wrongtype([&] { redis.zscore("s", "a"); }));
-    CHECK(wrongtype([&] { redis.zcard("s"); }));
-    CHECK(wrongtype([&] { redis.zrange("s", 0, -1); }));
-    CHECK(wrongtype([&] { redis.zrange_with_scores("s", 0, -1); }));
-    CHECK(wrongtype([&] { redis.zpopmin("s"); }));
-    CHECK(wrongtype([&] { redis.bzpopmin({"s"}, 50ms); }));
-    CHECK(wrongtype([&] { redis.zmpop({"s"}, redpool::zpop_side::max); }));
-    CHECK(wrongtype([&] { redis.zunion_with_scores({"s"}); }));
-    CHECK(wrongtype([&] { redis.zscan("s", "0"); }));
+    expect_wrongtype([&] { redis.zadd("s", {{"a", 1}}); });
+    expect_wrongtype([&] { redis.zadd_incr("s", "a", 1); });
+    expect_wrongtype([&] { redis.zscore("s", "a"); });
+    expect_wrongtype([&] { redis.zcard("s"); });
+    expect_wrongtype([&] { redis.zrange("s", 0, -1); });
+    expect_wrongtype([&] { redis.zrange_with_scores("s", 0, -1); });
+    expect_wrongtype([&] { redis.zpopmin("s"); });
+    expect_wrongtype([&] { redis.bzpopmin({"s"}, 50ms); });
+    expect_wrongtype([&] { redis.zmpop({"s"}, redpool::zpop_side::max); });
+    expect_wrongtype([&] { redis.zunion_with_scores({"s"}); });
+    expect_wrongtype([&] { redis.zscan("s", "0"); });
     CHECK(server.command({"GET", "s"}) == "v");
     check_pool_invariants(redis);
 }
@@ -708,23 +700,21 @@ TEST_CASE("sorted sets: binary keys and members round-trip", "[sorted_sets]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     const std::string key("z\0key\r\n", 7);
-    const std::string nul("a\0b", 3);
-    const std::string invalid_utf8("\xff\xfe");
     // Equal scores, so the members are in lex order too.
-    CHECK(redis.zadd(key, {{nul, 1}, {invalid_utf8, 1}}) == 2);
-    CHECK(server.command({"ZSCORE", key, nul}) == "1");
-    CHECK(redis.zscore(key, nul) == 1.0);
+    CHECK(redis.zadd(key, {{with_nul, 1}, {bad_utf8, 1}}) == 2);
+    CHECK(server.command({"ZSCORE", key, with_nul}) == "1");
+    CHECK(redis.zscore(key, with_nul) == 1.0);
     CHECK(redis.zscore(key, "a") == std::nullopt);  // the member is not cut at its NUL
 
-    CHECK(redis.zrange_with_scores(key, 0, -1) == scored{{nul, 1}, {invalid_utf8, 1}});
-    CHECK(redis.zrange(key, "[" + nul, "+", range(by::lex)) == std::vector<std::string>{nul, invalid_utf8});
-    CHECK(redis.zrank(key, invalid_utf8) == 1);
+    CHECK(redis.zrange_with_scores(key, 0, -1) == scored{{with_nul, 1}, {bad_utf8, 1}});
+    CHECK(redis.zrange(key, "[" + with_nul, "+", range(by::lex)) == std::vector<std::string>{with_nul, bad_utf8});
+    CHECK(redis.zrank(key, bad_utf8) == 1);
 
     auto popped = redis.bzpopmax({"other", key}, 1s);
     REQUIRE(popped.has_value());
     CHECK(popped->key == key);
-    CHECK(popped->member == invalid_utf8);
-    CHECK(redis.zrem(key, {nul}) == 1);
+    CHECK(popped->member == bad_utf8);
+    CHECK(redis.zrem(key, {with_nul}) == 1);
     CHECK(server.command({"EXISTS", key}) == "0");
     check_pool_invariants(redis);
 }

@@ -18,12 +18,17 @@
 using namespace std::chrono_literals;
 using redpool::errc;
 using redpool::stream_entry;
+using redpool::test::admin_integer;
 using redpool::test::check_pool_invariants;
-using redpool::test::eventually;
+using redpool::test::command_calls;
+using redpool::test::config_guard;
 using redpool::test::expect_error;
+using redpool::test::expect_wrongtype;
 using redpool::test::options_for;
 using redpool::test::redis_server;
+using redpool::test::server_ran;
 using redpool::test::shared_server;
+using redpool::test::wait_for_blocked_clients;
 
 namespace {
 
@@ -35,23 +40,6 @@ std::vector<std::string> ids_of(const std::vector<stream_entry>& entries) {
     return ids;
 }
 
-long long admin_integer(const redis_server& server, std::initializer_list<std::string> args) {
-    return std::stoll(server.command(args));
-}
-
-// True if the server has run `name` (lower case) since the test case began (shared_server()
-// resets the statistics): a command refused or answered locally must not appear.
-bool server_ran(const redis_server& server, const std::string& name) {
-    return server.command({"INFO", "commandstats"}).find("cmdstat_" + name + ":") != std::string::npos;
-}
-
-// Clients blocked at `server` right now (INFO clients).
-int blocked_clients(const redis_server& server) {
-    const std::string info = server.command({"INFO", "clients"});
-    const auto at = info.find("blocked_clients:");
-    return at == std::string::npos ? -1 : std::stoi(info.substr(at + 16));
-}
-
 // Adds an entry to `key` when it goes: declared after a thread blocked reading `key`, it frees
 // the thread before it is joined, even when a failed REQUIRE leaves the test early.
 struct release_on_exit {
@@ -61,16 +49,6 @@ struct release_on_exit {
     ~release_on_exit() {
         if (armed) server.command({"XADD", key, "*", "release", "1"});
     }
-};
-
-// Sets the server's stream-node-max-entries for one test case (approximate trimming evicts
-// whole nodes only, which the default of 100 entries makes invisible on small streams).
-struct node_size_for_test {
-    const redis_server& server;
-    explicit node_size_for_test(const redis_server& s, int entries) : server(s) {
-        server.command({"CONFIG", "SET", "stream-node-max-entries", std::to_string(entries)});
-    }
-    ~node_size_for_test() { server.command({"CONFIG", "SET", "stream-node-max-entries", "100"}); }
 };
 
 // A stream `key` with entries 1-0 .. n-0 (field "n", value the number).
@@ -220,7 +198,9 @@ TEST_CASE("streams: xadd and xtrim trim by MAXLEN and MINID", "[streams]") {
 
 TEST_CASE("streams: approximate trimming evicts whole nodes, at most LIMIT entries", "[streams]") {
     auto& server = shared_server();
-    node_size_for_test small_nodes(server, 2);
+    // Approximate trimming evicts whole nodes only, which the default of 100 entries a node
+    // makes invisible on small streams.
+    config_guard small_nodes(server, "stream-node-max-entries", "2");
     redpool::client redis(options_for(server));
     add_numbered(server, "s", 9);  // nodes [1,2] [3,4] [5,6] [7,8] [9]
 
@@ -269,7 +249,7 @@ TEST_CASE("streams: invalid trimming throws before anything is sent", "[streams]
     CHECK(expect_error([&] { redis.xtrim("s", {}); }).code() == errc::invalid_argument);
     CHECK(admin_integer(server, {"XLEN", "s"}) == 1);
     CHECK_FALSE(server_ran(server, "xtrim"));
-    CHECK(server.command({"INFO", "commandstats"}).find("cmdstat_xadd:calls=1,") != std::string::npos);
+    CHECK(command_calls(server, "xadd") == 1);
     check_pool_invariants(redis);
 }
 
@@ -343,7 +323,7 @@ TEST_CASE("streams: a blocking xread receives an entry added from another connec
     });
     {
         release_on_exit release{server, "s"};
-        REQUIRE(eventually([&] { return blocked_clients(server) == 1; }));
+        REQUIRE(wait_for_blocked_clients(server, 1));
         server.command({"XADD", "s", "7-0", "k", "v"});
         reader.join();
         release.armed = false;
@@ -467,7 +447,7 @@ TEST_CASE("streams: a blocking xreadgroup receives an entry added from another c
     });
     {
         release_on_exit release{server, "s"};
-        REQUIRE(eventually([&] { return blocked_clients(server) == 1; }));
+        REQUIRE(wait_for_blocked_clients(server, 1));
         server.command({"XADD", "s", "5-0", "k", "v"});
         reader.join();
         release.armed = false;
@@ -814,16 +794,15 @@ TEST_CASE("streams: commands on a key of another type throw WRONGTYPE", "[stream
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     server.command({"SET", "str", "v"});
-    auto wrongtype = [](auto body) { CHECK(expect_error<redpool::reply_error>(body).prefix() == "WRONGTYPE"); };
-    wrongtype([&] { redis.xadd("str", "*", {{"a", "1"}}); });
-    wrongtype([&] { redis.xrange("str", "-", "+"); });
-    wrongtype([&] { redis.xrevrange("str", "+", "-"); });
-    wrongtype([&] { redis.xlen("str"); });
-    wrongtype([&] { redis.xread({{"str", "0"}}); });
-    wrongtype([&] { redis.xdel("str", {"1-0"}); });
-    wrongtype([&] { redis.xtrim("str", {.max_len = 1}); });
-    wrongtype([&] { redis.xinfo_stream("str"); });
-    wrongtype([&] { redis.xgroup_create("str", "g", "$"); });
+    expect_wrongtype([&] { redis.xadd("str", "*", {{"a", "1"}}); });
+    expect_wrongtype([&] { redis.xrange("str", "-", "+"); });
+    expect_wrongtype([&] { redis.xrevrange("str", "+", "-"); });
+    expect_wrongtype([&] { redis.xlen("str"); });
+    expect_wrongtype([&] { redis.xread({{"str", "0"}}); });
+    expect_wrongtype([&] { redis.xdel("str", {"1-0"}); });
+    expect_wrongtype([&] { redis.xtrim("str", {.max_len = 1}); });
+    expect_wrongtype([&] { redis.xinfo_stream("str"); });
+    expect_wrongtype([&] { redis.xgroup_create("str", "g", "$"); });
     CHECK(server.command({"GET", "str"}) == "v");
     check_pool_invariants(redis);
 }

@@ -1,14 +1,21 @@
 // Helpers shared by the tests against a real server: options pointing at a fixture server,
-// catching the expected error, bounded waiting, and the pool invariants every client test ends
+// catching the expected error, bounded waiting, the pool invariants every client test ends
 // with (RELIABILITY.md): at rest, connections in use plus idle ones equal the total, the total
-// stays within pool_size, and nobody waits.
+// stays within pool_size, and nobody waits. Plus what the command-group tests read from the
+// server through its admin connection (INFO fields, command statistics, blocked clients), a
+// parameter set for one test case, and binary data.
 #pragma once
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <sstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include <redpool/redpool.hpp>
 
@@ -36,6 +43,7 @@ Error expect_error(Body body) {
     throw std::logic_error("unreachable");
 }
 
+/// Seconds elapsed since `t0`, for the generous caps that only stop a hang.
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -52,6 +60,7 @@ bool eventually(Done done, std::chrono::milliseconds limit = std::chrono::second
     return true;
 }
 
+/// Checks the pool invariants of `c` once it is at rest; every client test case ends with it.
 inline void check_pool_invariants(const redpool::client& c) {
     // Background work (a min-idle dial, the reaper's check) holds a turn for a moment: wait for
     // the pool to be at rest. A turn that leaked never comes back, and fails below.
@@ -70,5 +79,74 @@ inline void check_pool_invariants(const redpool::client& c, std::uint64_t gets) 
     const auto s = c.pool_stats();
     CHECK(s.hits + s.misses == gets);
 }
+
+/// Checks that `body` throws the server's WRONGTYPE error (a command on a key of another type).
+template <typename Body>
+void expect_wrongtype(Body body) {
+    CHECK(expect_error<redpool::reply_error>(body).prefix() == "WRONGTYPE");
+}
+
+/// A string with a NUL byte inside, for binary-safe keys, fields, members and values.
+inline const std::string with_nul("a\0b", 3);
+/// Bytes that are not valid UTF-8, for the same.
+inline const std::string bad_utf8("\xff\xfe");
+
+/// Runs `args` on an admin connection and reads the reply as an integer (XLEN, EXISTS, ...).
+inline long long admin_integer(const redis_server& server, std::initializer_list<std::string> args) {
+    return std::stoll(server.command(args));
+}
+
+/// One field of the server's INFO `section`, read through an admin connection: what follows
+/// "field:" on its line, or "" when the server does not list the field.
+inline std::string info_field(const redis_server& server, const std::string& section, const std::string& field) {
+    std::istringstream text(server.command({"INFO", section}));
+    for (std::string line; std::getline(text, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.starts_with(field + ":")) return line.substr(field.size() + 1);
+    }
+    return {};
+}
+
+/// How many times the server has run `command` since the test case began (shared_server()
+/// resets the statistics), 0 if never. `command` is spelled as INFO commandstats spells it:
+/// lower case, a subcommand after a `|` ("xgroup|create").
+inline long long command_calls(const redis_server& server, const std::string& command) {
+    const std::string stats = info_field(server, "commandstats", "cmdstat_" + command);  // "calls=N,usec=..."
+    return stats.starts_with("calls=") ? std::stoll(stats.substr(6)) : 0;
+}
+
+/// Whether `command` reached the server at all since the test case began: run, or refused by
+/// the server before running (wrong arity), which INFO commandstats lists too with calls=0. So
+/// `!server_ran(...)` is the check that a command answered or refused locally was never sent.
+inline bool server_ran(const redis_server& server, const std::string& command) {
+    return !info_field(server, "commandstats", "cmdstat_" + command).empty();
+}
+
+/// Waits (see `eventually`) until the server counts exactly `n` clients blocked in a blocking
+/// command (INFO clients), so data is pushed only once the command waits for it; false if that
+/// never happened. Safe from another thread: each look opens its own admin connection.
+inline bool wait_for_blocked_clients(const redis_server& server, int n) {
+    return eventually([&] { return info_field(server, "clients", "blocked_clients") == std::to_string(n); });
+}
+
+/// Sets a server parameter (CONFIG SET) for one test case and puts the old value back when it
+/// goes, even when the test fails half-way, so no later test case sees it.
+class config_guard {
+public:
+    config_guard(const redis_server& server, std::string name, const std::string& value)
+        : server_(server), name_(std::move(name)) {
+        std::string rendered = server_.command({"CONFIG", "GET", name_});  // "name\nvalue"
+        old_ = rendered.substr(rendered.find('\n') + 1);
+        REQUIRE(server_.command({"CONFIG", "SET", name_, value}) == "OK");
+    }
+    config_guard(const config_guard&) = delete;
+    config_guard& operator=(const config_guard&) = delete;
+    ~config_guard() { server_.command({"CONFIG", "SET", name_, old_}); }
+
+private:
+    const redis_server& server_;
+    std::string name_;
+    std::string old_;
+};
 
 }  // namespace redpool::test
