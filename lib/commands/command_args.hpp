@@ -125,6 +125,18 @@ private:
     std::forward_list<std::array<char, number_size>> more_numbers_;
 };
 
+/// Calls `on(name, value)` for each pair of a flat RESP2 map (XINFO, FUNCTION LIST, ...).
+/// Readers pick the names they know and ignore the rest, so fields a newer server adds change
+/// nothing.
+template <class On>
+void for_each_field(reply& r, On&& on) {
+    std::vector<reply>& e = pairs_from_reply(r);
+    for (std::size_t i = 0; i < e.size(); i += 2) {
+        if (!e[i].is_string() && !e[i].is_status()) throw_unexpected_reply(e[i], "a field name");
+        on(e[i].as_string(), std::move(e[i + 1]));
+    }
+}
+
 /// The converter of commands that answer `+OK` (MSET, RENAME, ...): anything else throws.
 inline void read_ok(reply&& r) {
     if (!r.is_status() || r.as_string() != "OK") throw_unexpected_reply(r, "OK");

@@ -38,48 +38,33 @@ command<void> flush_command(std::string_view name, flush_mode mode) {
     return args.build<void>(&detail::read_ok);
 }
 
-// The name of a field in a RESP2 map.
-std::string_view field_name(const reply& r) {
-    if (!r.is_string() && !r.is_status()) throw_unexpected_reply(r, "a field name");
-    return r.as_string();
-}
-
-// ["name", n, "description", d-or-nil, "flags", [flag...]]; unknown fields are skipped, so a
-// newer server's additions do not break the reading.
+// ["name", n, "description", d-or-nil, "flags", [flag...]]
 function_info function_info_from(reply&& r) {
-    std::vector<reply>& e = detail::pairs_from_reply(r);
     function_info out;
-    for (std::size_t i = 0; i < e.size(); i += 2) {
-        std::string_view field = field_name(e[i]);
-        if (field == "name") {
-            out.name = from_reply<std::string>(std::move(e[i + 1]));
-        } else if (field == "description") {
-            out.description = from_reply<std::optional<std::string>>(std::move(e[i + 1]));
-        } else if (field == "flags") {
-            out.flags = from_reply<std::vector<std::string>>(std::move(e[i + 1]));
-        }
-    }
+    detail::for_each_field(r, [&](std::string_view field, reply&& value) {
+        if (field == "name") out.name = from_reply<std::string>(std::move(value));
+        else if (field == "description") out.description = from_reply<std::optional<std::string>>(std::move(value));
+        else if (field == "flags") out.flags = from_reply<std::vector<std::string>>(std::move(value));
+    });
     return out;
 }
 
 // ["library_name", n, "engine", e, "functions", [function...], "library_code", c (WITHCODE)]
 function_library function_library_from(reply&& r) {
-    std::vector<reply>& e = detail::pairs_from_reply(r);
     function_library out;
-    for (std::size_t i = 0; i < e.size(); i += 2) {
-        std::string_view field = field_name(e[i]);
+    detail::for_each_field(r, [&](std::string_view field, reply&& value) {
         if (field == "library_name") {
-            out.library_name = from_reply<std::string>(std::move(e[i + 1]));
+            out.library_name = from_reply<std::string>(std::move(value));
         } else if (field == "engine") {
-            out.engine = from_reply<std::string>(std::move(e[i + 1]));
+            out.engine = from_reply<std::string>(std::move(value));
         } else if (field == "functions") {
-            std::vector<reply>& functions = detail::array_from_reply(e[i + 1]);
+            std::vector<reply>& functions = detail::array_from_reply(value);
             out.functions.reserve(functions.size());
             for (reply& f : functions) out.functions.push_back(function_info_from(std::move(f)));
         } else if (field == "library_code") {
-            out.code = from_reply<std::string>(std::move(e[i + 1]));
+            out.code = from_reply<std::string>(std::move(value));
         }
-    }
+    });
     return out;
 }
 
@@ -93,18 +78,12 @@ std::vector<function_library> function_libraries_from(reply&& r) {
 
 // ["name", n, "command", [arg...], "duration_ms", ms]
 running_function running_function_from(reply&& r) {
-    std::vector<reply>& e = detail::pairs_from_reply(r);
     running_function out;
-    for (std::size_t i = 0; i < e.size(); i += 2) {
-        std::string_view field = field_name(e[i]);
-        if (field == "name") {
-            out.name = from_reply<std::string>(std::move(e[i + 1]));
-        } else if (field == "command") {
-            out.command_args = from_reply<std::vector<std::string>>(std::move(e[i + 1]));
-        } else if (field == "duration_ms") {
-            out.duration = from_reply<std::chrono::milliseconds>(std::move(e[i + 1]));
-        }
-    }
+    detail::for_each_field(r, [&](std::string_view field, reply&& value) {
+        if (field == "name") out.name = from_reply<std::string>(std::move(value));
+        else if (field == "command") out.command_args = from_reply<std::vector<std::string>>(std::move(value));
+        else if (field == "duration_ms") out.duration = from_reply<std::chrono::milliseconds>(std::move(value));
+    });
     return out;
 }
 
@@ -116,28 +95,24 @@ std::vector<function_engine_stats> engines_from(reply&& r) {
     for (std::size_t i = 0; i < e.size(); i += 2) {
         function_engine_stats& engine = out.emplace_back();
         engine.name = from_reply<std::string>(std::move(e[i]));
-        std::vector<reply>& counts = detail::pairs_from_reply(e[i + 1]);
-        for (std::size_t j = 0; j < counts.size(); j += 2) {
-            std::string_view field = field_name(counts[j]);
-            if (field == "libraries_count") engine.libraries_count = from_reply<long long>(std::move(counts[j + 1]));
-            if (field == "functions_count") engine.functions_count = from_reply<long long>(std::move(counts[j + 1]));
-        }
+        detail::for_each_field(e[i + 1], [&](std::string_view field, reply&& value) {
+            if (field == "libraries_count") engine.libraries_count = from_reply<long long>(std::move(value));
+            else if (field == "functions_count") engine.functions_count = from_reply<long long>(std::move(value));
+        });
     }
     return out;
 }
 
 // ["running_script", running-or-nil, "engines", [...]]
 function_stats_result function_stats_from(reply&& r) {
-    std::vector<reply>& e = detail::pairs_from_reply(r);
     function_stats_result out;
-    for (std::size_t i = 0; i < e.size(); i += 2) {
-        std::string_view field = field_name(e[i]);
+    detail::for_each_field(r, [&](std::string_view field, reply&& value) {
         if (field == "running_script") {
-            if (!e[i + 1].is_nil()) out.running_script = running_function_from(std::move(e[i + 1]));
+            if (!value.is_nil()) out.running_script = running_function_from(std::move(value));
         } else if (field == "engines") {
-            out.engines = engines_from(std::move(e[i + 1]));
+            out.engines = engines_from(std::move(value));
         }
-    }
+    });
     return out;
 }
 

@@ -39,17 +39,6 @@ long long integer_from_text(const reply& r) {
     return value;
 }
 
-// Calls `on(name, value)` for each pair of a flat RESP2 map. Readers pick the names they know
-// and ignore the rest, so fields a newer server adds change nothing.
-template <class On>
-void for_each_field(reply& r, On&& on) {
-    std::vector<reply>& e = detail::pairs_from_reply(r);
-    for (std::size_t i = 0; i < e.size(); i += 2) {
-        if (!e[i].is_string() && !e[i].is_status()) throw_unexpected_reply(e[i], "a field name");
-        on(e[i].as_string(), std::move(e[i + 1]));
-    }
-}
-
 // [[key, [entry, ...]], ...]; nil (nothing arrived within BLOCK) is an empty result.
 std::vector<stream_entries> stream_entries_from(reply&& r) {
     std::vector<reply>& streams = detail::array_from_reply(r);
@@ -110,7 +99,7 @@ xautoclaim_page<T> xautoclaim_page_from(reply&& r) {
 
 stream_info stream_info_from(reply&& r) {
     stream_info info;
-    for_each_field(r, [&](std::string_view name, reply&& value) {
+    detail::for_each_field(r, [&](std::string_view name, reply&& value) {
         if (name == "length") info.length = from_reply<long long>(std::move(value));
         else if (name == "radix-tree-keys") info.radix_tree_keys = from_reply<long long>(std::move(value));
         else if (name == "radix-tree-nodes") info.radix_tree_nodes = from_reply<long long>(std::move(value));
@@ -128,7 +117,7 @@ stream_info stream_info_from(reply&& r) {
 
 stream_group_info stream_group_from(reply&& r) {
     stream_group_info group;
-    for_each_field(r, [&](std::string_view name, reply&& value) {
+    detail::for_each_field(r, [&](std::string_view name, reply&& value) {
         if (name == "name") group.name = from_reply<std::string>(std::move(value));
         else if (name == "consumers") group.consumers = from_reply<long long>(std::move(value));
         else if (name == "pending") group.pending = from_reply<long long>(std::move(value));
@@ -142,7 +131,7 @@ stream_group_info stream_group_from(reply&& r) {
 stream_consumer_info stream_consumer_from(reply&& r) {
     using std::chrono::milliseconds;
     stream_consumer_info consumer;
-    for_each_field(r, [&](std::string_view name, reply&& value) {
+    detail::for_each_field(r, [&](std::string_view name, reply&& value) {
         if (name == "name") consumer.name = from_reply<std::string>(std::move(value));
         else if (name == "pending") consumer.pending = from_reply<long long>(std::move(value));
         else if (name == "idle") consumer.idle = from_reply<milliseconds>(std::move(value));

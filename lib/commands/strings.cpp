@@ -51,20 +51,19 @@ lcs_match lcs_match_from(reply&& r) {
 
 // ["matches", [match...], "len", n]
 lcs_result lcs_result_from(reply&& r) {
-    std::vector<reply>& e = detail::pairs_from_reply(r);
     lcs_result out;
     bool has_matches = false, has_length = false;
-    for (std::size_t i = 0; i < e.size(); i += 2) {
-        if (e[i].is_string() && e[i].as_string() == "matches") {
-            std::vector<reply>& matches = detail::array_from_reply(e[i + 1]);
+    detail::for_each_field(r, [&](std::string_view field, reply&& value) {
+        if (field == "matches") {
+            std::vector<reply>& matches = detail::array_from_reply(value);
             out.matches.reserve(matches.size());
             for (reply& m : matches) out.matches.push_back(lcs_match_from(std::move(m)));
             has_matches = true;
-        } else if (e[i].is_string() && e[i].as_string() == "len") {
-            out.length = from_reply<long long>(std::move(e[i + 1]));
+        } else if (field == "len") {
+            out.length = from_reply<long long>(std::move(value));
             has_length = true;
         }
-    }
+    });
     if (!has_matches || !has_length) throw_unexpected_reply(r, "matches and len");
     return out;
 }
