@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <forward_list>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,7 +39,8 @@ public:
         const char* from = other.inline_numbers_.front().data();
         const char* to = from + sizeof(inline_numbers_);
         auto rebase = [&](std::string_view& v) {
-            if (v.data() >= from && v.data() < to)
+            // std::less: a total order even for pointers into unrelated objects.
+            if (!std::less<const char*>()(v.data(), from) && std::less<const char*>()(v.data(), to))
                 v = std::string_view(inline_numbers_.front().data() + (v.data() - from), v.size());
         };
         for (std::size_t i = 0; i < count_; ++i) rebase(inline_[i]);
