@@ -1391,3 +1391,49 @@ TEST_CASE("commands: swapdb exchanges two databases", "[commands]") {
     CHECK(expect_error<redpool::reply_error>([&] { redis.swapdb(0, 9999); }).prefix() == "ERR");
     check_pool_invariants(redis);
 }
+
+TEST_CASE("commands: hscan, sscan and zscan iterate a whole key lazily, page by page", "[commands]") {
+    auto& server = shared_server();
+    redpool::client redis(options_for(server));
+    // Past the listpack limits (512 and 128 entries), so the server answers in several pages.
+    std::map<std::string, std::string> fields;
+    std::set<std::string> members;
+    std::map<std::string, double> scored;
+    for (int i = 0; i < 700; ++i) {
+        const std::string name = "m" + std::to_string(i) + std::string("\0x", 2);
+        fields[name] = "v" + std::to_string(i);
+        members.insert(name);
+        scored[name] = i + 0.5;
+        server.command({"HSET", "h", name, fields[name]});
+        server.command({"SADD", "s", name});
+        server.command({"ZADD", "z", std::to_string(i) + ".5", name});
+    }
+    std::map<std::string, std::string> seen_fields;
+    int pages_before = static_cast<int>(redpool::test::command_calls(server, "hscan"));
+    for (const auto& [field, value] : redis.hscan("h", {.count = 50})) seen_fields[field] = value;
+    CHECK(seen_fields == fields);
+    CHECK(redpool::test::command_calls(server, "hscan") - pages_before > 1);  // lazily, several pages
+
+    std::set<std::string> seen_members;
+    for (const std::string& m : redis.sscan("s", {.count = 50})) seen_members.insert(m);
+    CHECK(seen_members == members);
+
+    std::map<std::string, double> seen_scored;
+    for (const auto& [member, score] : redis.zscan("z", {.count = 50})) seen_scored[member] = score;
+    CHECK(seen_scored == scored);
+
+    std::set<std::string> matched;
+    for (const std::string& m : redis.sscan("s", {.match = std::string("m1?\0x", 5)})) matched.insert(m.substr(0, 3));
+    CHECK(matched == std::set<std::string>{"m10", "m11", "m12", "m13", "m14", "m15", "m16", "m17", "m18", "m19"});
+
+    auto none = redis.sscan("missing");
+    CHECK(none.begin() == none.end());
+    auto typed = redis.hscan("h", {.type = "string"});
+    CHECK(expect_error([&] { typed.begin(); }).code() == errc::invalid_argument);
+    auto page = redis.hscan("h", "0", {.count = 10});  // the one-page form is still there
+    CHECK_FALSE(page.items.empty());
+    server.command({"SET", "str", "v"});
+    auto wrong = redis.zscan("str");
+    CHECK(expect_error<redpool::reply_error>([&] { wrong.begin(); }).prefix() == "WRONGTYPE");
+    check_pool_invariants(redis);
+}

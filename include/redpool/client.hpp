@@ -20,59 +20,13 @@
 #include "redpool/options.hpp"
 #include "redpool/pool.hpp"
 #include "redpool/reply.hpp"
+#include "redpool/scan_range.hpp"
 
 namespace redpool {
 
 namespace detail {
 class client_core;
 }
-
-class client;
-
-/// The keys of a SCAN, fetched batch by batch as the iteration advances. A key may appear more
-/// than once if the keyspace changes meanwhile (Redis's SCAN guarantee). Errors are thrown by
-/// `begin()` and `++`. Single pass: iterate it once, where `client::scan` returned it (it can be
-/// neither copied nor moved, since its iterator points into it).
-class scan_range {
-public:
-    scan_range(const scan_range&) = delete;
-    scan_range& operator=(const scan_range&) = delete;
-
-    class iterator {
-    public:
-        using value_type = std::string;
-        using difference_type = std::ptrdiff_t;
-        using iterator_category = std::input_iterator_tag;
-
-        iterator() = default;
-        const std::string& operator*() const { return range_->keys_[index_]; }
-        const std::string* operator->() const { return &range_->keys_[index_]; }
-        iterator& operator++();
-        void operator++(int) { ++*this; }
-        bool operator==(std::default_sentinel_t) const { return range_ == nullptr; }
-
-    private:
-        friend class scan_range;
-        explicit iterator(scan_range* range);
-        void settle();
-        scan_range* range_ = nullptr;
-        std::size_t index_ = 0;
-    };
-
-    iterator begin() { return iterator(this); }
-    std::default_sentinel_t end() const noexcept { return {}; }
-
-private:
-    friend class client;
-    scan_range(client& c, scan_options options) : client_(&c), options_(std::move(options)) {}
-    bool fetch();  // the next batch; false when the scan is complete
-
-    client* client_;
-    scan_options options_;
-    std::string cursor_ = "0";
-    bool started_ = false;
-    std::vector<std::string> keys_;
-};
 
 /// A Redis client. Its typed methods (`get`, `set`, `hset`, `zadd`, `xadd`, ...) come from
 /// `commands<client>`, one per factory in `redpool::cmd`, documented there.
@@ -139,8 +93,16 @@ public:
 
     /// SCAN the keyspace lazily: `for (const std::string& k : redis.scan({.match = "user:*"}))`.
     scan_range scan(scan_options opts = {});
-    /// SCAN one page from `cursor` (see `cmd::scan`).
+    /// HSCAN, SSCAN and ZSCAN of one key, lazily: every field and value, member, or member and
+    /// score. A TYPE filter or a negative COUNT throws `errc::invalid_argument` from `begin()`.
+    basic_scan_range<std::pair<std::string, std::string>> hscan(std::string_view key, scan_options opts = {});
+    basic_scan_range<std::string> sscan(std::string_view key, scan_options opts = {});
+    basic_scan_range<std::pair<std::string, double>> zscan(std::string_view key, scan_options opts = {});
+    /// One page of each from `cursor` (see `cmd::scan`, `cmd::hscan`, ...).
     using commands<client>::scan;
+    using commands<client>::hscan;
+    using commands<client>::sscan;
+    using commands<client>::zscan;
 
     // --- the pool ----------------------------------------------------------------------------
 

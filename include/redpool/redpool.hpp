@@ -9,3 +9,4 @@
 #include "redpool/options.hpp"
 #include "redpool/pool.hpp"
 #include "redpool/reply.hpp"
+#include "redpool/scan_range.hpp"
