@@ -163,6 +163,21 @@ TEST_CASE("command: owns its arguments, and copies and moves keep them", "[comma
     expect_args(original);
     CHECK(copy.args()[1].data() != original.args()[1].data());
 
+    // A long command keeps its arguments in an allocation of its own: moves and copies too.
+    const std::string big(300, 'x');
+    redpool::command<long long> long_one({"APPEND", "k", big});
+    redpool::command<long long> long_moved = std::move(long_one);
+    redpool::command<long long> long_copy = long_moved;
+    for (const auto* c : {&long_moved, &long_copy}) {
+        REQUIRE(c->args().size() == 3);
+        CHECK(c->args()[2] == big);
+    }
+    CHECK(long_copy.args()[2].data() != long_moved.args()[2].data());
+    long_copy = std::move(long_moved);  // an allocation replacing an allocation
+    CHECK(long_copy.args()[2] == big);
+    long_copy = original;  // an inline block replacing an allocation
+    expect_args(long_copy);
+
     redpool::command<long long> empty_args({});
     CHECK(empty_args.args().empty());
     CHECK(redpool::cmd::get("k").args().size() == 2);

@@ -193,8 +193,9 @@ std::vector<std::string_view> views(const Range& strings) {
 
 namespace detail {
 
-/// A command's arguments in one allocation: the views, then the bytes they point at, so a
-/// moved command's views stay valid and a copy is one allocation and one copy.
+/// A command's arguments in one block: the views, then the bytes they point at. A short
+/// command (GET, SET of a small value) keeps the block inline, so building one allocates
+/// nothing; a longer one allocates it once, and a move keeps its views valid.
 class argument_block {
 public:
     argument_block() noexcept = default;
@@ -208,11 +209,16 @@ public:
     std::span<const std::string_view> view() const noexcept { return {views_, count_}; }
 
 private:
+    static constexpr std::size_t inline_size = 128;
+
+    bool is_inline() const noexcept { return views_ == reinterpret_cast<const std::string_view*>(inline_); }
+    void take(argument_block& other) noexcept;
     void release() noexcept;
 
-    std::string_view* views_ = nullptr;  // owns the block; the bytes follow the views
+    std::string_view* views_ = nullptr;  // inline_, or an allocation it owns; bytes follow views
     std::size_t count_ = 0;
     std::size_t bytes_ = 0;
+    alignas(std::string_view) unsigned char inline_[inline_size];
 };
 
 /// Adds the command's name to a protocol error thrown while reading its reply, then rethrows;

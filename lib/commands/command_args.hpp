@@ -30,12 +30,13 @@ public:
     explicit args_builder(std::string_view name) { push(name); }
     // Moving re-points the views at numbers held inline; a copy could not do it safely.
     args_builder(args_builder&& other) noexcept
-        : inline_(other.inline_),
-          count_(other.count_),
+        : count_(other.count_),
           spilled_(std::move(other.spilled_)),
-          inline_numbers_(other.inline_numbers_),
           numbers_used_(other.numbers_used_),
           more_numbers_(std::move(other.more_numbers_)) {
+        // Only the slots in use hold values; the rest are left unset.
+        std::copy_n(other.inline_.begin(), spilled_.empty() ? count_ : 0, inline_.begin());
+        std::copy_n(other.inline_numbers_.begin(), numbers_used_, inline_numbers_.begin());
         const char* from = other.inline_numbers_.front().data();
         const char* to = from + sizeof(inline_numbers_);
         auto rebase = [&](std::string_view& v) {
@@ -43,7 +44,8 @@ public:
             if (!std::less<const char*>()(v.data(), from) && std::less<const char*>()(v.data(), to))
                 v = std::string_view(inline_numbers_.front().data() + (v.data() - from), v.size());
         };
-        for (std::size_t i = 0; i < count_; ++i) rebase(inline_[i]);
+        if (spilled_.empty())
+            for (std::size_t i = 0; i < count_; ++i) rebase(inline_[i]);
         for (std::string_view& v : spilled_) rebase(v);
     }
     args_builder(const args_builder&) = delete;
@@ -119,10 +121,10 @@ private:
         return *this;
     }
 
-    std::array<std::string_view, 16> inline_{};
+    std::array<std::string_view, 16> inline_;  // the first count_ are set
     std::size_t count_ = 0;
     std::vector<std::string_view> spilled_;  // every argument, once more than 16
-    std::array<std::array<char, number_size>, 4> inline_numbers_{};
+    std::array<std::array<char, number_size>, 4> inline_numbers_;  // the first numbers_used_ are set
     std::size_t numbers_used_ = 0;
     std::forward_list<std::array<char, number_size>> more_numbers_;
 };

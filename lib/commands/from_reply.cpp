@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -74,7 +75,8 @@ void rethrow_naming(std::string_view command_name) {
 argument_block::argument_block(std::span<const std::string_view> args) : count_(args.size()) {
     if (args.empty()) return;
     for (std::string_view a : args) bytes_ += a.size();
-    void* block = ::operator new(count_ * sizeof(std::string_view) + bytes_);
+    const std::size_t size = count_ * sizeof(std::string_view) + bytes_;
+    void* block = size <= inline_size ? static_cast<void*>(inline_) : ::operator new(size);
     views_ = static_cast<std::string_view*>(block);
     char* bytes = reinterpret_cast<char*>(views_ + count_);
     for (std::size_t i = 0; i < count_; ++i) {
@@ -86,10 +88,7 @@ argument_block::argument_block(std::span<const std::string_view> args) : count_(
 
 argument_block::argument_block(const argument_block& other) : argument_block(other.view()) {}
 
-argument_block::argument_block(argument_block&& other) noexcept
-    : views_(std::exchange(other.views_, nullptr)),
-      count_(std::exchange(other.count_, 0)),
-      bytes_(std::exchange(other.bytes_, 0)) {}
+argument_block::argument_block(argument_block&& other) noexcept { take(other); }
 
 argument_block& argument_block::operator=(const argument_block& other) {
     if (this != &other) *this = argument_block(other);
@@ -99,17 +98,33 @@ argument_block& argument_block::operator=(const argument_block& other) {
 argument_block& argument_block::operator=(argument_block&& other) noexcept {
     if (this != &other) {
         release();
-        views_ = std::exchange(other.views_, nullptr);
-        count_ = std::exchange(other.count_, 0);
-        bytes_ = std::exchange(other.bytes_, 0);
+        take(other);
     }
     return *this;
 }
 
 argument_block::~argument_block() { release(); }
 
+// An allocated block changes owner as it is; an inline one is copied, and its views re-pointed
+// at this block's bytes.
+void argument_block::take(argument_block& other) noexcept {
+    count_ = std::exchange(other.count_, 0);
+    bytes_ = std::exchange(other.bytes_, 0);
+    if (!other.is_inline()) {
+        views_ = std::exchange(other.views_, nullptr);
+        return;
+    }
+    views_ = reinterpret_cast<std::string_view*>(inline_);
+    const char* from = reinterpret_cast<const char*>(other.views_ + count_);
+    char* to = reinterpret_cast<char*>(views_ + count_);
+    if (bytes_ > 0) std::memcpy(to, from, bytes_);
+    for (std::size_t i = 0; i < count_; ++i)
+        new (views_ + i) std::string_view(to + (other.views_[i].data() - from), other.views_[i].size());
+    other.views_ = nullptr;
+}
+
 void argument_block::release() noexcept {
-    ::operator delete(views_);  // string_view is trivially destructible
+    if (!is_inline()) ::operator delete(views_);  // string_view is trivially destructible
     views_ = nullptr;
 }
 
