@@ -1310,7 +1310,6 @@ TEST_CASE("commands: slowlog_get, slowlog_len and slowlog_reset", "[commands]") 
         CHECK(set->id > echo->id);
         CHECK(set->args == std::vector<std::string>{"SET", bad_utf8, "v"});
         CHECK(echo->args == std::vector<std::string>{"ECHO", nul_value});
-        CHECK(echo->duration >= 0us);
         CHECK(echo->client_address.starts_with("127.0.0.1:"));
         CHECK(echo->client_name == "");
         const auto now = std::chrono::system_clock::now();

@@ -4,6 +4,7 @@
 // checked where it matters through the fixture's independent admin connection.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -49,15 +50,27 @@ std::string admin_range(const redis_server& server, const std::string& key) {
 }
 
 // From another thread: once a client is blocked on the server, waits `delay` and runs `args`
-// on an admin connection, so the data arrives while the blocking command waits for it.
-std::jthread run_when_blocked(const redis_server& server, std::vector<std::string> args,
-                              std::chrono::milliseconds delay = 0ms) {
-    return std::jthread([&server, args = std::move(args), delay] {
-        wait_for_blocked_clients(server, 1);
-        std::this_thread::sleep_for(delay);
-        server.admin().command(args);
-    });
-}
+// on an admin connection, so the data arrives while the blocking command waits for it (or
+// after a while regardless, so nothing hangs). `saw_block()` joins the thread and says whether
+// the client really was blocked when the data came.
+class run_when_blocked {
+public:
+    run_when_blocked(const redis_server& server, std::vector<std::string> args, std::chrono::milliseconds delay = 0ms)
+        : thread_([this, &server, args = std::move(args), delay] {
+              blocked_ = wait_for_blocked_clients(server, 1);
+              std::this_thread::sleep_for(delay);
+              server.admin().command(args);
+          }) {}
+
+    bool saw_block() {
+        thread_.join();
+        return blocked_;
+    }
+
+private:
+    std::atomic<bool> blocked_{false};
+    std::jthread thread_;  // last, so it starts once blocked_ exists
+};
 
 // A client whose read_timeout is shorter than the blocks the tests ask for.
 redpool::options short_read_timeout(const redis_server& server) {
@@ -456,14 +469,16 @@ TEST_CASE("lists: blpop and brpop return data pushed by another client while the
     auto& server = shared_server();
     redpool::client redis(options_for(server));
     {
-        auto pusher = run_when_blocked(server, {"RPUSH", "b", "x", "y"});
+        run_when_blocked pusher(server, {"RPUSH", "b", "x", "y"});
         CHECK(redis.blpop({"a", "b"}, 10s) == std::pair<std::string, std::string>("b", "x"));
+        CHECK(pusher.saw_block());
     }
     CHECK(admin_range(server, "b") == "y");
     server.command({"DEL", "b"});
     {
-        auto pusher = run_when_blocked(server, {"RPUSH", "a", "p", "q"});
+        run_when_blocked pusher(server, {"RPUSH", "a", "p", "q"});
         CHECK(redis.brpop({"a", "b"}, 10s) == std::pair<std::string, std::string>("a", "q"));
+        CHECK(pusher.saw_block());
     }
     CHECK(admin_range(server, "a") == "p");
     check_pool_invariants(redis);
@@ -477,13 +492,15 @@ TEST_CASE("lists: blpop waits longer than read_timeout without a read timeout", 
     CHECK(redis.brpop({"a"}, 500ms) == std::nullopt);
     {
         // Data arriving after read_timeout has passed, during a longer block.
-        auto pusher = run_when_blocked(server, {"RPUSH", "a", "late"}, 400ms);
+        run_when_blocked pusher(server, {"RPUSH", "a", "late"}, 400ms);
         CHECK(redis.blpop({"a"}, 10s) == std::pair<std::string, std::string>("a", "late"));
+        CHECK(pusher.saw_block());
     }
     {
         // A zero timeout waits for ever: no read deadline at all.
-        auto pusher = run_when_blocked(server, {"RPUSH", "a", "later"}, 400ms);
+        run_when_blocked pusher(server, {"RPUSH", "a", "later"}, 400ms);
         CHECK(redis.brpop({"a"}, 0ms) == std::pair<std::string, std::string>("a", "later"));
+        CHECK(pusher.saw_block());
     }
     check_pool_invariants(redis);
 }
@@ -500,8 +517,9 @@ TEST_CASE("lists: blmove moves at once, after a wait, or returns nullopt on time
     CHECK(redis.blmove("src", "dst", list_end::left, list_end::left, 5s) == "a");
     CHECK(admin_range(server, "dst") == lines({"a", "b"}));
     {
-        auto pusher = run_when_blocked(server, {"RPUSH", "src", with_nul}, 300ms);
+        run_when_blocked pusher(server, {"RPUSH", "src", with_nul}, 300ms);
         CHECK(redis.blmove("src", "dst", list_end::left, list_end::right, 10s) == with_nul);
+        CHECK(pusher.saw_block());
     }
     CHECK(admin_range(server, "dst") == lines({"a", "b", with_nul}));
     CHECK(server.command({"EXISTS", "src"}) == "0");
@@ -521,9 +539,10 @@ TEST_CASE("lists: blmpop pops at once, after a wait, or returns nullopt on timeo
     CHECK(popped->first == "b");
     CHECK(popped->second == strings{"3", "2"});
     {
-        auto pusher = run_when_blocked(server, {"RPUSH", "a", "x", "y", "z"}, 300ms);
+        run_when_blocked pusher(server, {"RPUSH", "a", "x", "y", "z"}, 300ms);
         const std::vector<std::string_view> keys{"a", "c"};
         popped = redis.blmpop(keys, list_end::left, 10s, 2);
+        CHECK(pusher.saw_block());
     }
     REQUIRE(popped.has_value());
     CHECK(popped->first == "a");

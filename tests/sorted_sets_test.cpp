@@ -3,6 +3,7 @@
 // checked where it matters through the fixture's independent admin connection.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -460,13 +461,15 @@ TEST_CASE("sorted sets: bzpopmin and bzpopmax return members pushed beforehand",
 TEST_CASE("sorted sets: bzpopmax wakes up for a member added while it waits", "[sorted_sets]") {
     auto& server = shared_server();
     redpool::client redis(options_for(server));
-    std::jthread pusher([&server] {
+    std::atomic<bool> blocked{false};
+    std::jthread pusher([&server, &blocked] {
         // Push once the pop is blocked (or after a while regardless, so nothing hangs).
-        wait_for_blocked_clients(server, 1);
+        blocked = wait_for_blocked_clients(server, 1);
         server.command({"ZADD", "late", "7", "m"});
     });
     auto got = redis.bzpopmax({"late"}, 30s);
     pusher.join();
+    CHECK(blocked);  // the member came while the pop waited
     REQUIRE(got.has_value());
     CHECK(got->key == "late");
     CHECK(got->member == "m");
