@@ -2,12 +2,8 @@
 // a go-redis-style connection pool.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
 #include <initializer_list>
-#include <iterator>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>

@@ -187,6 +187,7 @@ std::vector<std::pair<A, B>> pairs_from_reply(reply&& r) {
 template <class Range>
 std::vector<std::string_view> views(const Range& strings) {
     std::vector<std::string_view> out;
+    out.reserve(std::size(strings));
     for (const auto& s : strings) out.emplace_back(s);
     return out;
 }
@@ -298,5 +299,12 @@ scan_page<T> scan_page_from_reply(reply&& r, std::vector<T> (*read_items)(reply&
     page.items = read_items(std::move(e[1]));
     return page;
 }
+
+/// A scan page whose items are read with `from_reply<std::vector<T>>` (SCAN's keys, SSCAN's
+/// members).
+template <class T>
+struct reply_converter<scan_page<T>> {
+    static scan_page<T> convert(reply&& r) { return scan_page_from_reply<T>(std::move(r), &from_reply<std::vector<T>>); }
+};
 
 }  // namespace redpool

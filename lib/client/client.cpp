@@ -19,10 +19,7 @@ reply client::exec(std::initializer_list<std::string_view> args) {
 
 reply client::exec(std::span<const std::string_view> args) { return core_->run(args); }
 
-reply client::exec(const std::vector<std::string>& args) {
-    std::vector<std::string_view> views(args.begin(), args.end());
-    return core_->run(views);
-}
+reply client::exec(const std::vector<std::string>& args) { return core_->run(views(args)); }
 
 reply client::exec(std::initializer_list<std::string_view> args, std::error_code& ec) noexcept {
     return exec(std::span<const std::string_view>(args.begin(), args.size()), ec);

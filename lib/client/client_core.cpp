@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 
 #include "lib/base/deadline.hpp"
-#include "lib/commands/command_table.hpp"
 #include "lib/protocol/refusals.hpp"
 #include "redpool/error.hpp"
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <forward_list>
 #include <functional>
 #include <span>
@@ -139,6 +140,24 @@ void for_each_field(reply& r, On&& on) {
         if (!e[i].is_string() && !e[i].is_status()) throw_unexpected_reply(e[i], "a field name");
         on(e[i].as_string(), std::move(e[i + 1]));
     }
+}
+
+/// A command on nothing (DEL of no keys, HMGET of no fields, ...), answered without asking the
+/// server: `T{}` (0, false, an empty vector).
+template <class T>
+command<T> answered_empty() {
+    return command<T>::answered_locally([](reply&&) { return T{}; });
+}
+
+/// An integer, or an integer written as a bulk string (TIME's fields, XPENDING's counts).
+inline long long integer_from_text(const reply& r, std::string_view wanted = "an integer") {
+    if (r.is_integer()) return r.as_integer();
+    if (!r.is_string()) throw_unexpected_reply(r, wanted);
+    std::string_view text = r.as_string();
+    long long value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) throw_unexpected_reply(r, wanted);
+    return value;
 }
 
 /// The converter of commands that answer `+OK` (MSET, RENAME, ...): anything else throws.

@@ -49,7 +49,7 @@ command<std::optional<std::string>> hget(std::string_view key, std::string_view 
 command<std::vector<std::optional<std::string>>> hmget(std::string_view key, std::span<const std::string_view> fields) {
     using result = std::vector<std::optional<std::string>>;
     // HMGET with no field is a server error; there is nothing to fetch.
-    if (fields.empty()) return command<result>::answered_locally([](reply&&) { return result(); });
+    if (fields.empty()) return detail::answered_empty<result>();
     return args_builder("HMGET").add(key).add_all(fields).build<result>();
 }
 
@@ -64,7 +64,7 @@ command<long long> hdel(std::string_view key, std::string_view field) { return {
 
 command<long long> hdel(std::string_view key, std::span<const std::string_view> fields) {
     // HDEL with no field is a server error; removing nothing removes 0 fields.
-    if (fields.empty()) return command<long long>::answered_locally([](reply&&) { return 0LL; });
+    if (fields.empty()) return detail::answered_empty<long long>();
     return args_builder("HDEL").add(key).add_all(fields).build<long long>();
 }
 

@@ -24,7 +24,7 @@ command<bool> pfadd(std::string_view key, std::string_view element) { return {"P
 
 command<long long> pfcount(std::span<const std::string_view> keys) {
     // PFCOUNT of no keys is a server error; the union of nothing has no elements.
-    if (keys.empty()) return command<long long>::answered_locally([](reply&&) { return 0LL; });
+    if (keys.empty()) return detail::answered_empty<long long>();
     return args_builder("PFCOUNT").add_all(keys).build<long long>();
 }
 

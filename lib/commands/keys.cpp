@@ -18,13 +18,11 @@ using detail::view;
 
 // DEL, UNLINK and EXISTS of no keys are server errors; the answer is 0 without asking.
 command<long long> counting_keys(std::string_view name, std::span<const std::string_view> keys) {
-    if (keys.empty()) return command<long long>::answered_locally([](reply&&) { return 0LL; });
+    if (keys.empty()) return detail::answered_empty<long long>();
     return args_builder(name).add_all(keys).build<long long>();
 }
 
-std::vector<std::string> strings_from(reply&& r) { return from_reply<std::vector<std::string>>(std::move(r)); }
 
-scan_page<std::string> key_page_from(reply&& r) { return scan_page_from_reply<std::string>(std::move(r), &strings_from); }
 
 std::string_view condition_word(expire_condition when) {
     switch (when) {
@@ -216,7 +214,7 @@ command<bool> migrate(std::string_view host, int port, std::span<const std::stri
                       std::chrono::milliseconds timeout, const migrate_options& opts) {
     args_builder args = migrate_args(host, port, "", db, timeout, opts);
     // Nothing to move is what NOKEY says; Redis would answer it for an empty KEYS too.
-    if (keys.empty()) return command<bool>::answered_locally([](reply&&) { return false; });
+    if (keys.empty()) return detail::answered_empty<bool>();
     return args.add("KEYS").add_all(keys).build<bool>(&migrated);
 }
 
@@ -238,7 +236,7 @@ command<scan_page<std::string>> scan(std::string_view cursor, const scan_options
     args_builder args("SCAN");
     args.add(cursor);
     detail::add_scan_filters(args, "SCAN", opts, true);
-    return args.build<scan_page<std::string>>(&key_page_from);
+    return args.build<scan_page<std::string>>();
 }
 
 }  // namespace redpool::cmd

@@ -157,7 +157,7 @@ command<std::string> script_load(std::string_view script) { return {"SCRIPT", "L
 command<std::vector<bool>> script_exists(string_span sha1s) {
     using result = std::vector<bool>;
     // SCRIPT EXISTS of no sha is a server error; there is nothing to look up.
-    if (sha1s.empty()) return command<result>::answered_locally([](reply&&) { return result(); });
+    if (sha1s.empty()) return detail::answered_empty<result>();
     return args_builder("SCRIPT").add("EXISTS").add_all(sha1s).build<result>();
 }
 command<std::vector<bool>> script_exists(string_list sha1s) { return script_exists(as_span(sha1s)); }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 #include <fmt/format.h>
 
@@ -26,16 +25,6 @@ std::string pong(reply&& r) {
     return r.take_string();
 }
 
-// TIME gives its numbers as bulk strings.
-long long integer_in(const reply& r, std::string_view wanted) {
-    if (!r.is_string()) throw_unexpected_reply(r, wanted);
-    std::string_view text = r.as_string();
-    long long n = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) throw_unexpected_reply(r, wanted);
-    return n;
-}
-
 system_clock::time_point time_from_seconds(long long s) {
     return system_clock::time_point(std::chrono::duration_cast<system_clock::duration>(std::chrono::seconds(s)));
 }
@@ -44,8 +33,8 @@ system_clock::time_point time_from_seconds(long long s) {
 system_clock::time_point time_from(reply&& r) {
     std::vector<reply>& e = detail::array_from_reply(r);
     if (e.size() != 2) throw_unexpected_reply(r, "[seconds, microseconds]");
-    std::chrono::microseconds us(integer_in(e[1], "microseconds as a string"));
-    return time_from_seconds(integer_in(e[0], "seconds as a string")) +
+    std::chrono::microseconds us(detail::integer_from_text(e[1], "microseconds as a string"));
+    return time_from_seconds(detail::integer_from_text(e[0], "seconds as a string")) +
            std::chrono::duration_cast<system_clock::duration>(us);
 }
 

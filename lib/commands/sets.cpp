@@ -39,11 +39,7 @@ command<long long> set_algebra_store(std::string_view name, std::string_view des
     return args_builder(name).add(destination).add_all(keys).build<long long>();
 }
 
-std::vector<std::string> strings_from(reply&& r) { return from_reply<std::vector<std::string>>(std::move(r)); }
 
-scan_page<std::string> member_page_from(reply&& r) {
-    return scan_page_from_reply<std::string>(std::move(r), &strings_from);
-}
 
 }  // namespace
 
@@ -57,7 +53,7 @@ command<long long> sadd(std::string_view key, std::initializer_list<std::string_
 command<long long> srem(std::string_view key, std::string_view member) { return {"SREM", key, member}; }
 command<long long> srem(std::string_view key, std::span<const std::string_view> members) {
     // SREM with no member is a server error; removing nothing removes 0 members.
-    if (members.empty()) return command<long long>::answered_locally([](reply&&) { return 0LL; });
+    if (members.empty()) return detail::answered_empty<long long>();
     return with_members<long long>("SREM", key, members);
 }
 command<long long> srem(std::string_view key, std::initializer_list<std::string_view> members) {
@@ -71,7 +67,7 @@ command<bool> sismember(std::string_view key, std::string_view member) { return 
 command<std::vector<bool>> smismember(std::string_view key, std::span<const std::string_view> members) {
     using result = std::vector<bool>;
     // SMISMEMBER with no member is a server error; asking about nothing answers nothing.
-    if (members.empty()) return command<result>::answered_locally([](reply&&) { return result(); });
+    if (members.empty()) return detail::answered_empty<result>();
     return with_members<result>("SMISMEMBER", key, members);
 }
 command<std::vector<bool>> smismember(std::string_view key, std::initializer_list<std::string_view> members) {
@@ -143,7 +139,7 @@ command<scan_page<std::string>> sscan(std::string_view key, std::string_view cur
     args.add(key).add(cursor);
     // scan_options is shared with SCAN, whose TYPE filter SSCAN rejects as a syntax error.
     detail::add_scan_filters(args, "SSCAN", opts, false);
-    return args.build<scan_page<std::string>>(&member_page_from);
+    return args.build<scan_page<std::string>>();
 }
 
 }  // namespace redpool::cmd

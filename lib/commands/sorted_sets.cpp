@@ -190,7 +190,7 @@ command<long long> zrem(std::string_view key, std::string_view member) { return 
 
 command<long long> zrem(std::string_view key, key_span members) {
     // ZREM with no member is a server error; removing nothing removes 0 members.
-    if (members.empty()) return command<long long>::answered_locally([](reply&&) { return 0LL; });
+    if (members.empty()) return detail::answered_empty<long long>();
     return args_builder("ZREM").add(key).add_all(members).build<long long>();
 }
 
@@ -205,7 +205,7 @@ command<std::optional<double>> zscore(std::string_view key, std::string_view mem
 command<std::vector<std::optional<double>>> zmscore(std::string_view key, key_span members) {
     using result = std::vector<std::optional<double>>;
     // ZMSCORE with no member is a server error; asking about nothing answers nothing.
-    if (members.empty()) return command<result>::answered_locally([](reply&&) { return result(); });
+    if (members.empty()) return detail::answered_empty<result>();
     return args_builder("ZMSCORE").add(key).add_all(members).build<result>();
 }
 

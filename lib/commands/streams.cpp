@@ -1,7 +1,6 @@
 // The stream commands: XADD, XRANGE, XREAD, consumer groups, trimming and XINFO.
 #include "redpool/cmd/streams.hpp"
 
-#include <charconv>
 
 #include <fmt/format.h>
 
@@ -11,8 +10,6 @@
 
 namespace redpool {
 namespace {
-
-using field_pairs = std::vector<std::pair<std::string, std::string>>;
 
 // A list of entries. Before Redis 7.0, XCLAIM answered nil for a claimed id whose entry was
 // deleted; such an element is skipped, as 7.0 does itself.
@@ -28,16 +25,6 @@ std::vector<stream_entry> entries_from(reply&& r) {
 
 std::vector<std::string> strings_from(reply&& r) { return from_reply<std::vector<std::string>>(std::move(r)); }
 
-// XPENDING's summary counts a consumer's entries in a bulk string ("2"), not an integer.
-long long integer_from_text(const reply& r) {
-    if (r.is_integer()) return r.as_integer();
-    if (!r.is_string()) throw_unexpected_reply(r, "an integer");
-    std::string_view text = r.as_string();
-    long long value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) throw_unexpected_reply(r, "an integer");
-    return value;
-}
 
 // [[key, [entry, ...]], ...]; nil (nothing arrived within BLOCK) is an empty result.
 std::vector<stream_entries> stream_entries_from(reply&& r) {
@@ -66,7 +53,7 @@ xpending_summary xpending_summary_from(reply&& r) {
     for (reply& c : consumers) {
         std::vector<reply>& pair = detail::array_from_reply(c);
         if (pair.size() != 2) throw_unexpected_reply(c, "[consumer, count]");
-        out.consumers.push_back({from_reply<std::string>(std::move(pair[0])), integer_from_text(pair[1])});
+        out.consumers.push_back({from_reply<std::string>(std::move(pair[0])), detail::integer_from_text(pair[1])  /* XPENDING counts in a bulk string */});
     }
     return out;
 }
@@ -163,7 +150,6 @@ namespace {
 
 using detail::args_builder;
 using detail::as_span;
-using detail::view;
 using pair_span = std::span<const std::pair<std::string_view, std::string_view>>;
 
 // MAXLEN|MINID [=|~] threshold [LIMIT n], as XADD and XTRIM take it.
@@ -225,11 +211,6 @@ void add_streams(args_builder& args, std::string_view name, pair_span streams) {
 
 void require_ids(std::string_view name, std::span<const std::string_view> ids) {
     if (ids.empty()) throw error(errc::invalid_argument, fmt::format("{}: no ids", name));
-}
-
-// XACK and XDEL of no ids change nothing: 0, without a round trip.
-command<long long> none_removed() {
-    return command<long long>::answered_locally([](reply&&) { return 0LL; });
 }
 
 // XCLAIM key group consumer min-idle id ... [IDLE ms] [TIME ms] [RETRYCOUNT n] [FORCE] [JUSTID]
@@ -371,7 +352,7 @@ command<long long> xack(std::string_view key, std::string_view group, std::strin
 }
 
 command<long long> xack(std::string_view key, std::string_view group, std::span<const std::string_view> ids) {
-    if (ids.empty()) return none_removed();
+    if (ids.empty()) return detail::answered_empty<long long>();
     return args_builder("XACK").add(key).add(group).add_all(ids).build<long long>();
 }
 
@@ -438,7 +419,7 @@ command<xautoclaim_page<std::string>> xautoclaim_justid(std::string_view key, st
 command<long long> xdel(std::string_view key, std::string_view id) { return {"XDEL", key, id}; }
 
 command<long long> xdel(std::string_view key, std::span<const std::string_view> ids) {
-    if (ids.empty()) return none_removed();
+    if (ids.empty()) return detail::answered_empty<long long>();
     return args_builder("XDEL").add(key).add_all(ids).build<long long>();
 }
 

@@ -111,7 +111,7 @@ command<void> psetex(std::string_view key, std::chrono::milliseconds ttl, std::s
 command<std::vector<std::optional<std::string>>> mget(std::span<const std::string_view> keys) {
     using result = std::vector<std::optional<std::string>>;
     // MGET with no key is a server error; there is nothing to fetch.
-    if (keys.empty()) return command<result>::answered_locally([](reply&&) { return result(); });
+    if (keys.empty()) return detail::answered_empty<result>();
     return args_builder("MGET").add_all(keys).build<result>();
 }
 
