@@ -2,6 +2,7 @@
 // a go-redis-style connection pool.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -14,9 +15,13 @@
 #include "redpool/command.hpp"
 #include "redpool/commands.hpp"
 #include "redpool/options.hpp"
+#include "redpool/pinned.hpp"
+#include "redpool/pipeline.hpp"
 #include "redpool/pool.hpp"
 #include "redpool/reply.hpp"
 #include "redpool/scan_range.hpp"
+#include "redpool/script.hpp"
+#include "redpool/subscriber.hpp"
 
 namespace redpool {
 
@@ -99,6 +104,35 @@ public:
     using commands<client>::hscan;
     using commands<client>::sscan;
     using commands<client>::zscan;
+
+    // --- many commands, one connection ---------------------------------------------------------
+
+    /// An empty pipeline; each `exec()` borrows one pooled connection (see `redpool::pipeline`).
+    redpool::pipeline pipeline();
+    /// An empty MULTI/EXEC transaction; each `exec()` borrows one pooled connection.
+    redpool::transaction transaction();
+    /// Leases one pooled connection for as long as the result lives, for session state
+    /// (see `redpool::pinned`). Waits for a turn as any call does (`errc::pool_timeout`).
+    redpool::pinned pin();
+    /// Optimistic locking, go-redis's Watch: pins a connection, sends WATCH `keys`, and calls
+    /// `fn` with it; `fn` reads and then runs `c.transaction()`. When a watched key changed
+    /// meanwhile, the transaction's `exec()` throws `errc::tx_failed` (nothing ran), which
+    /// `watch` passes on: catch it and call `watch` again. Whatever `fn` leaves behind (an
+    /// open MULTI, the WATCH) is undone before the connection goes back to the pool, also when
+    /// `fn` throws.
+    void watch(std::initializer_list<std::string_view> keys, std::function<void(redpool::pinned&)> fn);
+    void watch(std::span<const std::string_view> keys, std::function<void(redpool::pinned&)> fn);
+
+    /// Runs a script: EVALSHA with its SHA-1, then EVAL with its source if the server answers
+    /// NOSCRIPT (after SCRIPT FLUSH or a restart). A script error throws `reply_error`.
+    reply run_script(const script& s, std::initializer_list<std::string_view> keys = {},
+                     std::initializer_list<std::string_view> args = {});
+    reply run_script(const script& s, std::span<const std::string_view> keys,
+                     std::span<const std::string_view> args);
+
+    /// A pub/sub connection of its own, outside the pool (see `redpool::subscriber`). Dials
+    /// lazily: the first subscribe connects.
+    redpool::subscriber subscriber();
 
     // --- the pool ----------------------------------------------------------------------------
 

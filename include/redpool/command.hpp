@@ -262,6 +262,8 @@ public:
     std::string_view name() const noexcept { return args().empty() ? std::string_view() : args()[0]; }
     /// True for a command answered without a round trip (see `answered_locally`).
     bool answered_locally() const noexcept { return local_; }
+    /// How the reply becomes a `T` (without naming the command in errors, as `read` does).
+    converter reader() const noexcept { return convert_; }
 
     /// Turns `r` into a `T`. A server error throws `reply_error`; a reply of the wrong shape
     /// throws `redpool::error` (`errc::protocol_error`) naming the command.

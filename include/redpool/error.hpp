@@ -26,6 +26,7 @@ enum class errc {
     auth_failed,        ///< the server refused the credentials (AUTH); never retried
     server_error,       ///< the server answered `-ERR ...` (see `reply_error`)
     connection_broken,  ///< the connection already failed and refuses further use
+    tx_failed,          ///< EXEC answered nil: a WATCHed key changed, nothing ran; retry
 };
 
 /// The "redpool" error category.

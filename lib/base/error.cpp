@@ -24,6 +24,7 @@ public:
             case errc::auth_failed: return "authentication failed";
             case errc::server_error: return "server error reply";
             case errc::connection_broken: return "connection is broken";
+            case errc::tx_failed: return "transaction failed: a watched key changed";
         }
         return "unknown redpool error";
     }

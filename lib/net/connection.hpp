@@ -51,6 +51,36 @@ public:
     /// One round trip: append, flush, read.
     reply exec(std::span<const std::string_view> args);
 
+    /// Receives the replies of a streamed batch, in order.
+    class reply_sink {
+    public:
+        virtual void on_reply(reply&& r) = 0;
+
+    protected:
+        ~reply_sink() = default;
+    };
+    /// A batch in one go: writes `requests` (encoded commands, the segments in order) while
+    /// reading `replies` replies into `sink`, so neither side's socket buffer can fill up and
+    /// stall the other. Fails (closing the connection, `outcome_unknown` once a byte went out)
+    /// after `timeout` without progress — no byte written or read — zero meaning no limit.
+    /// Requires nothing else pending. Defined in connection_exchange.cpp.
+    void exchange(std::span<const std::span<const char>> requests, std::size_t replies, reply_sink& sink,
+                  duration timeout);
+
+    /// For a connection that receives replies nobody asked for (pub/sub): the next one if it
+    /// is complete or becomes complete before `until`, else false, keeping any part of one
+    /// that arrived. Throws as `read_reply` does when the connection fails (closing it).
+    /// Defined in connection_push.cpp.
+    bool read_pushed(reply& out, clock::time_point until);
+    /// Sends a command without expecting its reply to be read with `read_reply` (pub/sub:
+    /// its confirmation comes through `read_pushed`).
+    void send_unpaired(std::span<const std::string_view> args);
+
+    /// Undoes a session's changes for the next caller: RESET, then the handshake again (AUTH,
+    /// SELECT, CLIENT SETNAME, `on_connect`) within `dial_timeout`. Throws as `open` does,
+    /// closing the connection. Defined in connection_reset.cpp.
+    void reset_session(const options& opts);
+
     /// Cheap liveness check for a connection about to be reused: not broken, nothing pending,
     /// and a non-blocking peek sees neither EOF nor unexpected bytes. Breaks it otherwise.
     bool is_usable() noexcept;

@@ -1,0 +1,120 @@
+// redpool/deferred.hpp — the typed result of a command queued in a pipeline or transaction,
+// ready once the batch has run:
+//
+//     redpool::deferred<long long> n = p.incr("counter");
+//     p.exec();
+//     long long v = n.get();   // the value, or the command's own error
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "redpool/command.hpp"
+#include "redpool/error.hpp"
+#include "redpool/reply.hpp"
+
+namespace redpool {
+
+namespace detail {
+
+/// Where a batch puts the outcome of one of its commands. Implemented once per result type
+/// by `deferred_state<T>`; the batch sees only this.
+class deferred_slot {
+public:
+    virtual ~deferred_slot() = default;
+    /// The command's reply arrived (a server error included): convert and keep it.
+    virtual void settle(const reply& r) noexcept = 0;
+    /// The command has no reply of its own: the batch failed before it (a lost connection,
+    /// an aborted transaction). Keeps `failure` to rethrow from `get()`.
+    virtual void fail(std::exception_ptr failure) noexcept = 0;
+};
+
+template <class T>
+struct deferred_value {
+    std::optional<T> value;
+    bool has_value() const noexcept { return value.has_value(); }
+    void set(T&& v) { value.emplace(std::move(v)); }
+    T get() const { return *value; }
+};
+
+template <>
+struct deferred_value<void> {
+    bool done = false;
+    bool has_value() const noexcept { return done; }
+    void get() const {}
+};
+
+template <class T>
+class deferred_state final : public deferred_slot {
+public:
+    explicit deferred_state(const command<T>& c) : convert_(c.reader()), name_(c.name()) {}
+
+    void settle(const reply& r) noexcept override {
+        try {
+            try {
+                if constexpr (std::is_void_v<T>) {
+                    convert_(reply(r));
+                    value_.done = true;
+                } else {
+                    value_.set(convert_(reply(r)));
+                }
+            } catch (...) {
+                rethrow_naming(name_);
+            }
+        } catch (...) {
+            failure_ = std::current_exception();
+        }
+    }
+    void fail(std::exception_ptr failure) noexcept override { failure_ = std::move(failure); }
+
+    bool ready() const noexcept { return failure_ != nullptr || value_.has_value(); }
+    T get() const {
+        if (failure_) std::rethrow_exception(failure_);
+        if (!value_.has_value()) {
+            throw error(errc::invalid_argument, "deferred::get() before its pipeline or transaction ran");
+        }
+        return value_.get();
+    }
+
+private:
+    typename command<T>::converter convert_;
+    std::string name_;  // for messages: short command names stay in the string's own storage
+    deferred_value<T> value_;
+    std::exception_ptr failure_;
+};
+
+}  // namespace detail
+
+/// The result of one queued command, filled in by its batch's `exec()`. Cheap to copy (copies
+/// share the result) and independent of the batch afterwards: it keeps its result when the
+/// pipeline is reused or destroyed.
+template <class T>
+class deferred {
+public:
+    /// An empty handle; `get()` throws until assigned one from a batch.
+    deferred() = default;
+    explicit deferred(std::shared_ptr<detail::deferred_state<T>> state) noexcept : state_(std::move(state)) {}
+
+    /// True once the batch has run: `get()` then returns or throws without waiting.
+    bool ready() const noexcept { return state_ && state_->ready(); }
+
+    /// The command's result. Throws its own `reply_error` for a server error reply,
+    /// `redpool::error` (`errc::protocol_error`) for a reply of the wrong shape, the batch's
+    /// transport error when the connection was lost before this command's reply, the
+    /// transaction's error (`EXECABORT`, `errc::tx_failed`) for a command in a transaction that
+    /// did not run, and `errc::invalid_argument` before the batch has run.
+    T get() const {
+        if (!state_) throw error(errc::invalid_argument, "deferred::get() on an empty handle");
+        return state_->get();
+    }
+
+private:
+    std::shared_ptr<detail::deferred_state<T>> state_;
+};
+
+}  // namespace redpool

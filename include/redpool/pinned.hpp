@@ -1,0 +1,96 @@
+// redpool/pinned.hpp — one pooled connection of your own, for as long as you hold it: for
+// session state (SELECT, WATCH, CLIENT SETNAME, CLIENT TRACKING ...) and optimistic locking.
+//
+//     redpool::pinned c = redis.pin();
+//     c.exec({"SELECT", "2"});
+//     c.set("k", "v");                    // runs in database 2
+//     // when c goes out of scope its session is reset and the connection goes back
+#pragma once
+
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "redpool/command.hpp"
+#include "redpool/commands.hpp"
+#include "redpool/pipeline.hpp"
+#include "redpool/reply.hpp"
+#include "redpool/script.hpp"
+
+namespace redpool {
+
+namespace detail {
+class pinned_session;
+}
+
+/// A connection leased from the client's pool for as long as this object lives (it holds one
+/// of the pool's `pool_size` turns meanwhile). It has every typed method (`get`, `set`, ...),
+/// `exec` for any command, and `pipeline()` / `transaction()` that run on this connection.
+///
+/// Session commands are allowed here: SELECT, WATCH, MULTI, CLIENT SETNAME, CLIENT TRACKING,
+/// READONLY, ... When the pinned connection ends, whatever they changed is undone before the
+/// connection goes back to the pool: an open MULTI is discarded, WATCHes are dropped, and any
+/// other session change is undone by RESET followed by the connection's handshake again (AUTH,
+/// SELECT of the configured db, CLIENT SETNAME, `on_connect`). A change RESET does not undo on
+/// every server (CLIENT NO-EVICT, CLIENT NO-TOUCH), a failed reset, or a connection in an
+/// uncertain state (a timeout, an I/O error) closes the connection instead: a session never
+/// leaks to the next caller.
+///
+/// Commands that take the connection over or get more than one reply (SUBSCRIBE, MONITOR,
+/// CLIENT REPLY, RESET, HELLO, QUIT, SYNC) throw `errc::invalid_argument`: use
+/// `client::subscriber()` for pub/sub.
+///
+/// Belongs to one thread at a time. A failure of the connection (timeout, I/O) closes it: later
+/// calls throw `errc::connection_broken`. Nothing is retried on a pinned connection.
+class pinned : public commands<pinned> {
+public:
+    pinned(pinned&&) noexcept;
+    pinned& operator=(pinned&&) noexcept;
+    /// Resets the session and gives the connection back (see above), as `release()` does.
+    ~pinned();
+
+    /// Runs a command value (see `redpool::command`). A server error throws `reply_error`.
+    template <class T>
+    T run(const command<T>& c) {
+        if (c.answered_locally()) return c.read(reply());
+        return c.read(run_checked(c.args()));
+    }
+
+    /// Runs any command; a server error is returned as data (`reply::is_error()`).
+    reply exec(std::initializer_list<std::string_view> args);
+    reply exec(std::span<const std::string_view> args);
+    reply exec(const std::vector<std::string>& args);
+    /// Same, never throwing: failures set `ec` and return a nil reply.
+    reply exec(std::span<const std::string_view> args, std::error_code& ec) noexcept;
+
+    /// EVALSHA, then EVAL with the source if the server answers NOSCRIPT. A script error throws
+    /// `reply_error`.
+    reply run_script(const script& s, std::initializer_list<std::string_view> keys = {},
+                     std::initializer_list<std::string_view> args = {});
+    reply run_script(const script& s, std::span<const std::string_view> keys,
+                     std::span<const std::string_view> args);
+
+    /// A pipeline whose `exec()` runs on this connection. It shares the connection: while it
+    /// lives, the connection stays pinned even if this object is gone.
+    redpool::pipeline pipeline();
+    /// A transaction whose `exec()` runs on this connection, seeing its WATCHes.
+    redpool::transaction transaction();
+
+    /// Resets the session and gives the connection back now (see above); later calls throw
+    /// `errc::connection_broken`. Idempotent. Pipelines and transactions made from this object
+    /// keep the connection until they are gone.
+    void release() noexcept;
+
+private:
+    friend class client;
+    explicit pinned(std::shared_ptr<detail::pinned_session> session) noexcept;
+    reply run_checked(std::span<const std::string_view> args);
+
+    std::shared_ptr<detail::pinned_session> session_;
+};
+
+}  // namespace redpool
