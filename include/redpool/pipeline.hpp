@@ -119,7 +119,7 @@ public:
 private:
     friend class client;
     friend class pinned;
-    explicit pipeline(std::unique_ptr<detail::batch_queue> queue) noexcept : basic_batch(std::move(queue)) {}
+    explicit pipeline(std::unique_ptr<detail::batch_queue> queue) noexcept;
 };
 
 /// Commands sent as MULTI, the commands, EXEC, in one round trip: the server runs them all,
@@ -144,7 +144,7 @@ public:
 private:
     friend class client;
     friend class pinned;
-    explicit transaction(std::unique_ptr<detail::batch_queue> queue) noexcept : basic_batch(std::move(queue)) {}
+    explicit transaction(std::unique_ptr<detail::batch_queue> queue) noexcept;
 };
 
 extern template class basic_batch<pipeline>;

@@ -33,15 +33,9 @@ pool_config pool_config_of(const options& o) {
     return c;
 }
 
-options validated(options o) {
+std::shared_ptr<const options> validated(options o) {
     o.validate();
-    return o;
-}
-
-// Dial failures that a later attempt may get past; not auth_failed (a wrong password stays
-// wrong, and retrying it would storm the server) and not pool errors.
-bool is_retryable_dial_error(const error& e) {
-    return e.code() == errc::io_error || e.code() == errc::connect_timeout;
+    return std::make_shared<const options>(std::move(o));
 }
 
 [[noreturn]] void throw_needs_own_connection(std::string_view name, const command_info& command) {
@@ -53,6 +47,12 @@ bool is_retryable_dial_error(const error& e) {
 }
 
 }  // namespace
+
+// Not auth_failed (a wrong password stays wrong, and retrying it would storm the server) and
+// not pool errors.
+bool is_retryable_dial_error(const error& e) noexcept {
+    return e.code() == errc::io_error || e.code() == errc::connect_timeout;
+}
 
 options::duration retry_backoff(int retry, options::duration min, options::duration max) {
     if (max.count() <= 0) return options::duration::zero();
@@ -68,7 +68,7 @@ options::duration retry_backoff(int retry, options::duration min, options::durat
 client_core::client_core(options opts)
     : opts_(validated(std::move(opts))),
       pool_(connection_pool::create(
-          pool_config_of(opts_), [o = opts_](std::stop_token stop) { return connection::open(o, stop); },
+          pool_config_of(*opts_), [o = opts_](std::stop_token stop) { return connection::open(*o, stop); },
           make_thread_scheduler())) {}
 
 client_core::~client_core() { pool_->close(); }
@@ -77,13 +77,13 @@ reply client_core::run(std::span<const std::string_view> args) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) throw_needs_own_connection(args[0], command);
-    const auto timeout = read_timeout_for(command, args, opts_.read_timeout);
+    const auto timeout = read_timeout_for(command, args, opts_->read_timeout);
     connection_pool::wait_budget waiting;  // pool_timeout for all the attempts together
     reply out;
     for (int retry = 0;; ++retry) {
-        const bool last = retry >= opts_.max_retries;
+        const bool last = retry >= opts_->max_retries;
         if (attempt(args, waiting, timeout, last, command, out) == outcome::done) return out;
-        std::this_thread::sleep_for(retry_backoff(retry, opts_.min_retry_backoff, opts_.max_retry_backoff));
+        std::this_thread::sleep_for(retry_backoff(retry, opts_->min_retry_backoff, opts_->max_retry_backoff));
     }
 }
 

@@ -9,6 +9,7 @@
 #include "lib/commands/command_table.hpp"
 #include "lib/net/connection.hpp"
 #include "lib/pool/pool.hpp"
+#include "redpool/error.hpp"
 #include "redpool/options.hpp"
 #include "redpool/reply.hpp"
 
@@ -32,6 +33,12 @@ public:
 
     connection_pool& pool() noexcept { return *pool_; }
     const connection_pool& pool() const noexcept { return *pool_; }
+    /// The pool itself, for what may outlive this object (pipelines, pinned connections).
+    std::shared_ptr<connection_pool> shared_pool() const noexcept { return pool_; }
+
+    /// The validated options.
+    const options& settings() const noexcept { return *opts_; }
+    std::shared_ptr<const options> shared_settings() const noexcept { return opts_; }
 
 private:
     enum class outcome { done, retry };
@@ -39,9 +46,13 @@ private:
                     options::duration timeout, bool last_attempt, const command_info& command,
                     reply& out);
 
-    const options opts_;
+    const std::shared_ptr<const options> opts_;
     const std::shared_ptr<connection_pool> pool_;
 };
+
+/// Whether a failed borrow (a dial) may succeed on another attempt: an I/O error or a connect
+/// timeout.
+bool is_retryable_dial_error(const error& e) noexcept;
 
 /// The jittered exponential backoff before retry number `retry` (0-based), as go-redis's:
 /// uniform in [min, min + (min << retry)], never above `max`; zero when `max` is zero.

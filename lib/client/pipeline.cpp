@@ -1,0 +1,66 @@
+// redpool::pipeline and redpool::transaction: the typed queue they share (basic_batch) and
+// their exec(), over detail::batch_queue; client::pipeline() and client::transaction().
+#include "redpool/pipeline.hpp"
+
+#include "lib/client/batch_queue.hpp"
+#include "lib/client/client_core.hpp"
+#include "redpool/client.hpp"
+#include "redpool/cmd/scripting.hpp"
+
+namespace redpool {
+
+template <class Self>
+basic_batch<Self>::basic_batch(std::unique_ptr<detail::batch_queue> queue) noexcept : queue_(std::move(queue)) {}
+
+template <class Self>
+basic_batch<Self>::basic_batch(basic_batch&&) noexcept = default;
+
+template <class Self>
+basic_batch<Self>& basic_batch<Self>::operator=(basic_batch&&) noexcept = default;
+
+template <class Self>
+basic_batch<Self>::~basic_batch() = default;
+
+template <class Self>
+void basic_batch<Self>::enqueue(std::span<const std::string_view> args, std::shared_ptr<detail::deferred_slot> slot) {
+    queue_->add(args, std::move(slot));
+}
+
+template <class Self>
+deferred<reply> basic_batch<Self>::run_script(const script& s, std::span<const std::string_view> keys,
+                                              std::span<const std::string_view> args) {
+    auto result = run(cmd::evalsha(s.sha1(), keys, args));
+    queue_->load_first(s);
+    return result;
+}
+
+template <class Self>
+std::size_t basic_batch<Self>::size() const noexcept {
+    return queue_->size();
+}
+
+template <class Self>
+void basic_batch<Self>::clear() noexcept {
+    queue_->clear();
+}
+
+template class basic_batch<pipeline>;
+template class basic_batch<transaction>;
+
+pipeline::pipeline(std::unique_ptr<detail::batch_queue> queue) noexcept : basic_batch(std::move(queue)) {}
+
+transaction::transaction(std::unique_ptr<detail::batch_queue> queue) noexcept : basic_batch(std::move(queue)) {}
+
+std::vector<reply> pipeline::exec() { return queue().exec_pipeline(); }
+
+std::vector<reply> transaction::exec() { return queue().exec_transaction(); }
+
+redpool::pipeline client::pipeline() {
+    return redpool::pipeline(std::make_unique<detail::batch_queue>(detail::make_pool_target(*core_)));
+}
+
+redpool::transaction client::transaction() {
+    return redpool::transaction(std::make_unique<detail::batch_queue>(detail::make_pool_target(*core_)));
+}
+
+}  // namespace redpool

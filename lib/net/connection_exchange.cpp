@@ -1,0 +1,118 @@
+// connection::exchange — a batch streamed in one go: requests go out while replies come in,
+// so a batch larger than both socket buffers together cannot deadlock (the server stops
+// reading while its replies are unread, and we would stop reading while our writes block).
+// The deadline is read_timeout without progress, not per command.
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "lib/base/deadline.hpp"
+#include "lib/net/connection.hpp"
+#include "redpool/error.hpp"
+
+namespace redpool::detail {
+namespace {
+
+constexpr std::size_t exchange_recv_size = 64 * 1024;
+
+}  // namespace
+
+void connection::exchange(std::span<const std::span<const char>> requests, std::size_t replies,
+                          reply_sink& sink, duration timeout) {
+    if (fd_ < 0) throw_broken();
+    remember_command("pipeline");
+    pending_ = replies;  // until every reply is read, the connection is not clean
+    std::size_t segment = 0;
+    std::size_t offset = 0;
+    std::size_t sent = 0;
+    std::size_t received = 0;
+    auto skip_empty = [&] {
+        while (segment < requests.size() && offset == requests[segment].size()) {
+            ++segment;
+            offset = 0;
+        }
+    };
+    skip_empty();
+    thread_local std::unique_ptr<char[]> buffer(new char[exchange_recv_size]);
+    auto progress_at = clock::now();
+    used_at_ = progress_at;
+    reply r;
+    const auto lost = [&](std::string_view what) {
+        return fmt::format("{} after {} of {} replies of a pipeline", what, received, replies);
+    };
+    try {
+        while (received < replies) {
+            bool progressed = false;
+            // Write as much as the socket takes now.
+            while (segment < requests.size()) {
+                const auto& seg = requests[segment];
+                const ssize_t n = ::send(fd_, seg.data() + offset, seg.size() - offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n > 0) {
+                    offset += static_cast<std::size_t>(n);
+                    sent += static_cast<std::size_t>(n);
+                    progressed = true;
+                    skip_empty();
+                    continue;
+                }
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+                fail(errc::io_error, lost(fmt::format("sending failed: {}", std::strerror(errno))), sent > 0);
+            }
+            // Read what has arrived, and hand over every complete reply.
+            for (;;) {
+                const ssize_t n = ::recv(fd_, buffer.get(), exchange_recv_size, MSG_DONTWAIT);
+                if (n > 0) {
+                    reader_.feed(buffer.get(), static_cast<std::size_t>(n));
+                    progressed = true;
+                    while (received < replies && reader_.next(r)) {
+                        ++received;
+                        --pending_;
+                        sink.on_reply(std::move(r));
+                    }
+                    if (received == replies) break;
+                    continue;
+                }
+                if (n == 0) fail(errc::io_error, lost("connection closed by server"), true);
+                if (errno == EINTR) continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+                fail(errc::io_error, lost(fmt::format("reading failed: {}", std::strerror(errno))), true);
+            }
+            if (received == replies) break;
+            if (progressed) {
+                progress_at = clock::now();
+                continue;
+            }
+            // Nothing moved: wait for the socket, up to the deadline counted from the last progress.
+            const auto deadline = deadline_after(progress_at, timeout);
+            int wait_ms = -1;
+            if (deadline != clock::time_point::max()) {
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+                if (left.count() <= 0) {
+                    fail(errc::read_timeout,
+                         lost(fmt::format("no progress within {}ms", timeout.count())), sent > 0);
+                }
+                wait_ms = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
+            }
+            pollfd p{fd_, static_cast<short>(POLLIN | (segment < requests.size() ? POLLOUT : 0)), 0};
+            const int rc = ::poll(&p, 1, wait_ms);
+            if (rc < 0 && errno != EINTR) {
+                fail(errc::io_error, lost(fmt::format("poll failed: {}", std::strerror(errno))), sent > 0);
+            }
+        }
+    } catch (const error& e) {
+        if (e.code() != errc::protocol_error && e.code() != errc::reply_too_large) throw;
+        fail(static_cast<errc>(e.code().value()), lost(e.what()), true);
+    } catch (...) {
+        close();  // out of memory, or the sink failed: the rest of the batch is still on the wire
+        throw;
+    }
+    fresh_write_ = false;
+}
+
+}  // namespace redpool::detail
