@@ -1,10 +1,12 @@
 // client-bench: threads sharing one redpool::client, with the flags and one-line output of
 // ../shared/anchors (hiredis-direct, hiredis-mutexpool), so the two run side by side:
 //   client-bench --port P --threads N --pool P --ops M --cmd get|set --value-size B
-//                [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat]
+//                [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat] [--pipeline N]
 // prints: ops_per_sec=X p50_us=Y p99_us=Z user_s=U sys_s=S
 // --ops is the total over all threads; keys are prefilled; each thread warms up first; the
-// measured part runs from a barrier until the last thread ends.
+// measured part runs from a barrier until the last thread ends. --pipeline N sends the
+// commands in redpool::pipeline batches of N (the last one may be shorter), as
+// `redis-benchmark -P N` does; ops still count commands, and latencies are then per batch.
 #include <algorithm>
 #include <barrier>
 #include <chrono>
@@ -29,12 +31,14 @@ struct bench_args {
     int keys = 1000;
     int warmup = 200;
     bool latency = true;
+    int pipeline = 0;  // commands per batch; 0: one call per command
 };
 
 [[noreturn]] void usage() {
     std::fprintf(stderr,
                  "usage: client-bench --port P --threads N --pool P --ops M --cmd get|set "
-                 "--value-size B [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat]\n");
+                 "--value-size B [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat] "
+                 "[--pipeline N]\n");
     std::exit(2);
 }
 
@@ -61,9 +65,10 @@ bench_args parse(int argc, char** argv) {
         else if (flag == "--keys") a.keys = std::atoi(value().c_str());
         else if (flag == "--warmup") a.warmup = std::atoi(value().c_str());
         else if (flag == "--no-lat") a.latency = false;
+        else if (flag == "--pipeline") a.pipeline = std::atoi(value().c_str());
         else usage();
     }
-    if (a.threads < 1 || a.ops < 0 || a.keys < 1 || a.value_size < 0) usage();
+    if (a.threads < 1 || a.ops < 0 || a.keys < 1 || a.value_size < 0 || a.pipeline < 0) usage();
     return a;
 }
 
@@ -71,6 +76,32 @@ struct thread_result {
     std::vector<std::uint32_t> latencies;
     long errors = 0;
 };
+
+// The measured loop of --pipeline N: batches of N commands, each batch one exec().
+void run_batches(redpool::client& redis, const bench_args& a, const std::vector<std::string>& keys,
+                 const std::string& value, std::size_t k, long n, thread_result& r) {
+    redpool::pipeline p = redis.pipeline();
+    for (long done = 0; done < n;) {
+        const long batch = std::min<long>(a.pipeline, n - done);
+        for (long i = 0; i < batch; ++i) {
+            const std::string& key = keys[k];
+            if (++k == keys.size()) k = 0;
+            if (a.is_get) p.get(key);
+            else p.set(key, value);
+        }
+        const auto t0 = std::chrono::steady_clock::now();
+        const std::vector<redpool::reply> replies = p.exec();
+        if (a.latency) {
+            const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::steady_clock::now() - t0).count();
+            r.latencies.push_back(static_cast<std::uint32_t>(std::min<long long>(ns, 0xffffffffLL)));
+        }
+        for (const auto& reply : replies) {
+            if (a.is_get ? !reply.is_string() || reply.as_string().size() != value.size() : reply.is_error()) ++r.errors;
+        }
+        done += batch;
+    }
+}
 
 }  // namespace
 
@@ -103,6 +134,10 @@ int main(int argc, char** argv) {
                 if (a.latency) r.latencies.reserve(static_cast<std::size_t>(n));
                 start_line.arrive_and_wait();
                 std::size_t k = static_cast<std::size_t>(t) * 7919 % keys.size();
+                if (a.pipeline > 0) {
+                    run_batches(redis, a, keys, value, k, n, r);
+                    return;
+                }
                 for (long i = 0; i < n; ++i) {
                     const std::string& key = keys[k];
                     if (++k == keys.size()) k = 0;
