@@ -28,10 +28,33 @@ class deferred_slot {
 public:
     virtual ~deferred_slot() = default;
     /// The command's reply arrived (a server error included): convert and keep it.
-    virtual void settle(const reply& r) noexcept = 0;
+    /// `encoded` is the command as sent (RESP), for naming it in a conversion error.
+    virtual void settle(const reply& r, const char* encoded) noexcept = 0;
     /// The command has no reply of its own: the batch failed before it (a lost connection,
     /// an aborted transaction). Keeps `failure` to rethrow from `get()`.
     virtual void fail(std::exception_ptr failure) noexcept = 0;
+};
+
+/// The name of a command encoded in RESP (`*2\r\n$3\r\nGET\r\n...`), for messages.
+std::string_view command_name_of(const char* encoded) noexcept;
+
+/// Memory for deferred states, recycled by each thread: a pipeline makes and drops one per
+/// command, and the system allocator's own per-thread cache is far smaller than a batch.
+void* take_state_block(std::size_t size);
+void give_state_block(void* block, std::size_t size) noexcept;
+
+template <class T>
+struct state_allocator {
+    using value_type = T;
+    state_allocator() noexcept = default;
+    template <class U>
+    state_allocator(const state_allocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(take_state_block(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t n) noexcept { give_state_block(p, n * sizeof(T)); }
+    template <class U>
+    bool operator==(const state_allocator<U>&) const noexcept {
+        return true;
+    }
 };
 
 template <class T>
@@ -52,9 +75,9 @@ struct deferred_value<void> {
 template <class T>
 class deferred_state final : public deferred_slot {
 public:
-    explicit deferred_state(const command<T>& c) : convert_(c.reader()), name_(c.name()) {}
+    explicit deferred_state(const command<T>& c) : convert_(c.reader()) {}
 
-    void settle(const reply& r) noexcept override {
+    void settle(const reply& r, const char* encoded) noexcept override {
         try {
             try {
                 if constexpr (std::is_void_v<T>) {
@@ -64,7 +87,7 @@ public:
                     value_.set(convert_(reply(r)));
                 }
             } catch (...) {
-                rethrow_naming(name_);
+                rethrow_naming(command_name_of(encoded));
             }
         } catch (...) {
             failure_ = std::current_exception();
@@ -83,7 +106,6 @@ public:
 
 private:
     typename command<T>::converter convert_;
-    std::string name_;  // for messages: short command names stay in the string's own storage
     deferred_value<T> value_;
     std::exception_ptr failure_;
 };

@@ -46,9 +46,9 @@ public:
     /// RESET, ...) throws `errc::invalid_argument` here and is not queued.
     template <class T>
     deferred<T> run(const redpool::command<T>& c) {
-        auto state = std::make_shared<detail::deferred_state<T>>(c);
+        auto state = std::allocate_shared<detail::deferred_state<T>>(detail::state_allocator<char>(), c);
         if (c.answered_locally()) {
-            state->settle(reply());
+            state->settle(reply(), nullptr);
         } else {
             enqueue(c.args(), state);
         }
@@ -66,7 +66,8 @@ public:
         return command(std::span<const std::string_view>(args.begin(), args.size()));
     }
     deferred<reply> command(std::span<const std::string_view> args) {
-        auto state = std::make_shared<detail::deferred_state<reply>>(redpool::command<reply>(args));
+        auto state = std::allocate_shared<detail::deferred_state<reply>>(detail::state_allocator<char>(),
+                                                                           redpool::command<reply>(args));
         enqueue(args, state);
         return deferred<reply>(std::move(state));
     }

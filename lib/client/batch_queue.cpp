@@ -26,8 +26,8 @@ std::span<const char> bytes_of(std::string_view s) noexcept { return {s.data(), 
 std::span<const char> bytes_of(const write_buffer& b) noexcept { return {b.data(), b.size()}; }
 
 // Only a slot someone still holds a deferred for needs its reply converted.
-void settle(const std::shared_ptr<deferred_slot>& slot, const reply& r) noexcept {
-    if (slot.use_count() > 1) slot->settle(r);
+void settle(const batch_queue::queued& q, const write_buffer& requests, const reply& r) noexcept {
+    if (q.slot.use_count() > 1) q.slot->settle(r, requests.data() + q.at);
 }
 
 }  // namespace
@@ -35,8 +35,8 @@ void settle(const std::shared_ptr<deferred_slot>& slot, const reply& r) noexcept
 // Replies of a pipeline: those of the SCRIPT LOADs first (dropped), then one per command.
 class batch_queue::pipeline_sink final : public connection::reply_sink {
 public:
-    pipeline_sink(std::span<const std::shared_ptr<deferred_slot>> slots, std::size_t preamble)
-        : slots_(slots), preamble_(preamble) {
+    pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble)
+        : slots_(slots), requests_(requests), preamble_(preamble) {
         replies_.reserve(slots.size());
     }
 
@@ -46,14 +46,15 @@ public:
             return;
         }
         replies_.push_back(std::move(r));
-        settle(slots_[replies_.size() - 1], replies_.back());
+        settle(slots_[replies_.size() - 1], requests_, replies_.back());
     }
 
     std::size_t settled() const noexcept { return replies_.size(); }
     std::vector<reply> take() noexcept { return std::move(replies_); }
 
 private:
-    std::span<const std::shared_ptr<deferred_slot>> slots_;
+    std::span<const queued> slots_;
+    const write_buffer& requests_;
     std::size_t preamble_;
     std::vector<reply> replies_;
 };
@@ -118,8 +119,9 @@ void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<de
         session_commands_.emplace_back(args.begin(), args.end());
     }
     slots_.reserve(slots_.size() + 1);  // so that a failed push_back cannot leave bytes behind
+    const std::size_t at = requests_.size();
     encode_command(requests_, args);
-    slots_.push_back(std::move(slot));
+    slots_.push_back({std::move(slot), at});
 }
 
 void batch_queue::load_first(const script& s) {
@@ -155,13 +157,13 @@ std::vector<reply> batch_queue::exec_pipeline() {
         batch_queue& q;
         ~clear_after() { q.clear(); }
     } cleanup{*this};
-    pipeline_sink sink(slots_, loaded_.size());
+    pipeline_sink sink(slots_, requests_, loaded_.size());
     try {
         run({}, {}, 0, sink, false);
     } catch (...) {
         // The first settled() commands have their replies; none of the others has one.
         const auto failure = std::current_exception();
-        for (std::size_t i = sink.settled(); i < slots_.size(); ++i) slots_[i]->fail(failure);
+        for (std::size_t i = sink.settled(); i < slots_.size(); ++i) slots_[i].slot->fail(failure);
         throw;
     }
     return sink.take();
@@ -174,7 +176,7 @@ std::vector<reply> batch_queue::exec_transaction() {
         ~clear_after() { q.clear(); }
     } cleanup{*this};
     const auto fail_all = [this](std::exception_ptr failure) {
-        for (auto& slot : slots_) slot->fail(failure);
+        for (auto& q : slots_) q.slot->fail(failure);
     };
     transaction_sink sink(slots_.size(), loaded_.size());
     try {
@@ -183,14 +185,16 @@ std::vector<reply> batch_queue::exec_transaction() {
         reply& result = sink.exec_reply();
         if (result.is_error()) {
             // EXECABORT: a command was refused while queuing; it keeps its own error.
-            for (auto& [index, refusal] : sink.refusals()) slots_[index]->settle(refusal);
+            for (auto& [index, refusal] : sink.refusals()) {
+                slots_[index].slot->settle(refusal, requests_.data() + slots_[index].at);
+            }
             const auto abort = std::make_exception_ptr(reply_error(result.take_string()));
             for (std::size_t i = 0, r = 0; i < slots_.size(); ++i) {
                 if (r < sink.refusals().size() && sink.refusals()[r].first == i) {
                     ++r;
                     continue;
                 }
-                slots_[i]->fail(abort);
+                slots_[i].slot->fail(abort);
             }
             std::rethrow_exception(abort);
         }
@@ -203,7 +207,7 @@ std::vector<reply> batch_queue::exec_transaction() {
                                     result.is_array() ? result.size() : 0, slots_.size()));
         }
         std::vector<reply> replies = std::move(result.elements());
-        for (std::size_t i = 0; i < slots_.size(); ++i) settle(slots_[i], replies[i]);
+        for (std::size_t i = 0; i < slots_.size(); ++i) settle(slots_[i], requests_, replies[i]);
         return replies;
     } catch (const reply_error&) {
         // The EXECABORT path failed its slots already; a refused MULTI fails them all.

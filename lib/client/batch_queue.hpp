@@ -31,6 +31,12 @@ public:
     void load_first(const script& s);
 
     std::size_t size() const noexcept { return slots_.size(); }
+
+    /// A queued command: where its outcome goes, and where its request starts in `requests_`.
+    struct queued {
+        std::shared_ptr<deferred_slot> slot;
+        std::size_t at;
+    };
     void clear() noexcept;
 
     /// Runs the queue as a pipeline / as MULTI ... EXEC, then empties it (also when it throws).
@@ -47,7 +53,7 @@ private:
 
     std::shared_ptr<batch_target> target_;
     write_buffer requests_;                            // every queued command, encoded
-    std::vector<std::shared_ptr<deferred_slot>> slots_;  // one per queued command, in order
+    std::vector<queued> slots_;                        // one per queued command, in order
     write_buffer preamble_;                            // SCRIPT LOADs
     std::vector<std::string> loaded_;                  // the SHA-1s in the preamble
     std::vector<std::vector<std::string>> session_commands_;

@@ -1,0 +1,88 @@
+// What deferred states need from the library: their memory, recycled per thread, and the name
+// of the command they wait for, read back from its encoding only when a message needs it.
+#include <charconv>
+#include <cstddef>
+#include <new>
+#include <utility>
+
+#include "redpool/deferred.hpp"
+
+namespace redpool::detail {
+namespace {
+
+// Blocks of one size class (up to 64, 128 or 192 bytes) kept for reuse. A pipeline of n
+// commands takes n blocks and gives them back together, so each thread keeps up to a batch's
+// worth; beyond that, and for larger states, the system allocator serves.
+constexpr std::size_t block_step = 64;
+constexpr std::size_t size_classes = 3;
+constexpr std::size_t max_kept = 4096;
+
+struct free_block {
+    free_block* next;
+};
+
+struct block_cache {
+    free_block* head[size_classes] = {};
+    std::size_t kept[size_classes] = {};
+    ~block_cache();
+};
+
+// Trivially destructible, so it can be read after the cache itself is gone at thread exit
+// (a deferred destroyed by a later thread_local or static destructor). Initial-exec: a plain
+// offset from the thread pointer, rather than a call to find the variable at every use.
+[[gnu::tls_model("initial-exec")]] thread_local bool cache_gone = false;
+[[gnu::tls_model("initial-exec")]] thread_local block_cache cache;
+
+block_cache::~block_cache() {
+    cache_gone = true;
+    for (auto*& h : head) {
+        while (h != nullptr) ::operator delete(std::exchange(h, h->next));
+    }
+}
+
+// The class of a block of `size` bytes; size_classes when it has none.
+std::size_t class_of(std::size_t size) noexcept { return size == 0 ? size_classes : (size - 1) / block_step; }
+
+// AddressSanitizer checks every allocation only if each one really is one.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool recycle = false;
+#else
+constexpr bool recycle = true;
+#endif
+
+}  // namespace
+
+void* take_state_block(std::size_t size) {
+    const std::size_t c = class_of(size);
+    if (recycle && c < size_classes && !cache_gone && cache.head[c] != nullptr) {
+        free_block* b = cache.head[c];
+        cache.head[c] = b->next;
+        --cache.kept[c];
+        return b;
+    }
+    return ::operator new(c < size_classes ? (c + 1) * block_step : size);
+}
+
+void give_state_block(void* block, std::size_t size) noexcept {
+    const std::size_t c = class_of(size);
+    if (recycle && c < size_classes && !cache_gone && cache.kept[c] < max_kept) {
+        cache.head[c] = ::new (block) free_block{cache.head[c]};
+        ++cache.kept[c];
+        return;
+    }
+    ::operator delete(block);
+}
+
+std::string_view command_name_of(const char* encoded) noexcept {
+    // "*<n>\r\n$<length>\r\n<name>\r\n..."
+    if (encoded == nullptr || *encoded != '*') return {};
+    const char* at = encoded;
+    while (*at != '\n') ++at;
+    if (*++at != '$') return {};
+    std::size_t length = 0;
+    const auto [end, ec] = std::from_chars(at + 1, at + 21, length);
+    if (ec != std::errc() || end[0] != '\r') return {};
+    return {end + 2, length};
+}
+
+}  // namespace redpool::detail
