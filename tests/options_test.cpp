@@ -86,6 +86,7 @@ void require_same(const options& a, const options& b) {
     CHECK(a.max_retries == b.max_retries);
     CHECK(a.min_retry_backoff == b.min_retry_backoff);
     CHECK(a.max_retry_backoff == b.max_retry_backoff);
+    CHECK(a.health_check_interval == b.health_check_interval);
     CHECK(a.max_bulk_length == b.max_bulk_length);
     CHECK(a.max_array_elements == b.max_array_elements);
     CHECK(a.max_reply_depth == b.max_reply_depth);
@@ -118,6 +119,7 @@ options everything_changed() {
     o.max_retries = 0;
     o.min_retry_backoff = 1ms;
     o.max_retry_backoff = 1001ms;
+    o.health_check_interval = 250ms;
     o.max_bulk_length = 1024;
     o.max_array_elements = 77;
     o.max_reply_depth = 2;
@@ -143,6 +145,7 @@ TEST_CASE("options: defaults are go-redis's timeouts, retries and backoff", "[op
     CHECK(o.max_retries == 3);
     CHECK(o.min_retry_backoff == 8ms);
     CHECK(o.max_retry_backoff == 512ms);
+    CHECK(o.health_check_interval == 3s);
     CHECK(o.max_reply_depth == 8);
     CHECK_FALSE(o.pool_fifo);
     CHECK_NOTHROW(o.validate());
@@ -244,7 +247,7 @@ TEST_CASE("options: from_url reads durations in every unit", "[options]") {
     const auto o = options::from_url(
         "redis://host?dial_timeout=250ms&read_timeout=3s&write_timeout=0.5&pool_timeout=2"
         "&conn_max_idle_time=1m&conn_max_lifetime=1h&reaper_interval=1.5s"
-        "&tcp_user_timeout=0&min_retry_backoff=0.001");
+        "&tcp_user_timeout=0&min_retry_backoff=0.001&health_check_interval=500ms");
     CHECK(o.dial_timeout == 250ms);
     CHECK(o.read_timeout == 3s);
     CHECK(o.write_timeout == 500ms);
@@ -254,6 +257,8 @@ TEST_CASE("options: from_url reads durations in every unit", "[options]") {
     CHECK(o.reaper_interval == 1500ms);
     CHECK(o.tcp_user_timeout == 0ms);
     CHECK(o.min_retry_backoff == 1ms);
+    CHECK(o.health_check_interval == 500ms);
+    CHECK(options::from_url("redis://host?health_check_interval=0").health_check_interval == 0ms);
 }
 
 TEST_CASE("options: from_url reads booleans and integers", "[options]") {
@@ -326,6 +331,7 @@ TEST_CASE("options: from_url rejects bad durations, booleans and integers", "[op
     CHECK_THAT(url_error(base + "dial_timeout=ms"), Contains("\"dial_timeout\""));
     CHECK_THAT(url_error(base + "dial_timeout=0.5ms"), Contains("\"dial_timeout\""));
     CHECK_THAT(url_error(base + "dial_timeout=inf"), Contains("\"dial_timeout\""));
+    CHECK_THAT(url_error(base + "health_check_interval=-3s"), Contains("\"health_check_interval\""));
     CHECK_THAT(url_error(base + "pool_fifo=yes"),
                Contains("bad value \"yes\" for option \"pool_fifo\""));
     CHECK_THAT(url_error(base + "pool_size=12abc"),
@@ -419,6 +425,7 @@ TEST_CASE("options: validate rejects each out-of-range field and names it", "[op
         {"liveness_check_after", [](options& o) { o.liveness_check_after = -1ms; }},
         {"reaper_interval", [](options& o) { o.reaper_interval = -1ms; }},
         {"min_retry_backoff", [](options& o) { o.min_retry_backoff = -1ms; }},
+        {"health_check_interval", [](options& o) { o.health_check_interval = -1ms; }},
         {"max_retries", [](options& o) { o.max_retries = -1; }},
         {"min_retry_backoff", [](options& o) { o.min_retry_backoff = 1s; }},
         {"max_reply_depth", [](options& o) { o.max_reply_depth = 0; }},
@@ -539,6 +546,7 @@ TEST_CASE("options: any non-negative duration is valid, and a jitter without a l
     o.liveness_check_after = options::duration::max();
     o.tcp_user_timeout = options::duration::max();
     o.tcp_keepalive = options::duration::max();
+    o.health_check_interval = options::duration::max();
     CHECK_NOTHROW(o.validate());
     o.conn_max_lifetime = 0ms;  // no lifetime: the jitter has nothing to spread
     o.conn_max_lifetime_jitter = 5s;

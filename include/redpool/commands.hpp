@@ -12,6 +12,7 @@
 #include "redpool/cmd/hyperloglog.hpp"
 #include "redpool/cmd/keys.hpp"
 #include "redpool/cmd/lists.hpp"
+#include "redpool/cmd/pubsub.hpp"
 #include "redpool/cmd/scripting.hpp"
 #include "redpool/cmd/server.hpp"
 #include "redpool/cmd/sets.hpp"
@@ -35,6 +36,7 @@ class commands : public string_commands<Executor>,
                  public sorted_set_commands<Executor>,
                  public stream_commands<Executor>,
                  public geo_commands<Executor>,
-                 public scripting_commands<Executor> {};
+                 public scripting_commands<Executor>,
+                 public pubsub_commands<Executor> {};
 
 }  // namespace redpool

@@ -107,6 +107,15 @@ struct options {
     /// Upper bound of the retry backoff.
     duration max_retry_backoff = std::chrono::milliseconds(512);
 
+    // --- pub/sub ------------------------------------------------------------------------------
+
+    /// How long a subscriber's connection may stay silent while it waits for messages before
+    /// it is checked with PING; a PING unanswered within `read_timeout` means the connection is
+    /// dead, and the subscriber dials again. Zero disables the check (then only TCP keep-alive
+    /// notices a silently dead peer, after about a minute). Default 3 s, go-redis's: a silent
+    /// death is noticed within 3 s + read_timeout, for one PING per 3 s of silence.
+    duration health_check_interval = std::chrono::seconds(3);
+
     // --- limits against a broken or hostile server (exceeding one drops the connection) -------
 
     /// Largest bulk string accepted, in bytes (Redis's own proto-max-bulk-len: 512 MiB).

@@ -40,17 +40,23 @@ struct message {
 };
 
 /// A pub/sub connection, dialed with the client's options but outside its pool: it never takes
-/// one of the pool's turns, and never enters the pool.
+/// one of the pool's turns, and never enters the pool. It dials lazily, on the first subscribe,
+/// and keeps its own copy of the options, so it goes on working after the client is closed or
+/// destroyed.
 ///
 /// Each (un)subscribe call returns once the server has confirmed every channel or pattern it
 /// names (messages that arrive meanwhile are kept for `receive`). While `receive` waits, the
-/// connection is checked with PING every `options::health_check_interval` of silence; when it
-/// drops (killed, server restarted, output buffer limit) the subscriber dials again with
-/// jittered backoff (`min_retry_backoff` .. `max_retry_backoff`) and subscribes again to every
-/// channel, pattern and shard channel it had. Messages published meanwhile are lost:
-/// `reconnects()` counts the reconnections so that callers can tell a gap may have happened.
+/// connection is checked with PING every `options::health_check_interval` of silence, and a
+/// PING unanswered within `read_timeout` counts as a dead connection. When it drops (killed,
+/// server restarted, output buffer limit, silent death) the subscriber dials again — at once
+/// after a connection that lived at least `max_retry_backoff`, else after a jittered backoff
+/// (`min_retry_backoff` .. `max_retry_backoff`), as between failed dials, so a server that
+/// keeps dropping it is never dialed in a tight loop — and subscribes again to every channel,
+/// pattern and shard channel it had. Messages published meanwhile are lost: `reconnects()`
+/// counts the reconnections so that callers can tell a gap may have happened.
 ///
-/// Belongs to one thread at a time.
+/// Belongs to one thread at a time (hand it to the thread that calls `run`, and take it back
+/// after that thread stopped); only `reconnects()` may be read from any thread meanwhile.
 class subscriber {
 public:
     subscriber(subscriber&&) noexcept;
@@ -58,16 +64,21 @@ public:
     /// Closes the connection.
     ~subscriber();
 
-    /// SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE. Throw `redpool::error` if the server cannot be
-    /// reached (the subscription is still remembered, and made on the next reconnection) and
-    /// `reply_error` if it refuses one.
+    /// SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE. Names already subscribed to are fine; an empty
+    /// list does nothing. Throw `redpool::error` if the server cannot be reached (the
+    /// subscription is still remembered, and made on the next reconnection) and `reply_error`
+    /// if it refuses one (e.g. `NOPERM`: then the names this call added are forgotten). A connection
+    /// found dropped is dialed again at once, and the call goes on on the new one.
     void subscribe(std::initializer_list<std::string_view> channels);
     void subscribe(std::span<const std::string_view> channels);
     void psubscribe(std::initializer_list<std::string_view> patterns);
     void psubscribe(std::span<const std::string_view> patterns);
     void ssubscribe(std::initializer_list<std::string_view> channels);
     void ssubscribe(std::span<const std::string_view> channels);
-    /// UNSUBSCRIBE, PUNSUBSCRIBE and SUNSUBSCRIBE; an empty list means every one.
+    /// UNSUBSCRIBE, PUNSUBSCRIBE and SUNSUBSCRIBE; an empty list means every one of the kind.
+    /// Names not subscribed to are fine. The names are forgotten even if the call throws, so
+    /// no reconnection restores them. Messages to them that were already under way may still
+    /// be received.
     void unsubscribe(std::initializer_list<std::string_view> channels = {});
     void unsubscribe(std::span<const std::string_view> channels);
     void punsubscribe(std::initializer_list<std::string_view> patterns = {});
@@ -75,17 +86,22 @@ public:
     void sunsubscribe(std::initializer_list<std::string_view> channels = {});
     void sunsubscribe(std::span<const std::string_view> channels);
 
-    /// The next message, waiting up to `timeout` for one; nullopt if none came. Reconnects as
-    /// needed meanwhile (see above); throws only when `close()` was called or the options make
-    /// reconnecting impossible (`errc::auth_failed`, `errc::invalid_argument`).
+    /// The next message, waiting up to `timeout` for one (zero: only what has arrived); nullopt
+    /// if none came. Reconnects as needed meanwhile (see above); a dial under way may make it
+    /// return up to `dial_timeout` late. Throws only when `close()` was called
+    /// (`errc::pool_closed`), when the options make reconnecting impossible
+    /// (`errc::auth_failed`, `errc::invalid_argument`, or what `on_connect` throws), or when the
+    /// server refuses to restore a subscription (`reply_error`; the next call tries again).
     std::optional<message> receive(std::chrono::milliseconds timeout);
 
     /// Callback style, for a thread of its own: calls `on_message` for every message until
-    /// `stop` is requested (checked at least every `poll` interval).
+    /// `stop` is requested (checked at least every `poll` interval; a dial under way is
+    /// cancelled at once). Throws what `receive` throws, and what `on_message` throws.
     void run(const std::function<void(const message&)>& on_message, std::stop_token stop,
              std::chrono::milliseconds poll = std::chrono::milliseconds(100));
 
-    /// How many times the connection was dialed again after it dropped.
+    /// How many times the connection was dialed again after it dropped (the first dial, even
+    /// a late one, does not count). Safe to read from any thread.
     std::uint64_t reconnects() const noexcept;
 
     /// Closes the connection; later calls throw `errc::pool_closed`. Idempotent.
@@ -94,6 +110,8 @@ public:
 private:
     friend class client;
     explicit subscriber(std::unique_ptr<detail::subscriber_session> session) noexcept;
+    // The session; a moved-from subscriber throws `errc::pool_closed`, as a closed one does.
+    detail::subscriber_session& session() const;
 
     std::unique_ptr<detail::subscriber_session> session_;
 };

@@ -21,6 +21,7 @@ command_registry typed_commands() {
     register_stream_commands(r);
     register_geo_commands(r);
     register_scripting_commands(r);
+    register_pubsub_commands(r);
     return r;
 }
 

@@ -41,6 +41,7 @@ void register_sorted_set_commands(command_registry& r);
 void register_stream_commands(command_registry& r);
 void register_geo_commands(command_registry& r);
 void register_scripting_commands(command_registry& r);
+void register_pubsub_commands(command_registry& r);
 
 /// Every group's commands.
 command_registry typed_commands();

@@ -1,6 +1,7 @@
 // Command coverage: which of a Redis server's commands redpool types, group by group. The
 // server says which commands exist (COMMAND DOCS, read through a Lua script); the library's own
-// registry (detail::typed_commands) says which have a factory. Nothing is listed by hand.
+// registry (detail::typed_commands) says which have a factory. Nothing is listed by hand but the
+// six subscribing commands, which redpool::subscriber sends rather than a factory.
 #pragma once
 
 #include <cstddef>
@@ -34,8 +35,14 @@ std::vector<server_command> fetch_server_commands(client& c);
 /// Throws `redpool::error` (`errc::protocol_error`) for a reply of another shape.
 std::vector<server_command> parse_server_commands(reply&& r);
 
-/// The groups covered, in report order (server group names: `string`, ..., `scripting`).
+/// The groups covered, in report order (server group names: `string`, ..., `scripting`,
+/// `pubsub`).
 std::span<const std::string_view> covered_groups();
+
+/// The commands typed as `redpool::subscriber`'s methods rather than by a factory (SUBSCRIBE,
+/// UNSUBSCRIBE and their pattern and shard forms, which take a connection over): they count as
+/// typed whatever the registry holds.
+std::span<const std::string_view> subscriber_commands();
 
 /// Whether `c` counts toward its group's total: neither deprecated, nor a container (its
 /// subcommands count instead), nor a HELP subcommand, nor a debugging command (PFDEBUG,
