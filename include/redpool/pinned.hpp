@@ -32,20 +32,29 @@ class pinned_session;
 /// `exec` for any command, and `pipeline()` / `transaction()` that run on this connection.
 ///
 /// Session commands are allowed here: SELECT, WATCH, MULTI, CLIENT SETNAME, CLIENT TRACKING,
-/// READONLY, ... When the pinned connection ends, whatever they changed is undone before the
-/// connection goes back to the pool: an open MULTI is discarded, WATCHes are dropped, and any
-/// other session change is undone by RESET followed by the connection's handshake again (AUTH,
-/// SELECT of the configured db, CLIENT SETNAME, `on_connect`). A change RESET does not undo on
-/// every server (CLIENT NO-EVICT, CLIENT NO-TOUCH), a failed reset, or a connection in an
-/// uncertain state (a timeout, an I/O error) closes the connection instead: a session never
-/// leaks to the next caller.
+/// READONLY, ... Each command's effect on the session is tracked (Redis 7.0 cannot be asked
+/// which keys a connection watches), and when the pinned connection ends, exactly that is
+/// undone before the connection goes back to the pool, cheapest first:
+/// - nothing changed (or the user's own EXEC, DISCARD or UNWATCH undid it): given back as is;
+/// - only WATCHes: UNWATCH;
+/// - a MULTI opened with `exec({"MULTI"})` and still open: DISCARD (which unwatches too);
+/// - any other change (SELECT, CLIENT SETNAME/TRACKING/CACHING, AUTH, READONLY, ASKING, a
+///   MULTI sent in a pipeline ...): RESET, then the connection's handshake again (AUTH, SELECT
+///   of the configured db, CLIENT SETNAME, `on_connect`), within `dial_timeout`.
+/// The connection is closed instead after a change RESET does not undo on every server
+/// (CLIENT NO-EVICT on 7.0, CLIENT NO-TOUCH, CLIENT SETINFO, SCRIPT DEBUG), after CLIENT KILL
+/// (it may have ended this very connection), when an undo fails or answers anything but OK, and
+/// when the connection's state is uncertain (a timeout, an I/O error): a session never leaks to
+/// the next caller.
 ///
-/// Commands that take the connection over or get more than one reply (SUBSCRIBE, MONITOR,
-/// CLIENT REPLY, RESET, HELLO, QUIT, SYNC) throw `errc::invalid_argument`: use
-/// `client::subscriber()` for pub/sub.
+/// Commands that take the connection over or get more than one reply (SUBSCRIBE, PSUBSCRIBE,
+/// SSUBSCRIBE and their UNSUBSCRIBEs, MONITOR, CLIENT REPLY, RESET, HELLO, QUIT, SYNC, PSYNC)
+/// throw `errc::invalid_argument` and send nothing: use `client::subscriber()` for pub/sub.
 ///
-/// Belongs to one thread at a time. A failure of the connection (timeout, I/O) closes it: later
-/// calls throw `errc::connection_broken`. Nothing is retried on a pinned connection.
+/// Belongs to one thread at a time, together with the pipelines and transactions made from it.
+/// A failure of the connection (timeout, I/O) closes it: later calls throw
+/// `errc::connection_broken`. Nothing is retried on a pinned connection. A pinned connection may
+/// outlive its client: it goes on working, and is closed when it ends.
 class pinned : public commands<pinned> {
 public:
     pinned(pinned&&) noexcept;
@@ -60,7 +69,8 @@ public:
         return c.read(run_checked(c.args()));
     }
 
-    /// Runs any command; a server error is returned as data (`reply::is_error()`).
+    /// Runs any command; a server error is returned as data (`reply::is_error()`). Blocking
+    /// commands wait as on the client (block time + 1 s + `read_timeout`).
     reply exec(std::initializer_list<std::string_view> args);
     reply exec(std::span<const std::string_view> args);
     reply exec(const std::vector<std::string>& args);
@@ -77,7 +87,9 @@ public:
     /// A pipeline whose `exec()` runs on this connection. It shares the connection: while it
     /// lives, the connection stays pinned even if this object is gone.
     redpool::pipeline pipeline();
-    /// A transaction whose `exec()` runs on this connection, seeing its WATCHes.
+    /// A transaction whose `exec()` runs on this connection, seeing its WATCHes; its EXEC drops
+    /// them (see `client::watch`). Its `exec()` throws `errc::invalid_argument`, sending
+    /// nothing, while a MULTI opened with `exec({"MULTI"})` is open: its MULTI would nest.
     redpool::transaction transaction();
 
     /// Resets the session and gives the connection back now (see above); later calls throw

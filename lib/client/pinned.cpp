@@ -1,0 +1,122 @@
+// redpool::pinned — a pooled connection of one's own — and the client methods that make one:
+// pin(), and watch() for optimistic locking. The session bookkeeping and the reset on release
+// are the pinned_session's; run_script is in script.cpp.
+#include "redpool/pinned.hpp"
+
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "lib/client/batch_queue.hpp"
+#include "lib/client/client_core.hpp"
+#include "lib/client/pinned_session.hpp"
+#include "redpool/client.hpp"
+#include "redpool/error.hpp"
+
+namespace redpool {
+namespace {
+
+using views_span = std::span<const std::string_view>;
+
+// Borrows as every client call does: pool_timeout for all attempts, a failed dial retried with
+// backoff up to max_retries times (nothing was sent yet).
+detail::connection_pool::lease borrow(detail::client_core& core) {
+    const options& opts = core.settings();
+    detail::connection_pool::wait_budget waiting;
+    for (int retry = 0;; ++retry) {
+        try {
+            return core.pool().get(waiting);
+        } catch (const error& e) {
+            if (retry >= opts.max_retries || !detail::is_retryable_dial_error(e)) throw;
+        }
+        std::this_thread::sleep_for(detail::retry_backoff(retry, opts.min_retry_backoff, opts.max_retry_backoff));
+    }
+}
+
+// The session of a pinned object that was not released or moved from.
+detail::pinned_session& live(const std::shared_ptr<detail::pinned_session>& session) {
+    if (!session) throw error(errc::connection_broken, "the pinned connection was released");
+    return *session;
+}
+
+}  // namespace
+
+pinned::pinned(std::shared_ptr<detail::pinned_session> session) noexcept : session_(std::move(session)) {}
+
+pinned::pinned(pinned&&) noexcept = default;
+
+// The session this object held (if no pipeline shares it) is released here, reset first.
+pinned& pinned::operator=(pinned&& other) noexcept {
+    if (this != &other) session_ = std::move(other.session_);
+    return *this;
+}
+
+pinned::~pinned() = default;
+
+void pinned::release() noexcept { session_.reset(); }
+
+reply pinned::exec(std::initializer_list<std::string_view> args) {
+    return live(session_).exec(views_span(args.begin(), args.size()));
+}
+
+reply pinned::exec(std::span<const std::string_view> args) { return live(session_).exec(args); }
+
+reply pinned::exec(const std::vector<std::string>& args) { return live(session_).exec(views(args)); }
+
+reply pinned::exec(std::span<const std::string_view> args, std::error_code& ec) noexcept {
+    ec.clear();
+    try {
+        return live(session_).exec(args);
+    } catch (const std::system_error& e) {
+        ec = e.code();
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    } catch (...) {
+        ec = make_error_code(errc::io_error);
+    }
+    return reply();
+}
+
+reply pinned::run_checked(std::span<const std::string_view> args) {
+    reply r = live(session_).exec(args);
+    if (r.is_error()) throw reply_error(r.take_string());
+    return r;
+}
+
+// Both share the session: the connection stays pinned while either lives.
+redpool::pipeline pinned::pipeline() {
+    live(session_);
+    return redpool::pipeline(std::make_unique<detail::batch_queue>(session_));
+}
+
+redpool::transaction pinned::transaction() {
+    live(session_);
+    return redpool::transaction(std::make_unique<detail::batch_queue>(session_));
+}
+
+// --- on the client ---------------------------------------------------------------------------
+
+redpool::pinned client::pin() {
+    detail::connection_pool::lease lease = borrow(*core_);
+    return redpool::pinned(
+        std::make_shared<detail::pinned_session>(core_->shared_pool(), std::move(lease), core_->shared_settings()));
+}
+
+void client::watch(std::initializer_list<std::string_view> keys, std::function<void(redpool::pinned&)> fn) {
+    watch(views_span(keys.begin(), keys.size()), std::move(fn));
+}
+
+void client::watch(std::span<const std::string_view> keys, std::function<void(redpool::pinned&)> fn) {
+    if (keys.empty()) throw error(errc::invalid_argument, "watch: WATCH needs at least one key");
+    if (!fn) throw error(errc::invalid_argument, "watch: no function to call");
+    std::vector<std::string_view> args;
+    args.reserve(keys.size() + 1);
+    args.push_back("WATCH");
+    args.insert(args.end(), keys.begin(), keys.end());
+    redpool::pinned c = pin();
+    c.run_checked(args);
+    fn(c);
+    // c's destructor unwatches, discards or resets whatever fn left, also when fn threw.
+}
+
+}  // namespace redpool
