@@ -40,23 +40,35 @@ public:
         replies_.reserve(slots.size());
     }
 
-    void on_reply(reply&& r) override {
-        if (preamble_ > 0) {
-            --preamble_;
-            return;
-        }
-        replies_.push_back(std::move(r));
-        settle(slots_[replies_.size() - 1], requests_, replies_.back());
+    reply& next_slot() override {
+        if (preamble_ > 0) return scratch_;
+        if (replies_.size() == settled_) replies_.emplace_back();
+        return replies_.back();
     }
 
-    std::size_t settled() const noexcept { return replies_.size(); }
-    std::vector<reply> take() noexcept { return std::move(replies_); }
+    void on_reply() override {
+        if (preamble_ > 0) {
+            --preamble_;
+            scratch_ = reply();
+            return;
+        }
+        ++settled_;
+        settle(slots_[settled_ - 1], requests_, replies_.back());
+    }
+
+    std::size_t settled() const noexcept { return settled_; }
+    std::vector<reply> take() noexcept {
+        if (replies_.size() > settled_) replies_.pop_back();  // a slot no reply was read into
+        return std::move(replies_);
+    }
 
 private:
     std::span<const queued> slots_;
     const write_buffer& requests_;
     std::size_t preamble_;
-    std::vector<reply> replies_;
+    std::vector<reply> replies_;  // built in place, one per command read so far
+    std::size_t settled_ = 0;
+    reply scratch_;               // for the SCRIPT LOADs' replies
 };
 
 // Replies of a transaction: SCRIPT LOADs, MULTI's +OK, one +QUEUED (or a refusal) per
@@ -65,7 +77,11 @@ class batch_queue::transaction_sink final : public connection::reply_sink {
 public:
     transaction_sink(std::size_t commands, std::size_t preamble) : commands_(commands), preamble_(preamble) {}
 
-    void on_reply(reply&& r) override {
+    reply& next_slot() override { return scratch_; }
+
+    void on_reply() override {
+        reply r = std::move(scratch_);
+        scratch_ = reply();
         if (preamble_ > 0) {
             --preamble_;
         } else if (!multi_seen_) {
@@ -94,6 +110,7 @@ private:
     std::vector<std::pair<std::size_t, reply>> refusals_;  // command index, its error
     reply exec_;
     bool exec_seen_ = false;
+    reply scratch_;
 };
 
 batch_queue::batch_queue(std::shared_ptr<batch_target> target)
@@ -118,7 +135,8 @@ void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<de
     if (command.effect == session_effect::changed) {
         session_commands_.emplace_back(args.begin(), args.end());
     }
-    slots_.reserve(slots_.size() + 1);  // so that a failed push_back cannot leave bytes behind
+    // Room first, so that a failed push_back cannot leave the request's bytes behind.
+    if (slots_.size() == slots_.capacity()) slots_.reserve(std::max<std::size_t>(16, 2 * slots_.size()));
     const std::size_t at = requests_.size();
     encode_command(requests_, args);
     slots_.push_back({std::move(slot), at});

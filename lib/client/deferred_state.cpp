@@ -24,20 +24,33 @@ struct free_block {
 struct block_cache {
     free_block* head[size_classes] = {};
     std::size_t kept[size_classes] = {};
-    ~block_cache();
 };
 
-// Trivially destructible, so it can be read after the cache itself is gone at thread exit
-// (a deferred destroyed by a later thread_local or static destructor). Initial-exec: a plain
-// offset from the thread pointer, rather than a call to find the variable at every use.
+// The hot path reads one plain pointer (initial-exec TLS: an offset from the thread pointer, no
+// call). The cache is made on a thread's first give-back and freed at its exit; after that,
+// `cache_gone` (trivially destructible, so still readable from later thread_local or static
+// destructors) sends blocks straight to the system allocator.
+[[gnu::tls_model("initial-exec")]] thread_local block_cache* cache = nullptr;
 [[gnu::tls_model("initial-exec")]] thread_local bool cache_gone = false;
-[[gnu::tls_model("initial-exec")]] thread_local block_cache cache;
 
-block_cache::~block_cache() {
-    cache_gone = true;
-    for (auto*& h : head) {
-        while (h != nullptr) ::operator delete(std::exchange(h, h->next));
+struct cache_owner {
+    ~cache_owner() {
+        cache_gone = true;
+        block_cache* c = std::exchange(cache, nullptr);
+        for (auto*& h : c->head) {
+            while (h != nullptr) ::operator delete(std::exchange(h, h->next));
+        }
+        delete c;
     }
+};
+
+block_cache* make_cache() noexcept {
+    if (cache_gone) return nullptr;
+    cache = new (std::nothrow) block_cache;
+    if (cache != nullptr) {
+        thread_local cache_owner owner;  // frees the cache when this thread ends
+    }
+    return cache;
 }
 
 // The class of a block of `size` bytes; size_classes when it has none.
@@ -54,10 +67,10 @@ constexpr bool recycle = true;
 
 void* take_state_block(std::size_t size) {
     const std::size_t c = class_of(size);
-    if (recycle && c < size_classes && !cache_gone && cache.head[c] != nullptr) {
-        free_block* b = cache.head[c];
-        cache.head[c] = b->next;
-        --cache.kept[c];
+    if (recycle && c < size_classes && cache != nullptr && cache->head[c] != nullptr) {
+        free_block* b = cache->head[c];
+        cache->head[c] = b->next;
+        --cache->kept[c];
         return b;
     }
     return ::operator new(c < size_classes ? (c + 1) * block_step : size);
@@ -65,9 +78,10 @@ void* take_state_block(std::size_t size) {
 
 void give_state_block(void* block, std::size_t size) noexcept {
     const std::size_t c = class_of(size);
-    if (recycle && c < size_classes && !cache_gone && cache.kept[c] < max_kept) {
-        cache.head[c] = ::new (block) free_block{cache.head[c]};
-        ++cache.kept[c];
+    block_cache* k = recycle && c < size_classes ? (cache != nullptr ? cache : make_cache()) : nullptr;
+    if (k != nullptr && k->kept[c] < max_kept) {
+        k->head[c] = ::new (block) free_block{k->head[c]};
+        ++k->kept[c];
         return;
     }
     ::operator delete(block);

@@ -54,7 +54,10 @@ public:
     /// Receives the replies of a streamed batch, in order.
     class reply_sink {
     public:
-        virtual void on_reply(reply&& r) = 0;
+        /// Where the next reply is read into: a default (nil) reply, so it is built in place.
+        virtual reply& next_slot() = 0;
+        /// The reply read into `next_slot()` is complete.
+        virtual void on_reply() = 0;
 
     protected:
         ~reply_sink() = default;

@@ -43,7 +43,6 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
     thread_local std::unique_ptr<char[]> buffer(new char[exchange_recv_size]);
     auto progress_at = clock::now();
     used_at_ = progress_at;
-    reply r;
     const auto lost = [&](std::string_view what) {
         return fmt::format("{} after {} of {} replies of a pipeline", what, received, replies);
     };
@@ -75,10 +74,10 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                     // reply: fed 64 KiB at once, it would move most of them hundreds of times.
                     for (std::size_t at = 0; at < static_cast<std::size_t>(n); at += feed_slice) {
                         reader_.feed(buffer.get() + at, std::min(feed_slice, static_cast<std::size_t>(n) - at));
-                        while (received < replies && reader_.next(r)) {
+                        while (received < replies && reader_.next(sink.next_slot())) {
                             ++received;
                             --pending_;
-                            sink.on_reply(std::move(r));
+                            sink.on_reply();
                         }
                     }
                     if (received == replies) break;
