@@ -443,6 +443,30 @@ TEST_CASE("pinned: a transaction is refused while a MULTI sent with exec is open
     check_pool_invariants(redis, 1);
 }
 
+TEST_CASE("pinned: typed commands and pipelines are refused while a MULTI sent with exec is open", "[pinned]") {
+    auto& server = shared_server();
+    redpool::client redis(one_connection(server));
+    {
+        redpool::pinned c = redis.pin();
+        CHECK(c.exec({"MULTI"}).as_string() == "OK");
+        // Their replies would be +QUEUED: GET would read "QUEUED" as the value.
+        CHECK(expect_error([&] { c.get("a"); }).code() == errc::invalid_argument);
+        CHECK(expect_error([&] { c.incr("n"); }).code() == errc::invalid_argument);
+        auto p = c.pipeline();
+        p.get("a");
+        CHECK(expect_error([&] { p.exec(); }).code() == errc::invalid_argument);
+        CHECK(c.exec({"SET", "a", "1"}).as_string() == "QUEUED");
+        // Inside MULTI a blocking command is only queued: no block time is added to the wait.
+        CHECK(c.exec({"BLPOP", "empty", "0"}).as_string() == "QUEUED");
+        const auto ran = c.exec({"EXEC"});
+        REQUIRE(ran.size() == 2);
+        CHECK(ran[1].is_nil());  // EXEC ran BLPOP without blocking
+        CHECK(c.get("a") == "1");  // allowed again once the MULTI is over
+    }
+    CHECK(command_calls(server, "get") == 1);  // only the last: the refused ones never left
+    check_pool_invariants(redis, 1);
+}
+
 // --- row 22: WATCH, MULTI and EXEC ----------------------------------------------------------------
 
 TEST_CASE("watch: a watched key changed by someone else fails the transaction with tx_failed, nothing ran",

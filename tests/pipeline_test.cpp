@@ -345,3 +345,128 @@ TEST_CASE("transaction: cut part way, EXEC is not retried and every command fail
     CHECK(redis.get(key("cut")) == "2");  // it ran once, and was never sent again
     check_pool_invariants(redis);
 }
+
+namespace {
+
+// A result type aligned beyond what plain operator new guarantees.
+struct alignas(64) wide_number {
+    long long value;
+};
+
+}  // namespace
+
+template <>
+struct redpool::reply_converter<wide_number> {
+    static wide_number convert(redpool::reply&& r) { return {redpool::from_reply<long long>(std::move(r))}; }
+};
+
+TEST_CASE("pipeline: commands answered without the server keep their place in exec()'s replies",
+          "[pipeline][transaction]") {
+    redpool::test::redis_server& server = shared_server();
+    redpool::client redis(options_for(server));
+    const std::vector<std::string_view> none;
+    SECTION("pipeline") {
+        auto p = redis.pipeline();
+        p.set(key("a"), "1");
+        auto removed = p.del(none);  // DEL of no keys: 0, without asking the server
+        auto a = p.get(key("a"));
+        auto also_none = p.del(none);
+        CHECK(p.size() == 4);
+        auto replies = p.exec();
+        REQUIRE(replies.size() == 4);
+        CHECK(replies[1].is_nil());
+        CHECK(replies[2].as_string() == "1");
+        CHECK(replies[3].is_nil());
+        CHECK(removed.get() == 0);
+        CHECK(a.get() == "1");
+        CHECK(also_none.get() == 0);
+        check_pool_invariants(redis, 1);
+    }
+    SECTION("transaction") {
+        auto tx = redis.transaction();
+        auto removed = tx.del(none);
+        auto n = tx.incr(key("n"));
+        auto replies = tx.exec();
+        REQUIRE(replies.size() == 2);
+        CHECK(replies[0].is_nil());
+        CHECK(replies[1].as_integer() == 1);
+        CHECK(removed.get() == 0);
+        CHECK(n.get() == 1);
+        check_pool_invariants(redis, 1);
+    }
+    SECTION("only such commands: no round trip") {
+        auto p = redis.pipeline();
+        auto removed = p.del(none);
+        CHECK(p.exec().size() == 1);
+        CHECK(removed.get() == 0);
+        check_pool_invariants(redis, 0);
+    }
+}
+
+TEST_CASE("pipeline and transaction: MULTI, EXEC, DISCARD, WATCH are refused where they would break the batch",
+          "[pipeline][transaction]") {
+    redpool::test::redis_server& server = shared_server();
+    redpool::client redis(options_for(server));
+    auto p = redis.pipeline();
+    for (auto name : {"MULTI", "exec", "Discard"}) {
+        INFO(name);
+        CHECK(expect_error([&] { p.command({name}); }).code() == errc::invalid_argument);
+    }
+    CHECK_NOTHROW(p.command({"WATCH", key("w")}));  // a session command: the connection closes after
+    auto tx = redis.transaction();
+    for (auto name : {"MULTI", "EXEC", "DISCARD", "WATCH", "unwatch"}) {
+        INFO(name);
+        CHECK(expect_error([&] { tx.command({name, key("w")}); }).code() == errc::invalid_argument);
+    }
+    CHECK(tx.size() == 0);
+    p.exec();
+    CHECK(redis.pool_stats().unusable_closed == 1);
+    check_pool_invariants(redis, 1);
+}
+
+TEST_CASE("transaction: a blocking command inside it does not block, nor stretch the deadline",
+          "[transaction][proxy]") {
+    redpool::test::redis_server& server = shared_server();
+    fault_proxy proxy(server.port());
+    auto o = through(proxy);
+    o.read_timeout = 300ms;
+    o.max_retries = 0;
+    redpool::client redis(o);
+    auto tx = redis.transaction();
+    auto popped = tx.blpop({key("never")}, 0ms);  // BLPOP k 0: for ever, outside MULTI
+    tx.exec();
+    CHECK_FALSE(popped.get().has_value());  // EXEC ran it without blocking
+    proxy.black_hole(true);
+    auto stalled = redis.transaction();
+    stalled.blpop({key("never")}, 0ms);
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(expect_error([&] { stalled.exec(); }).code() == errc::read_timeout);
+    CHECK(std::chrono::steady_clock::now() - t0 < 30s);  // a cap against a hang, not a timing
+    proxy.heal();
+    check_pool_invariants(redis, 2);
+}
+
+TEST_CASE("pipeline: a moved-from pipeline refuses use instead of crashing", "[pipeline]") {
+    redpool::test::redis_server& server = shared_server();
+    redpool::client redis(options_for(server));
+    auto p = redis.pipeline();
+    p.ping();
+    auto q = std::move(p);
+    CHECK(p.size() == 0);  // NOLINT(bugprone-use-after-move): the point of the test
+    CHECK(expect_error([&] { p.exec(); }).code() == errc::invalid_argument);
+    CHECK(expect_error([&] { p.ping(); }).code() == errc::invalid_argument);
+    CHECK(q.size() == 1);
+    CHECK(q.exec().size() == 1);
+    check_pool_invariants(redis, 1);
+}
+
+TEST_CASE("pipeline: a result type aligned beyond operator new's guarantee", "[pipeline]") {
+    redpool::test::redis_server& server = shared_server();
+    redpool::client redis(options_for(server));
+    auto p = redis.pipeline();
+    std::vector<redpool::deferred<wide_number>> numbers;
+    for (int i = 0; i < 10; ++i) numbers.push_back(p.add(redpool::command<wide_number>({"INCR", key("wide")})));
+    p.exec();
+    for (int i = 0; i < 10; ++i) CHECK(numbers[static_cast<std::size_t>(i)].get().value == i + 1);
+    check_pool_invariants(redis, 1);
+}

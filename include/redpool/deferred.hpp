@@ -8,6 +8,7 @@
 
 #include <exception>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,8 +50,20 @@ struct state_allocator {
     state_allocator() noexcept = default;
     template <class U>
     state_allocator(const state_allocator<U>&) noexcept {}
-    T* allocate(std::size_t n) { return static_cast<T*>(take_state_block(n * sizeof(T))); }
-    void deallocate(T* p, std::size_t n) noexcept { give_state_block(p, n * sizeof(T)); }
+    T* allocate(std::size_t n) {
+        if constexpr (alignof(T) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+            return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(alignof(T))));
+        } else {
+            return static_cast<T*>(take_state_block(n * sizeof(T)));
+        }
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        if constexpr (alignof(T) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+            ::operator delete(p, std::align_val_t(alignof(T)));
+        } else {
+            give_state_block(p, n * sizeof(T));
+        }
+    }
     template <class U>
     bool operator==(const state_allocator<U>&) const noexcept {
         return true;
@@ -120,12 +133,12 @@ class deferred {
 public:
     /// An empty handle; `get()` throws until assigned one from a batch.
     deferred() = default;
-    explicit deferred(std::shared_ptr<detail::deferred_state<T>> state) noexcept : state_(std::move(state)) {}
 
     /// True once the batch has run: `get()` then returns or throws without waiting.
     bool ready() const noexcept { return state_ && state_->ready(); }
 
-    /// The command's result. Throws its own `reply_error` for a server error reply,
+    /// The command's result. Throws its own `reply_error` for a server error reply (except the
+    /// `deferred<reply>` of `command()`, which holds it as data),
     /// `redpool::error` (`errc::protocol_error`) for a reply of the wrong shape, the batch's
     /// transport error when the connection was lost before this command's reply, the
     /// transaction's error (`EXECABORT`, `errc::tx_failed`) for a command in a transaction that
@@ -136,6 +149,10 @@ public:
     }
 
 private:
+    template <class Self>
+    friend class basic_batch;
+    explicit deferred(std::shared_ptr<detail::deferred_state<T>> state) noexcept : state_(std::move(state)) {}
+
     std::shared_ptr<detail::deferred_state<T>> state_;
 };
 

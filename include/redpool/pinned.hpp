@@ -38,8 +38,8 @@ class pinned_session;
 /// - nothing changed (or the user's own EXEC, DISCARD or UNWATCH undid it): given back as is;
 /// - only WATCHes: UNWATCH;
 /// - a MULTI opened with `exec({"MULTI"})` and still open: DISCARD (which unwatches too);
-/// - any other change (SELECT, CLIENT SETNAME/TRACKING/CACHING, AUTH, READONLY, ASKING, a
-///   MULTI sent in a pipeline ...): RESET, then the connection's handshake again (AUTH, SELECT
+/// - any other change (SELECT, CLIENT SETNAME/TRACKING/CACHING, AUTH, READONLY, ASKING
+///   ...): RESET, then the connection's handshake again (AUTH, SELECT
 ///   of the configured db, CLIENT SETNAME, `on_connect`), within `dial_timeout`.
 /// The connection is closed instead after a change RESET does not undo on every server
 /// (CLIENT NO-EVICT on 7.0, CLIENT NO-TOUCH, CLIENT SETINFO, SCRIPT DEBUG), after CLIENT KILL
@@ -50,6 +50,11 @@ class pinned_session;
 /// Commands that take the connection over or get more than one reply (SUBSCRIBE, PSUBSCRIBE,
 /// SSUBSCRIBE and their UNSUBSCRIBEs, MONITOR, CLIENT REPLY, RESET, HELLO, QUIT, SYNC, PSYNC)
 /// throw `errc::invalid_argument` and send nothing: use `client::subscriber()` for pub/sub.
+///
+/// While a MULTI opened with `exec({"MULTI"})` is open, only `exec` may run: typed methods and
+/// pipelines throw `errc::invalid_argument` (every reply would be +QUEUED), and so does a
+/// transaction (its MULTI would nest). Blocking commands do not block inside MULTI, so they
+/// get the plain `read_timeout` there.
 ///
 /// Belongs to one thread at a time, together with the pipelines and transactions made from it.
 /// A failure of the connection (timeout, I/O) closes it: later calls throw

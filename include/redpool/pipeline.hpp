@@ -43,12 +43,15 @@ public:
 
     /// Queues a command value (see `redpool::command`); every typed method is `run` of its
     /// command. A command that needs a connection of its own (SUBSCRIBE, MONITOR, CLIENT REPLY,
-    /// RESET, ...) throws `errc::invalid_argument` here and is not queued.
+    /// RESET, ...) throws `errc::invalid_argument` here and is not queued, as do MULTI, EXEC
+    /// and DISCARD (use a `transaction`) and, in a transaction, WATCH and UNWATCH (they must
+    /// come before MULTI: see `client::watch`).
     template <class T>
     deferred<T> run(const redpool::command<T>& c) {
         auto state = std::allocate_shared<detail::deferred_state<T>>(detail::state_allocator<char>(), c);
         if (c.answered_locally()) {
             state->settle(reply(), nullptr);
+            enqueue_answered(state);
         } else {
             enqueue(c.args(), state);
         }
@@ -83,17 +86,21 @@ public:
     deferred<reply> run_script(const script& s, std::span<const std::string_view> keys,
                                std::span<const std::string_view> args);
 
-    /// How many commands are queued (scripts' SCRIPT LOADs not counted).
+    /// How many commands are queued (scripts' SCRIPT LOADs not counted); `exec()` returns one
+    /// reply for each, in order (nil for a command answered without the server, such as DEL of
+    /// no keys).
     std::size_t size() const noexcept;
     /// Forgets the queued commands without sending them; their deferreds stay not ready.
     void clear() noexcept;
 
 protected:
     explicit basic_batch(std::unique_ptr<detail::batch_queue> queue) noexcept;
-    detail::batch_queue& queue() noexcept { return *queue_; }
+    /// The queue; throws `errc::invalid_argument` for a moved-from batch.
+    detail::batch_queue& live_queue() const;
 
 private:
     void enqueue(std::span<const std::string_view> args, std::shared_ptr<detail::deferred_slot> slot);
+    void enqueue_answered(std::shared_ptr<detail::deferred_slot> slot);
 
     std::unique_ptr<detail::batch_queue> queue_;
 };
@@ -107,7 +114,8 @@ public:
     /// Sends every queued command and reads every reply, writing while it reads, so a batch of
     /// any size streams through without both socket buffers filling up. Returns the replies in
     /// order (a server error is data there) and fills each command's `deferred`; one command's
-    /// `-ERR` never fails the others. The queue is empty afterwards, ready for reuse.
+    /// `-ERR` never fails the others (a typed `deferred` throws it as `reply_error`; the
+    /// `deferred<reply>` of `command()` holds it as data). The queue is empty afterwards, ready for reuse.
     ///
     /// The deadline is `read_timeout` without progress (no byte written or read), not per
     /// command; it grows for blocking commands. If the connection fails after k replies, the
@@ -130,8 +138,9 @@ private:
 class transaction : public basic_batch<transaction> {
 public:
     /// Sends MULTI, the queued commands and EXEC, and returns EXEC's replies in order (a
-    /// command that failed while running is an error reply there and throws from its
-    /// `deferred`). Throws:
+    /// command that failed while running is an error reply there, which its typed `deferred`
+    /// throws as `reply_error`; a `deferred<reply>` from `command()` holds it as data). Blocking
+    /// commands do not block inside MULTI, so the deadline is `read_timeout`. Throws:
     /// - `reply_error` with prefix `EXECABORT` when the server refused a command while
     ///   queuing it (unknown command, wrong number of arguments): nothing ran;
     /// - `redpool::error` with `errc::tx_failed` when EXEC answered nil because a WATCHed key

@@ -30,9 +30,21 @@ void settle(const batch_queue::queued& q, const write_buffer& requests, const re
     if (q.slot.use_count() > 1) q.slot->settle(r, requests.data() + q.at);
 }
 
+bool equals_upper(std::string_view name, std::string_view upper) noexcept {
+    if (name.size() != upper.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        if (c != upper[i]) return false;
+    }
+    return true;
+}
+
 }  // namespace
 
-// Replies of a pipeline: those of the SCRIPT LOADs first (dropped), then one per command.
+// Replies of a pipeline: those of the SCRIPT LOADs first (dropped), then one per command sent.
+// A command answered without the server gets a nil reply in its place, so the result stays one
+// reply per queued command.
 class batch_queue::pipeline_sink final : public connection::reply_sink {
 public:
     pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble)
@@ -42,7 +54,8 @@ public:
 
     reply& next_slot() override {
         if (preamble_ > 0) return scratch_;
-        if (replies_.size() == settled_) replies_.emplace_back();
+        skip_answered();
+        if (replies_.size() == next_) replies_.emplace_back();
         return replies_.back();
     }
 
@@ -52,27 +65,36 @@ public:
             scratch_ = reply();
             return;
         }
-        ++settled_;
-        settle(slots_[settled_ - 1], requests_, replies_.back());
+        settle(slots_[next_], requests_, replies_.back());
+        ++next_;
     }
 
-    std::size_t settled() const noexcept { return settled_; }
-    std::vector<reply> take() noexcept {
-        if (replies_.size() > settled_) replies_.pop_back();  // a slot no reply was read into
+    /// The first command without its outcome yet.
+    std::size_t next() const noexcept { return next_; }
+    std::vector<reply> take() {
+        if (replies_.size() > next_) replies_.pop_back();  // a place no reply was read into
+        skip_answered();
         return std::move(replies_);
     }
 
 private:
+    void skip_answered() {
+        while (next_ < slots_.size() && slots_[next_].answered) {
+            replies_.emplace_back();
+            ++next_;
+        }
+    }
+
     std::span<const queued> slots_;
     const write_buffer& requests_;
     std::size_t preamble_;
-    std::vector<reply> replies_;  // built in place, one per command read so far
-    std::size_t settled_ = 0;
+    std::vector<reply> replies_;  // built in place, one per command so far
+    std::size_t next_ = 0;
     reply scratch_;               // for the SCRIPT LOADs' replies
 };
 
 // Replies of a transaction: SCRIPT LOADs, MULTI's +OK, one +QUEUED (or a refusal) per
-// command, then EXEC's array (or nil, or EXECABORT).
+// command sent, then EXEC's array (or nil, or EXECABORT).
 class batch_queue::transaction_sink final : public connection::reply_sink {
 public:
     transaction_sink(std::size_t commands, std::size_t preamble) : commands_(commands), preamble_(preamble) {}
@@ -99,6 +121,7 @@ public:
     bool exec_seen() const noexcept { return exec_seen_; }
     const reply& multi_error() const noexcept { return multi_error_; }
     reply& exec_reply() noexcept { return exec_; }
+    /// Commands the server refused while queuing: their index among those sent, and the error.
     std::vector<std::pair<std::size_t, reply>>& refusals() noexcept { return refusals_; }
 
 private:
@@ -107,14 +130,14 @@ private:
     bool multi_seen_ = false;
     reply multi_error_;
     std::size_t queued_ = 0;
-    std::vector<std::pair<std::size_t, reply>> refusals_;  // command index, its error
+    std::vector<std::pair<std::size_t, reply>> refusals_;
     reply exec_;
     bool exec_seen_ = false;
     reply scratch_;
 };
 
-batch_queue::batch_queue(std::shared_ptr<batch_target> target)
-    : target_(std::move(target)), timeout_(target_->settings().read_timeout) {
+batch_queue::batch_queue(std::shared_ptr<batch_target> target, batch_kind kind)
+    : target_(std::move(target)), kind_(kind), timeout_(target_->settings().read_timeout) {
     timeout_unbounded_ = timeout_.count() == 0;
 }
 
@@ -127,7 +150,20 @@ void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<de
                                 "its own",
                                 args[0]));
     }
-    if (command.timeout != block_timeout::not_blocking) {
+    if (command.name == "MULTI" || command.name == "EXEC" || equals_upper(args[0], "DISCARD")) {
+        throw error(errc::invalid_argument,
+                    fmt::format("{} cannot be queued: use redpool::transaction, which sends MULTI and EXEC "
+                                "itself",
+                                args[0]));
+    }
+    if (kind_ == batch_kind::transaction && (command.name == "WATCH" || equals_upper(args[0], "UNWATCH"))) {
+        throw error(errc::invalid_argument,
+                    fmt::format("{} cannot be queued in a transaction: it must come before MULTI (see "
+                                "client::watch)",
+                                args[0]));
+    }
+    // Inside MULTI a blocking command does not block, so only a pipeline waits longer for one.
+    if (kind_ == batch_kind::pipeline && command.timeout != block_timeout::not_blocking) {
         const auto t = read_timeout_for(command, args, target_->settings().read_timeout);
         if (t.count() == 0) timeout_unbounded_ = true;
         timeout_ = std::max(timeout_, t);
@@ -139,7 +175,13 @@ void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<de
     if (slots_.size() == slots_.capacity()) slots_.reserve(std::max<std::size_t>(16, 2 * slots_.size()));
     const std::size_t at = requests_.size();
     encode_command(requests_, args);
-    slots_.push_back({std::move(slot), at});
+    slots_.push_back({std::move(slot), at, false});
+    ++sent_;
+}
+
+void batch_queue::add_answered(std::shared_ptr<deferred_slot> slot) {
+    if (slots_.size() == slots_.capacity()) slots_.reserve(std::max<std::size_t>(16, 2 * slots_.size()));
+    slots_.push_back({std::move(slot), 0, true});
 }
 
 void batch_queue::load_first(const script& s) {
@@ -153,6 +195,7 @@ void batch_queue::clear() noexcept {
     requests_.clear(requests_keep);
     preamble_.clear(requests_keep);
     slots_.clear();
+    sent_ = 0;
     loaded_.clear();
     session_commands_.clear();
     timeout_ = target_->settings().read_timeout;
@@ -160,72 +203,96 @@ void batch_queue::clear() noexcept {
 }
 
 void batch_queue::run(std::string_view before, std::string_view after, std::size_t extra_replies,
-                      connection::reply_sink& sink, bool transaction) {
+                      connection::reply_sink& sink, const std::function<void()>& check) {
     const std::span<const char> segments[] = {bytes_of(preamble_), bytes_of(before), bytes_of(requests_),
                                               bytes_of(after)};
-    const std::size_t replies = loaded_.size() + extra_replies + slots_.size();
+    const std::size_t replies = loaded_.size() + extra_replies + sent_;
     const auto timeout = timeout_unbounded_ ? options::duration::zero() : timeout_;
-    batch_effects effects{session_commands_, transaction};
-    target_->lend(effects, [&](connection& conn) { conn.exchange(segments, replies, sink, timeout); });
+    batch_effects effects{session_commands_, kind_ == batch_kind::transaction};
+    target_->lend(effects, [&](connection& conn) {
+        conn.exchange(segments, replies, sink, timeout);
+        if (check) check();
+    });
 }
 
-std::vector<reply> batch_queue::exec_pipeline() {
-    if (slots_.empty() && loaded_.empty()) return {};
+std::vector<reply> batch_queue::exec() {
     struct clear_after {
         batch_queue& q;
         ~clear_after() { q.clear(); }
     } cleanup{*this};
+    return kind_ == batch_kind::pipeline ? exec_pipeline() : exec_transaction();
+}
+
+std::vector<reply> batch_queue::exec_pipeline() {
+    // Nothing for the server (nothing queued, or only commands answered already): no round trip.
+    if (sent_ == 0) return std::vector<reply>(slots_.size());
     pipeline_sink sink(slots_, requests_, loaded_.size());
     try {
-        run({}, {}, 0, sink, false);
+        run({}, {}, 0, sink);
     } catch (...) {
-        // The first settled() commands have their replies; none of the others has one.
+        // The commands before next() have their outcomes; none of the others sent has one.
         const auto failure = std::current_exception();
-        for (std::size_t i = sink.settled(); i < slots_.size(); ++i) slots_[i].slot->fail(failure);
+        for (std::size_t i = sink.next(); i < slots_.size(); ++i) {
+            if (!slots_[i].answered) slots_[i].slot->fail(failure);
+        }
         throw;
     }
     return sink.take();
 }
 
 std::vector<reply> batch_queue::exec_transaction() {
-    if (slots_.empty()) return {};
-    struct clear_after {
-        batch_queue& q;
-        ~clear_after() { q.clear(); }
-    } cleanup{*this};
+    if (sent_ == 0) return std::vector<reply>(slots_.size());
     const auto fail_all = [this](std::exception_ptr failure) {
-        for (auto& q : slots_) q.slot->fail(failure);
+        for (auto& q : slots_) {
+            if (!q.answered) q.slot->fail(failure);
+        }
     };
-    transaction_sink sink(slots_.size(), loaded_.size());
+    // Where the i-th command sent sits among those queued.
+    std::vector<std::size_t> sent_index;
+    sent_index.reserve(sent_);
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        if (!slots_[i].answered) sent_index.push_back(i);
+    }
+    transaction_sink sink(sent_, loaded_.size());
     try {
-        run(encoded_multi, encoded_exec, 2, sink, true);
-        if (!sink.multi_error().is_nil()) throw reply_error(std::string(sink.multi_error().as_string()));
+        run(encoded_multi, encoded_exec, 2, sink, [&] {
+            // A refused MULTI: the commands ran one by one and EXEC was refused too. Thrown on
+            // the connection's turn, so a pinned connection keeps its WATCH on the books.
+            if (!sink.multi_error().is_nil()) throw reply_error(std::string(sink.multi_error().as_string()));
+        });
         reply& result = sink.exec_reply();
         if (result.is_error()) {
             // EXECABORT: a command was refused while queuing; it keeps its own error.
+            std::vector<bool> refused(slots_.size(), false);
             for (auto& [index, refusal] : sink.refusals()) {
-                slots_[index].slot->settle(refusal, requests_.data() + slots_[index].at);
+                const queued& q = slots_[sent_index[index]];
+                q.slot->settle(refusal, requests_.data() + q.at);
+                refused[sent_index[index]] = true;
             }
             const auto abort = std::make_exception_ptr(reply_error(result.take_string()));
-            for (std::size_t i = 0, r = 0; i < slots_.size(); ++i) {
-                if (r < sink.refusals().size() && sink.refusals()[r].first == i) {
-                    ++r;
-                    continue;
-                }
-                slots_[i].slot->fail(abort);
+            for (std::size_t i = 0; i < slots_.size(); ++i) {
+                if (!refused[i] && !slots_[i].answered) slots_[i].slot->fail(abort);
             }
             std::rethrow_exception(abort);
         }
         if (result.is_nil()) {
             throw error(errc::tx_failed, "transaction failed: a WATCHed key changed, so EXEC ran nothing");
         }
-        if (!result.is_array() || result.size() != slots_.size()) {
+        if (!result.is_array() || result.size() != sent_) {
             throw error(errc::protocol_error,
                         fmt::format("EXEC answered {} replies for {} commands",
-                                    result.is_array() ? result.size() : 0, slots_.size()));
+                                    result.is_array() ? result.size() : 0, sent_));
         }
-        std::vector<reply> replies = std::move(result.elements());
-        for (std::size_t i = 0; i < slots_.size(); ++i) settle(slots_[i], requests_, replies[i]);
+        std::vector<reply>& ran = result.elements();
+        if (sent_ == slots_.size()) {
+            for (std::size_t i = 0; i < slots_.size(); ++i) settle(slots_[i], requests_, ran[i]);
+            return std::move(ran);
+        }
+        std::vector<reply> replies(slots_.size());  // nil where a command was answered already
+        for (std::size_t k = 0; k < sent_; ++k) {
+            replies[sent_index[k]] = std::move(ran[k]);
+            settle(slots_[sent_index[k]], requests_, replies[sent_index[k]]);
+        }
         return replies;
     } catch (const reply_error&) {
         // The EXECABORT path failed its slots already; a refused MULTI fails them all.

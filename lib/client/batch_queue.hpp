@@ -19,41 +19,55 @@
 
 namespace redpool::detail {
 
+/// Whether a batch runs as a pipeline or as MULTI ... EXEC.
+enum class batch_kind { pipeline, transaction };
+
 class batch_queue {
 public:
-    explicit batch_queue(std::shared_ptr<batch_target> target);
+    batch_queue(std::shared_ptr<batch_target> target, batch_kind kind);
 
     /// Encodes one command. Throws `errc::invalid_argument` (queuing nothing) for an empty
-    /// command or one that needs a connection of its own.
+    /// command, one that needs a connection of its own, MULTI, EXEC or DISCARD (a transaction
+    /// sends its own), and in a transaction WATCH and UNWATCH (which must come before MULTI).
     void add(std::span<const std::string_view> args, std::shared_ptr<deferred_slot> slot);
+    /// Keeps the place of a command answered without the server (its slot is settled already),
+    /// so that exec()'s replies stay one per queued command, in order: a nil reply there.
+    void add_answered(std::shared_ptr<deferred_slot> slot);
     /// Makes sure `s` is loaded before the batch's commands run: one SCRIPT LOAD per distinct
     /// script, sent ahead of them. Its reply is not one of the batch's.
     void load_first(const script& s);
 
     std::size_t size() const noexcept { return slots_.size(); }
+    void clear() noexcept;
 
-    /// A queued command: where its outcome goes, and where its request starts in `requests_`.
+    /// Runs the queue as its kind says, then empties it (also when it throws).
+    std::vector<reply> exec();
+
+    /// A queued command: where its outcome goes, and where its request starts in `requests_`
+    /// (`answered`: none, it was answered without the server).
     struct queued {
         std::shared_ptr<deferred_slot> slot;
         std::size_t at;
+        bool answered;
     };
-    void clear() noexcept;
-
-    /// Runs the queue as a pipeline / as MULTI ... EXEC, then empties it (also when it throws).
-    std::vector<reply> exec_pipeline();
-    std::vector<reply> exec_transaction();
 
 private:
     class pipeline_sink;
     class transaction_sink;
 
-    // Lends a connection and streams the preamble, `before`, the requests and `after` on it.
+    std::vector<reply> exec_pipeline();
+    std::vector<reply> exec_transaction();
+    // Lends a connection and streams the preamble, `before`, the requests and `after` on it;
+    // `check` runs on the connection's turn after the exchange (a refused MULTI throws there,
+    // so that a pinned connection does not take the transaction as done).
     void run(std::string_view before, std::string_view after, std::size_t extra_replies,
-             connection::reply_sink& sink, bool transaction);
+             connection::reply_sink& sink, const std::function<void()>& check = {});
 
     std::shared_ptr<batch_target> target_;
+    batch_kind kind_;
     write_buffer requests_;                            // every queued command, encoded
     std::vector<queued> slots_;                        // one per queued command, in order
+    std::size_t sent_ = 0;                             // slots that go to the server
     write_buffer preamble_;                            // SCRIPT LOADs
     std::vector<std::string> loaded_;                  // the SHA-1s in the preamble
     std::vector<std::vector<std::string>> session_commands_;

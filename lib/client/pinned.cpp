@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "lib/client/batch_queue.hpp"
 #include "lib/client/client_core.hpp"
 #include "lib/client/pinned_session.hpp"
@@ -78,7 +80,14 @@ reply pinned::exec(std::span<const std::string_view> args, std::error_code& ec) 
 }
 
 reply pinned::run_checked(std::span<const std::string_view> args) {
-    reply r = live(session_).exec(args);
+    detail::pinned_session& session = live(session_);
+    if (session.in_multi()) {
+        throw error(errc::invalid_argument,
+                    fmt::format("{} cannot run as a typed command inside the MULTI opened with exec(): its reply "
+                                "would be +QUEUED (use exec(), or transaction())",
+                                args.empty() ? std::string_view() : args[0]));
+    }
+    reply r = session.exec(args);
     if (r.is_error()) throw reply_error(r.take_string());
     return r;
 }
@@ -86,12 +95,12 @@ reply pinned::run_checked(std::span<const std::string_view> args) {
 // Both share the session: the connection stays pinned while either lives.
 redpool::pipeline pinned::pipeline() {
     live(session_);
-    return redpool::pipeline(std::make_unique<detail::batch_queue>(session_));
+    return redpool::pipeline(std::make_unique<detail::batch_queue>(session_, detail::batch_kind::pipeline));
 }
 
 redpool::transaction pinned::transaction() {
     live(session_);
-    return redpool::transaction(std::make_unique<detail::batch_queue>(session_));
+    return redpool::transaction(std::make_unique<detail::batch_queue>(session_, detail::batch_kind::transaction));
 }
 
 // --- on the client ---------------------------------------------------------------------------

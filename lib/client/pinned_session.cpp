@@ -85,7 +85,8 @@ reply pinned_session::exec(std::span<const std::string_view> args) {
     conn.append(args);
     conn.flush();
     reply r;
-    conn.read_reply(r, read_timeout_for(command, args, opts_->read_timeout));
+    // Inside MULTI a blocking command is only queued, and EXEC runs it without blocking.
+    conn.read_reply(r, debts_.in_multi ? opts_->read_timeout : read_timeout_for(command, args, opts_->read_timeout));
     note_reply(args, command, r);
     return r;
 }
@@ -95,6 +96,11 @@ void pinned_session::lend(const batch_effects& effects, const std::function<void
         throw error(errc::invalid_argument,
                     "a transaction cannot run on a pinned connection whose MULTI sent with exec() is still open: "
                     "its MULTI would nest in that one (EXEC or DISCARD it first)");
+    }
+    if (debts_.in_multi) {
+        throw error(errc::invalid_argument,
+                    "a pipeline cannot run on a pinned connection whose MULTI sent with exec() is still open: "
+                    "every reply would be +QUEUED (EXEC or DISCARD it first)");
     }
     for (const std::vector<std::string>& args : effects.session_commands) {
         const std::vector<std::string_view> arg_views = views(args);

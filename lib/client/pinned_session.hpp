@@ -61,6 +61,9 @@ public:
 
     const options& settings() const noexcept override { return *opts_; }
 
+    /// Whether a MULTI opened with `exec` is still open: typed commands would only get +QUEUED.
+    bool in_multi() const noexcept { return debts_.in_multi; }
+
 private:
     // Undoes the session's changes and returns the connection to the pool, or closes it when
     // that cannot be done or proven. Never throws.

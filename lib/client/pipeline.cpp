@@ -22,26 +22,37 @@ template <class Self>
 basic_batch<Self>::~basic_batch() = default;
 
 template <class Self>
+detail::batch_queue& basic_batch<Self>::live_queue() const {
+    if (!queue_) throw error(errc::invalid_argument, "this pipeline or transaction was moved from");
+    return *queue_;
+}
+
+template <class Self>
 void basic_batch<Self>::enqueue(std::span<const std::string_view> args, std::shared_ptr<detail::deferred_slot> slot) {
-    queue_->add(args, std::move(slot));
+    live_queue().add(args, std::move(slot));
+}
+
+template <class Self>
+void basic_batch<Self>::enqueue_answered(std::shared_ptr<detail::deferred_slot> slot) {
+    live_queue().add_answered(std::move(slot));
 }
 
 template <class Self>
 deferred<reply> basic_batch<Self>::run_script(const script& s, std::span<const std::string_view> keys,
                                               std::span<const std::string_view> args) {
     auto result = run(cmd::evalsha(s.sha1(), keys, args));
-    queue_->load_first(s);
+    live_queue().load_first(s);
     return result;
 }
 
 template <class Self>
 std::size_t basic_batch<Self>::size() const noexcept {
-    return queue_->size();
+    return queue_ ? queue_->size() : 0;
 }
 
 template <class Self>
 void basic_batch<Self>::clear() noexcept {
-    queue_->clear();
+    if (queue_) queue_->clear();
 }
 
 template class basic_batch<pipeline>;
@@ -51,16 +62,18 @@ pipeline::pipeline(std::unique_ptr<detail::batch_queue> queue) noexcept : basic_
 
 transaction::transaction(std::unique_ptr<detail::batch_queue> queue) noexcept : basic_batch(std::move(queue)) {}
 
-std::vector<reply> pipeline::exec() { return queue().exec_pipeline(); }
+std::vector<reply> pipeline::exec() { return live_queue().exec(); }
 
-std::vector<reply> transaction::exec() { return queue().exec_transaction(); }
+std::vector<reply> transaction::exec() { return live_queue().exec(); }
 
 redpool::pipeline client::pipeline() {
-    return redpool::pipeline(std::make_unique<detail::batch_queue>(detail::make_pool_target(*core_)));
+    return redpool::pipeline(
+        std::make_unique<detail::batch_queue>(detail::make_pool_target(*core_), detail::batch_kind::pipeline));
 }
 
 redpool::transaction client::transaction() {
-    return redpool::transaction(std::make_unique<detail::batch_queue>(detail::make_pool_target(*core_)));
+    return redpool::transaction(
+        std::make_unique<detail::batch_queue>(detail::make_pool_target(*core_), detail::batch_kind::transaction));
 }
 
 }  // namespace redpool
