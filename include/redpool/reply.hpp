@@ -31,6 +31,13 @@ class reply {
 public:
     /// A nil reply.
     reply() = default;
+    reply(const reply&) = default;
+    reply(reply&&) noexcept = default;
+    reply& operator=(const reply&) = default;
+    reply& operator=(reply&&) noexcept = default;
+    /// Out of line: inlined, the destructor of a reply holding replies unrolls its own recursion
+    /// into every place a vector of replies is destroyed, several times the code of one call.
+    ~reply();
 
     static reply make_nil() { return reply(); }
     static reply make_status(std::string text) { return reply(reply_type::status, std::move(text)); }

@@ -30,16 +30,6 @@ void settle(const batch_queue::queued& q, const write_buffer& requests, const re
     if (q.slot.use_count() > 1) q.slot->settle(r, requests.data() + q.at);
 }
 
-bool equals_upper(std::string_view name, std::string_view upper) noexcept {
-    if (name.size() != upper.size()) return false;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        char c = name[i];
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        if (c != upper[i]) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 // Replies of a pipeline: those of the SCRIPT LOADs first (dropped), then one per command sent.
@@ -47,8 +37,9 @@ bool equals_upper(std::string_view name, std::string_view upper) noexcept {
 // reply per queued command.
 class batch_queue::pipeline_sink final : public connection::reply_sink {
 public:
-    pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble)
-        : slots_(slots), requests_(requests), preamble_(preamble) {
+    pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble,
+                  bool any_answered)
+        : slots_(slots), requests_(requests), preamble_(preamble), any_answered_(any_answered) {
         replies_.reserve(slots.size());
     }
 
@@ -79,6 +70,7 @@ public:
 
 private:
     void skip_answered() {
+        if (!any_answered_) return;
         while (next_ < slots_.size() && slots_[next_].answered) {
             replies_.emplace_back();
             ++next_;
@@ -88,6 +80,7 @@ private:
     std::span<const queued> slots_;
     const write_buffer& requests_;
     std::size_t preamble_;
+    bool any_answered_;
     std::vector<reply> replies_;  // built in place, one per command so far
     std::size_t next_ = 0;
     reply scratch_;               // for the SCRIPT LOADs' replies
@@ -150,18 +143,7 @@ void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<de
                                 "its own",
                                 args[0]));
     }
-    if (command.name == "MULTI" || command.name == "EXEC" || equals_upper(args[0], "DISCARD")) {
-        throw error(errc::invalid_argument,
-                    fmt::format("{} cannot be queued: use redpool::transaction, which sends MULTI and EXEC "
-                                "itself",
-                                args[0]));
-    }
-    if (kind_ == batch_kind::transaction && (command.name == "WATCH" || equals_upper(args[0], "UNWATCH"))) {
-        throw error(errc::invalid_argument,
-                    fmt::format("{} cannot be queued in a transaction: it must come before MULTI (see "
-                                "client::watch)",
-                                args[0]));
-    }
+    if (&command != &command_table::ordinary) refuse_transaction_control(command, args[0]);
     // Inside MULTI a blocking command does not block, so only a pipeline waits longer for one.
     if (kind_ == batch_kind::pipeline && command.timeout != block_timeout::not_blocking) {
         const auto t = read_timeout_for(command, args, target_->settings().read_timeout);
@@ -177,6 +159,23 @@ void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<de
     encode_command(requests_, args);
     slots_.push_back({std::move(slot), at, false});
     ++sent_;
+}
+
+// MULTI, EXEC and DISCARD would cut a batch's own MULTI ... EXEC apart (or, in a pipeline,
+// leave its connection in a MULTI); WATCH and UNWATCH only mean something before MULTI.
+void batch_queue::refuse_transaction_control(const command_info& command, std::string_view name) const {
+    if (command.name == "MULTI" || command.name == "EXEC" || command.name == "DISCARD") {
+        throw error(errc::invalid_argument,
+                    fmt::format("{} cannot be queued: use redpool::transaction, which sends MULTI and EXEC "
+                                "itself",
+                                name));
+    }
+    if (kind_ == batch_kind::transaction && (command.name == "WATCH" || command.name == "UNWATCH")) {
+        throw error(errc::invalid_argument,
+                    fmt::format("{} cannot be queued in a transaction: it must come before MULTI (see "
+                                "client::watch)",
+                                name));
+    }
 }
 
 void batch_queue::add_answered(std::shared_ptr<deferred_slot> slot) {
@@ -226,7 +225,7 @@ std::vector<reply> batch_queue::exec() {
 std::vector<reply> batch_queue::exec_pipeline() {
     // Nothing for the server (nothing queued, or only commands answered already): no round trip.
     if (sent_ == 0) return std::vector<reply>(slots_.size());
-    pipeline_sink sink(slots_, requests_, loaded_.size());
+    pipeline_sink sink(slots_, requests_, loaded_.size(), sent_ != slots_.size());
     try {
         run({}, {}, 0, sink);
     } catch (...) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lib/client/batch_target.hpp"
+#include "lib/commands/command_table.hpp"
 #include "lib/protocol/write_buffer.hpp"
 #include "redpool/deferred.hpp"
 #include "redpool/options.hpp"
@@ -55,6 +56,7 @@ private:
     class pipeline_sink;
     class transaction_sink;
 
+    void refuse_transaction_control(const command_info& command, std::string_view name) const;
     std::vector<reply> exec_pipeline();
     std::vector<reply> exec_transaction();
     // Lends a connection and streams the preamble, `before`, the requests and `after` on it;

@@ -29,7 +29,8 @@ detail::batch_queue& basic_batch<Self>::live_queue() const {
 
 template <class Self>
 void basic_batch<Self>::enqueue(std::span<const std::string_view> args, std::shared_ptr<detail::deferred_slot> slot) {
-    live_queue().add(args, std::move(slot));
+    if (!queue_) live_queue();  // throws
+    queue_->add(args, std::move(slot));
 }
 
 template <class Self>

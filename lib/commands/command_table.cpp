@@ -52,9 +52,12 @@ constexpr command_info table[] = {
     {"CLIENT", "TRACKING", one, changed},
     {"SCRIPT", "DEBUG", one, changed},  // later EVALs on the connection would be debugged
     {"SELECT", {}, one, changed},
+    {"DISCARD", {}, one, none},  // listed so batches can refuse it: it ends a MULTI
     {"EVALSHA", {}, one, none, not_blocking, false},
     {"EVAL_RO", {}, one, none, not_blocking, false},
     {"MONITOR", {}, several, taken_over},
+    {"UNWATCH", {}, one, none},  // listed so transactions can refuse it
+
     {"WAITAOF", {}, one, none, last_arg_ms},
     {"BZPOPMAX", {}, one, none, last_arg_seconds},
     {"BZPOPMIN", {}, one, none, last_arg_seconds},

@@ -33,6 +33,8 @@ const reply& reply::operator[](std::size_t i) const {
     return elements_[i];
 }
 
+reply::~reply() = default;
+
 bool operator==(const reply& a, const reply& b) {
     return a.type_ == b.type_ && a.integer_ == b.integer_ && a.text_ == b.text_ &&
            a.elements_ == b.elements_;
