@@ -2,12 +2,14 @@
 // subscription and message, unsubscribe semantics, the callback style on a thread of its own,
 // and RELIABILITY.md row 24 — reconnection with every subscription restored after CLIENT KILL,
 // a server restart and an output-buffer-limit kill, and the health PING that notices a silent
-// death (the fault proxy's black hole). Subscription state is checked through the fixture's
+// death (the fault proxy's black hole); names refused on a restore (an ACL change) lost alone,
+// and no tight redial loop with a zero backoff. Subscription state is checked through the fixture's
 // independent admin connection; every test ends with the client's pool invariants.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -145,6 +147,60 @@ void check_restored(redpool::client& redis, redpool::subscriber& sub, const redi
     CHECK(plain->payload == "after");
     CHECK(pattern->pattern == "r:*");
     CHECK(shard->payload == "after-shard");
+}
+
+// Calls receive until it throws reply_error, which it returns; nullopt if none came in 20 s.
+std::optional<redpool::reply_error> receive_until_refused(redpool::subscriber& sub) {
+    const auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - t0 < 20s) {
+        try {
+            sub.receive(20ms);
+        } catch (const redpool::reply_error& e) {
+            return e;
+        }
+    }
+    return std::nullopt;
+}
+
+bool mentions(const std::exception& e, const std::string& text) {
+    return std::string(e.what()).find(text) != std::string::npos;
+}
+
+// An ACL user allowed every channel until `revoke()` leaves it only those matching `allowed*`.
+// Redis drops the pub/sub connections of a user whose channel permissions shrink; the kill
+// after it makes sure either way.
+class channel_user {
+public:
+    static constexpr const char* name = "pubsub-revoked";
+
+    explicit channel_user(const redis_server& server) : server_(server) {
+        REQUIRE(server_.command({"ACL", "SETUSER", name, "on", ">pass", "~*", "allchannels", "+@all"}) == "OK");
+    }
+    ~channel_user() { server_.command({"ACL", "DELUSER", name}); }
+    channel_user(const channel_user&) = delete;
+    channel_user& operator=(const channel_user&) = delete;
+
+    redpool::options options() const {
+        auto o = quick(options_for(server_));
+        o.username = name;
+        o.password = "pass";
+        return o;
+    }
+    void revoke() const {
+        REQUIRE(server_.command({"ACL", "SETUSER", name, "resetchannels", "&allowed*"}) == "OK");
+        server_.command({"CLIENT", "KILL", "USER", name});
+        REQUIRE(eventually([&] { return pubsub_clients(server_) == 0; }));
+    }
+
+private:
+    const redis_server& server_;
+};
+
+// CPU time the calling thread has used, in seconds.
+double thread_cpu_seconds() {
+    timespec t{};
+    REQUIRE(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
 void subscribe_all_kinds(redpool::subscriber& sub) {
@@ -349,6 +405,97 @@ TEST_CASE("pubsub: a refused subscription throws reply_error and is not restored
     check_pool_invariants(redis);
 }
 
+TEST_CASE("pubsub: a channel refused when restored is forgotten and reported once; the rest stay",
+          "[pubsub][row24]") {
+    auto& server = quiet_server();
+    channel_user user(server);
+    redpool::client redis(options_for(server));
+    redpool::client as_user(user.options());
+    auto sub = as_user.subscriber();
+    sub.subscribe({"allowed1", "denied-later"});
+    sub.psubscribe({"allowed*"});  // ACL allows a pattern that is one of its own, as written
+    REQUIRE(numsub(server, "denied-later") == 1);
+
+    user.revoke();
+    // receive dials again and restores what is still allowed on the new connection; the
+    // refusal is thrown once, naming what was lost.
+    const auto refused = receive_until_refused(sub);
+    REQUIRE(refused.has_value());
+    CHECK(refused->prefix() == "NOPERM");
+    CHECK(mentions(*refused, "channel \"denied-later\""));
+    CHECK_FALSE(mentions(*refused, "allowed"));
+    CHECK(sub.reconnects() == 1);
+    CHECK(pubsub_clients(server) == 1);
+    CHECK(numsub(server, "allowed1") == 1);
+    CHECK(numpat(server) == 1);
+    CHECK(numsub(server, "denied-later") == 0);
+    CHECK(redis.publish("allowed1", "still here") == 2);  // the channel and the pattern
+    const auto got = receive_n(sub, 2);                    // no second throw
+    CHECK(find_kind(got, kind::message) != nullptr);
+    CHECK(find_kind(got, kind::pmessage) != nullptr);
+    CHECK(got[0].payload == "still here");
+    CHECK(got[1].payload == "still here");
+
+    // Forgotten: the next reconnection does not ask for it, so nothing is refused again.
+    REQUIRE(server.command({"CLIENT", "KILL", "TYPE", "pubsub"}) == "1");
+    REQUIRE(pump_until(sub, [&] { return sub.reconnects() == 2 && numsub(server, "allowed1") == 1; }));
+    CHECK(redis.publish("allowed1", "again") == 2);
+    CHECK(receive_n(sub, 2)[1].payload == "again");
+    check_pool_invariants(redis);
+    check_pool_invariants(as_user);
+}
+
+TEST_CASE("pubsub: a subscribe that redials keeps its names when an older one is refused, and "
+          "throws for its own",
+          "[pubsub][row24]") {
+    auto& server = quiet_server();
+    channel_user user(server);
+    redpool::client redis(options_for(server));
+    redpool::client as_user(user.options());
+    auto sub = as_user.subscriber();
+    sub.subscribe({"allowed1", "denied-later"});
+    user.revoke();
+
+    // No receive in between: the subscribe finds the connection dead and dials. Its own name
+    // is allowed, so it succeeds; the older refused one is left for receive to report.
+    sub.subscribe({"allowed2"});
+    CHECK(sub.reconnects() == 1);
+    CHECK(numsub(server, "allowed1") == 1);
+    CHECK(numsub(server, "allowed2") == 1);
+    CHECK(numsub(server, "denied-later") == 0);
+    const auto older = expect_error<redpool::reply_error>([&] { sub.receive(0ms); });
+    CHECK(older.prefix() == "NOPERM");
+    CHECK(mentions(older, "\"denied-later\""));
+    CHECK_FALSE(sub.receive(0ms).has_value());  // once
+
+    // A refusal of the call's own name on the redial is the call's: its other names stay.
+    REQUIRE(server.command({"CLIENT", "KILL", "TYPE", "pubsub"}) == "1");
+    const auto own = expect_error<redpool::reply_error>([&] { sub.subscribe({"allowed3", "denied-2"}); });
+    CHECK(own.prefix() == "NOPERM");
+    CHECK(mentions(own, "\"denied-2\""));
+    CHECK_FALSE(mentions(own, "allowed3"));
+    CHECK(sub.reconnects() == 2);
+    CHECK(numsub(server, "allowed3") == 1);
+    CHECK_FALSE(sub.receive(0ms).has_value());  // reported by the call, not again here
+
+    // The same on a live connection: Redis refuses the whole command, the allowed name is
+    // asked again alone.
+    const auto live = expect_error<redpool::reply_error>([&] { sub.subscribe({"allowed4", "denied-3"}); });
+    CHECK(live.prefix() == "NOPERM");
+    CHECK(mentions(live, "\"denied-3\""));
+    CHECK(numsub(server, "allowed4") == 1);
+    CHECK(numsub(server, "denied-3") == 0);
+    CHECK(sub.reconnects() == 2);
+
+    CHECK(redis.publish("allowed2", "two") == 1);
+    CHECK(redis.publish("allowed4", "four") == 1);
+    const auto got = receive_n(sub, 2);
+    CHECK(got[0].payload == "two");
+    CHECK(got[1].payload == "four");
+    check_pool_invariants(redis);
+    check_pool_invariants(as_user);
+}
+
 // --- the callback style --------------------------------------------------------------------------
 
 TEST_CASE("pubsub: run calls back for every message on its own thread until stopped", "[pubsub]") {
@@ -494,6 +641,33 @@ TEST_CASE("pubsub: subscriptions made while the server is down are made once it 
     REQUIRE(pump_until(sub, [&] { return numsub(server, "r:ch") == 1; }));
     check_restored(redis, sub, server);
     CHECK(sub.reconnects() == 0);  // the first connection, late: nothing dropped
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("pubsub: with a zero backoff a subscriber does not redial in a tight loop while the server "
+          "is down",
+          "[pubsub][row24]") {
+    redis_server server;
+    auto o = options_for(server);
+    o.min_retry_backoff = 0ms;
+    o.max_retry_backoff = 0ms;  // commands retry at once; the subscriber waits 100 ms instead
+    redpool::client redis(o);
+    auto sub = redis.subscriber();
+    sub.subscribe({"spin"});
+    server.stop();
+
+    // About a second of receive with nothing to dial: a hang or spin guard, not a timing
+    // assertion (a tight loop of failing dials burns the whole second).
+    const double cpu_before = thread_cpu_seconds();
+    const auto t0 = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - t0 < 1s) CHECK_FALSE(sub.receive(250ms).has_value());
+    CHECK(thread_cpu_seconds() - cpu_before < 0.3);
+
+    server.start();
+    REQUIRE(pump_until(sub, [&] { return numsub(server, "spin") == 1; }));
+    CHECK(sub.reconnects() == 1);
+    CHECK(redis.publish("spin", "back") == 1);
+    CHECK(receive_n(sub, 1)[0].payload == "back");
     check_pool_invariants(redis);
 }
 

@@ -55,6 +55,19 @@ struct message {
 /// pattern and shard channel it had. Messages published meanwhile are lost: `reconnects()`
 /// counts the reconnections so that callers can tell a gap may have happened.
 ///
+/// Unlike commands, which give up after `max_retries`, a subscriber redials for as long as it
+/// is used, so a zero backoff (which commands take as "retry at once") would make it dial in a
+/// tight loop while the server is down: here a zero `max_retry_backoff` means 100 ms (also as
+/// the life after which a dropped connection is dialed again at once), and a zero
+/// `min_retry_backoff` means 100 ms or `max_retry_backoff`, whichever is less.
+///
+/// A refusal concerns names, never the connection: when the server refuses some names while
+/// they are restored (e.g. the user's ACL channel permissions changed — Redis then also drops
+/// the connection), those names alone are forgotten; the connection and every other
+/// subscription stay. The next `receive` throws one `reply_error` that names them (the server's
+/// message first, so `prefix()` is its error code, e.g. `NOPERM`), once; or the `subscribe`
+/// call whose own names they are, when the restore happened on its dial.
+///
 /// Belongs to one thread at a time (hand it to the thread that calls `run`, and take it back
 /// after that thread stopped); only `reconnects()` may be read from any thread meanwhile.
 class subscriber {
@@ -67,8 +80,10 @@ public:
     /// SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE. Names already subscribed to are fine; an empty
     /// list does nothing. Throw `redpool::error` if the server cannot be reached (the
     /// subscription is still remembered, and made on the next reconnection) and `reply_error`
-    /// if it refuses one (e.g. `NOPERM`: then the names this call added are forgotten). A connection
-    /// found dropped is dialed again at once, and the call goes on on the new one.
+    /// naming the names the server refuses (e.g. `NOPERM`): those this call added are
+    /// forgotten, the others of the call are subscribed all the same. A connection found
+    /// dropped is dialed again at once, and the call goes on on the new one (a refusal there
+    /// of older names is left for `receive` to report).
     void subscribe(std::initializer_list<std::string_view> channels);
     void subscribe(std::span<const std::string_view> channels);
     void psubscribe(std::initializer_list<std::string_view> patterns);
@@ -87,16 +102,23 @@ public:
     void sunsubscribe(std::span<const std::string_view> channels);
 
     /// The next message, waiting up to `timeout` for one (zero: only what has arrived); nullopt
-    /// if none came. Reconnects as needed meanwhile (see above); a dial under way may make it
-    /// return up to `dial_timeout` late. Throws only when `close()` was called
-    /// (`errc::pool_closed`), when the options make reconnecting impossible
-    /// (`errc::auth_failed`, `errc::invalid_argument`, or what `on_connect` throws), or when the
-    /// server refuses to restore a subscription (`reply_error`; the next call tries again).
+    /// if none came. Reconnects as needed meanwhile (see above); a dial under way, with the
+    /// restore that follows it, may make it return up to `dial_timeout` + `read_timeout` late
+    /// (+ another `read_timeout` when the restore meets a refusal and asks name by name).
+    /// Throws only when `close()` was called (`errc::pool_closed`), when the options make
+    /// reconnecting impossible (`errc::auth_failed`, `errc::invalid_argument`, or what
+    /// `on_connect` throws; the next call tries again), or once after the server refused to
+    /// restore some subscriptions (`reply_error` naming them; they are forgotten, the rest are
+    /// restored, and the next call goes on receiving — messages already read are kept for it).
     std::optional<message> receive(std::chrono::milliseconds timeout);
 
     /// Callback style, for a thread of its own: calls `on_message` for every message until
-    /// `stop` is requested (checked at least every `poll` interval; a dial under way is
-    /// cancelled at once). Throws what `receive` throws, and what `on_message` throws.
+    /// `stop` is requested. The request is checked at least every `poll` interval, and cancels
+    /// a dial under way at once; but two steps are finished first: restoring the subscriptions
+    /// on a connection just dialed (up to `read_timeout`, twice that after a refusal), and
+    /// writing a health PING (up to `write_timeout`, only when the socket's buffer is full).
+    /// Throws what `receive` throws (a `reply_error` for refused restores ends it: call it
+    /// again to go on), and what `on_message` throws.
     void run(const std::function<void(const message&)>& on_message, std::stop_token stop,
              std::chrono::milliseconds poll = std::chrono::milliseconds(100));
 

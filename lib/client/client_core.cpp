@@ -60,7 +60,18 @@ options::duration retry_backoff(int retry, options::duration min, options::durat
     const int shift = std::clamp(retry, 0, 30);
     const long long limit = options::duration::max().count() >> shift;
     const long long span = min.count() > limit ? options::duration::max().count() : min.count() << shift;
-    thread_local std::minstd_rand engine(std::random_device{}());
+    // random_device may throw (no entropy source), and callers such as the subscriber's
+    // noexcept backoff must not: then the time mixed with the thread's id seeds it instead.
+    thread_local std::minstd_rand engine([]() noexcept -> std::minstd_rand::result_type {
+        try {
+            return std::random_device{}();
+        } catch (...) {
+            const auto now = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+            const std::uint64_t thread = std::hash<std::thread::id>{}(std::this_thread::get_id());
+            const std::uint64_t mixed = now ^ (thread + 0x9e3779b97f4a7c15ULL + (now << 6) + (now >> 2));
+            return static_cast<std::minstd_rand::result_type>(mixed ^ (mixed >> 32));
+        }
+    }());
     const long long jitter = span > 0 ? std::uniform_int_distribution<long long>(0, span)(engine) : 0;
     return std::min(max, saturating_sum(min, options::duration(jitter)));
 }

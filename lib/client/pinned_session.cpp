@@ -41,18 +41,6 @@ change_kind kind_of(const command_info& c) noexcept {
     return survives_reset(c) ? change_kind::reset_proof : change_kind::resettable;
 }
 
-// DISCARD and UNWATCH are not in the command table (they change nothing a pooled connection
-// keeps), so they are recognised by name here.
-bool is_named(std::string_view text, std::string_view upper) noexcept {
-    if (text.size() != upper.size()) return false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-        if (c != upper[i]) return false;
-    }
-    return true;
-}
-
 bool is_ok(const reply& r) { return r.is_status() && r.as_string() == "OK"; }
 
 // One command whose only acceptable answer is +OK; anything else closes the connection.
@@ -87,7 +75,7 @@ reply pinned_session::exec(std::span<const std::string_view> args) {
     reply r;
     // Inside MULTI a blocking command is only queued, and EXEC runs it without blocking.
     conn.read_reply(r, debts_.in_multi ? opts_->read_timeout : read_timeout_for(command, args, opts_->read_timeout));
-    note_reply(args, command, r);
+    note_reply(command, r);
     return r;
 }
 
@@ -127,8 +115,7 @@ void pinned_session::note_sending(const command_info& command) {
     if (kind == change_kind::reset_proof) debts_.must_close = true;
 }
 
-void pinned_session::note_reply(std::span<const std::string_view> args, const command_info& command,
-                                const reply& r) noexcept {
+void pinned_session::note_reply(const command_info& command, const reply& r) noexcept {
     switch (kind_of(command)) {
     case change_kind::watch:
         // Refused inside a MULTI, or for want of keys: then nothing is watched.
@@ -143,13 +130,13 @@ void pinned_session::note_reply(std::span<const std::string_view> args, const co
     }
     if (!debts_.in_multi) {
         // Outside a MULTI, EXEC and DISCARD are refused and change nothing.
-        if (is_named(args[0], "UNWATCH") && !r.is_error()) debts_.watching = false;
+        if (command.name == "UNWATCH" && !r.is_error()) debts_.watching = false;
         return;
     }
     // Inside one, every other command is only queued; EXEC and DISCARD end it and unwatch. An
     // EXEC refused otherwise than with EXECABORT (an ACL denial) left the MULTI open.
     const bool ended = command.name == "EXEC" ? !r.is_error() || r.as_string().starts_with("EXECABORT")
-                                              : is_named(args[0], "DISCARD") && is_ok(r);
+                                              : command.name == "DISCARD" && is_ok(r);
     if (ended) {
         debts_.in_multi = false;
         debts_.watching = false;

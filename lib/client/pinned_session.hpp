@@ -70,8 +70,8 @@ private:
     void give_back() noexcept;
     // Records what sending `args` may do, before it is sent.
     void note_sending(const command_info& command);
-    // Records what `args`' reply proves (WATCH, MULTI, EXEC, DISCARD, UNWATCH).
-    void note_reply(std::span<const std::string_view> args, const command_info& command, const reply& r) noexcept;
+    // Records what the reply to `command` proves (WATCH, MULTI, EXEC, DISCARD, UNWATCH).
+    void note_reply(const command_info& command, const reply& r) noexcept;
 
     std::shared_ptr<connection_pool> pool_;  // declared before lease_: outlives it
     connection_pool::lease lease_;

@@ -21,6 +21,11 @@ namespace {
 
 using clock = subscriber_session::clock;
 
+// The redial backoff in place of a zero min_retry_backoff or max_retry_backoff. Zero disables
+// the backoff of commands, which give up after max_retries; a subscriber never gives up, so
+// it would dial in a tight loop while the server is down.
+constexpr options::duration backoff_for_zero = std::chrono::milliseconds(100);
+
 struct kind_commands {
     std::string_view subscribe;
     std::string_view unsubscribe;
@@ -68,6 +73,44 @@ bool is_pong_for(const reply& r, std::string_view token) {
            r[1].is_string() && r[1].as_string() == token;
 }
 
+// The kind a subscribe confirmation is for; nullopt for anything else.
+std::optional<subscription_kind> subscribed_kind(std::string_view confirmation) noexcept {
+    if (confirmation == "subscribe") return subscription_kind::channel;
+    if (confirmation == "psubscribe") return subscription_kind::pattern;
+    if (confirmation == "ssubscribe") return subscription_kind::shard_channel;
+    return std::nullopt;
+}
+
+constexpr subscription_kind kind_at(std::size_t index) noexcept { return static_cast<subscription_kind>(index); }
+constexpr std::size_t index_of(subscription_kind kind) noexcept { return static_cast<std::size_t>(kind); }
+
+constexpr std::string_view label_of(subscription_kind kind) noexcept {
+    switch (kind) {
+        case subscription_kind::pattern: return "pattern";
+        case subscription_kind::shard_channel: return "shard channel";
+        case subscription_kind::channel: break;
+    }
+    return "channel";
+}
+
+// `server_message (what: channel "a", pattern "b*")`: the server's words first, so that
+// reply_error::prefix() is still its error code; a long list is cut short.
+template <typename NamesByKind>
+std::string refusal_message(std::string_view server_message, std::string_view what, const NamesByKind& names) {
+    constexpr std::size_t shown_at_most = 8;
+    std::string listed;
+    std::size_t count = 0;
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        for (const std::string& name : names[k]) {
+            if (count++ < shown_at_most) {
+                listed += fmt::format("{}{} {:?}", listed.empty() ? "" : ", ", label_of(kind_at(k)), name);
+            }
+        }
+    }
+    if (count > shown_at_most) listed += fmt::format(" and {} more", count - shown_at_most);
+    return fmt::format("{} ({}: {})", server_message, what, listed);
+}
+
 bool is_confirmation(std::string_view kind) {
     return kind == "subscribe" || kind == "psubscribe" || kind == "ssubscribe" || kind == "unsubscribe" ||
            kind == "punsubscribe" || kind == "sunsubscribe";
@@ -102,16 +145,15 @@ void subscriber_session::check_open() const {
 }
 
 bool subscriber_session::has_subscriptions() const noexcept {
-    return !channels_.empty() || !patterns_.empty() || !shard_channels_.empty();
+    return std::any_of(subscriptions_.begin(), subscriptions_.end(), [](const name_set& s) { return !s.empty(); });
 }
 
 subscriber_session::name_set& subscriber_session::remembered(subscription_kind kind) noexcept {
-    switch (kind) {
-        case subscription_kind::pattern: return patterns_;
-        case subscription_kind::shard_channel: return shard_channels_;
-        case subscription_kind::channel: break;
-    }
-    return channels_;
+    return subscriptions_[index_of(kind)];
+}
+
+bool subscriber_session::refusals::empty() const noexcept {
+    return std::all_of(names.begin(), names.end(), [](const name_set& s) { return s.empty(); });
 }
 
 // --- subscribing and unsubscribing -------------------------------------------------------------
@@ -124,17 +166,42 @@ void subscriber_session::subscribe(subscription_kind kind, std::span<const std::
     for (std::string_view n : names) {
         if (set.emplace(n).second) added.emplace_back(n);
     }
-    try {
-        if (conn_) {
-            change(command_of(commands_of(kind).subscribe, names));
-        } else {
-            dial_now({});  // subscribes to these with the rest
+    if (conn_) {
+        try {
+            names_by_kind wanted;
+            wanted[index_of(kind)].insert(names.begin(), names.end());
+            const refusals refused = subscribe_confirmed(*conn_, wanted, commands_of(kind).subscribe);
+            if (refused.empty()) return;
+            // Not subscribed, so not to be restored either. A name this call did not add was
+            // subscribed before on this connection, and still is.
+            const name_set& no = refused.names[index_of(kind)];
+            for (const std::string& n : added) {
+                if (no.contains(n)) set.erase(n);
+            }
+            throw reply_error(refusal_message(refused.server_message, "refused", refused.names));
+        } catch (const reply_error&) {
+            throw;
+        } catch (const error&) {
+            // The connection failed (killed, the server restarted) perhaps long before this
+            // call noticed: the dial below restores everything remembered, these included.
+            lose_connection();
         }
-    } catch (const reply_error&) {
-        // Refused (e.g. NOPERM): not subscribed, so not to be restored either.
-        for (const std::string& n : added) set.erase(n);
-        throw;
     }
+    dial_now({});
+    throw_refused_of(kind, names);
+}
+
+void subscriber_session::throw_refused_of(subscription_kind kind, std::span<const std::string_view> names) {
+    name_set& unreported = unreported_.names[index_of(kind)];
+    refusals mine;
+    for (std::string_view n : names) {
+        auto it = unreported.find(n);
+        if (it != unreported.end()) mine.names[index_of(kind)].insert(unreported.extract(it));
+    }
+    if (mine.empty()) return;
+    const std::string message = refusal_message(unreported_.server_message, "refused", mine.names);
+    if (unreported_.empty()) unreported_.server_message.clear();
+    throw reply_error(message);
 }
 
 void subscriber_session::unsubscribe(subscription_kind kind, std::span<const std::string_view> names) {
@@ -165,10 +232,48 @@ void subscriber_session::change(std::span<const std::string_view> args) {
 
 void subscriber_session::confirmed(connection& conn, std::span<const std::string_view> args) {
     conn.send_unpaired(args);
-    ping_and_await(conn, args[0]);
+    if (auto refusal = ping_and_await(conn, args[0])) throw reply_error(std::move(*refusal));
 }
 
-void subscriber_session::ping_and_await(connection& conn, std::string_view what) {
+subscriber_session::refusals subscriber_session::subscribe_confirmed(connection& conn, const names_by_kind& wanted,
+                                                                     std::string_view what) {
+    refusals refused;
+    names_by_kind subscribed;
+    bool sent = false;
+    for (std::size_t k = 0; k < subscription_kinds; ++k) {
+        if (wanted[k].empty()) continue;
+        std::vector<std::string_view> args{commands_of(kind_at(k)).subscribe};
+        args.insert(args.end(), wanted[k].begin(), wanted[k].end());
+        conn.send_unpaired(args);
+        sent = true;
+    }
+    if (!sent) return refused;
+    std::optional<std::string> refusal = ping_and_await(conn, what, &subscribed);
+    if (!refusal) return refused;
+
+    // Redis refuses a whole command for one name it does not allow: each name left unconfirmed
+    // is asked for again alone, so that only the names refused then are lost.
+    names_by_kind again;
+    for (std::size_t k = 0; k < subscription_kinds; ++k) {
+        for (const std::string& name : wanted[k]) {
+            if (subscribed[k].contains(name)) continue;
+            conn.send_unpaired(std::initializer_list<std::string_view>{commands_of(kind_at(k)).subscribe, name});
+            again[k].insert(name);
+        }
+    }
+    if (std::all_of(again.begin(), again.end(), [](const name_set& s) { return s.empty(); })) return refused;
+    if (auto second = ping_and_await(conn, what, &subscribed)) refusal = std::move(second);
+    for (std::size_t k = 0; k < subscription_kinds; ++k) {
+        for (const std::string& name : again[k]) {
+            if (!subscribed[k].contains(name)) refused.names[k].insert(name);
+        }
+    }
+    if (!refused.empty()) refused.server_message = std::move(*refusal);
+    return refused;
+}
+
+std::optional<std::string> subscriber_session::ping_and_await(connection& conn, std::string_view what,
+                                                              names_by_kind* subscribed) {
     const std::string token = fmt::format("redpool-{}", ++next_token_);
     conn.send_unpaired(std::initializer_list<std::string_view>{"PING", token});
     const auto deadline = deadline_after(clock::now(), opts_->read_timeout);
@@ -188,9 +293,14 @@ void subscriber_session::ping_and_await(connection& conn, std::string_view what)
             if (!refusal) refusal = r.take_string();
             continue;
         }
+        if (subscribed != nullptr && r.is_array() && r.size() == 3 && r[0].is_string() && r[1].is_string()) {
+            if (const auto kind = subscribed_kind(r[0].as_string())) {
+                (*subscribed)[index_of(*kind)].emplace(r[1].as_string());
+            }
+        }
         take(std::move(r));
     }
-    if (refusal) throw reply_error(std::move(*refusal));
+    return refusal;
 }
 
 void subscriber_session::take(reply&& r) {
@@ -226,18 +336,7 @@ void subscriber_session::take(reply&& r) {
 
 void subscriber_session::connect_and_restore(std::stop_token stop) {
     auto conn = connection::open(*opts_, stop);
-    bool sent = false;
-    const auto restore = [&](subscription_kind kind, const name_set& names) {
-        if (names.empty()) return;
-        std::vector<std::string_view> args{commands_of(kind).subscribe};
-        args.insert(args.end(), names.begin(), names.end());
-        conn->send_unpaired(args);
-        sent = true;
-    };
-    restore(subscription_kind::channel, channels_);
-    restore(subscription_kind::pattern, patterns_);
-    restore(subscription_kind::shard_channel, shard_channels_);
-    if (sent) ping_and_await(*conn, "restoring the subscriptions");
+    refusals refused = subscribe_confirmed(*conn, subscriptions_, "restoring the subscriptions");
     const auto now = clock::now();
     conn_ = std::move(conn);
     connected_at_ = now;
@@ -246,13 +345,21 @@ void subscriber_session::connect_and_restore(std::stop_token stop) {
         dropped_ = false;
         reconnects_.fetch_add(1, std::memory_order_relaxed);
     }
+    if (refused.empty()) return;
+    // E.g. the user's channel permissions changed: those names are lost, not the rest. They are
+    // forgotten, so no later dial asks again, and kept until a call reports them.
+    for (std::size_t k = 0; k < subscription_kinds; ++k) {
+        for (const std::string& name : refused.names[k]) subscriptions_[k].erase(name);
+        unreported_.names[k].merge(refused.names[k]);
+    }
+    if (unreported_.server_message.empty()) unreported_.server_message = std::move(refused.server_message);
 }
 
 void subscriber_session::dial_now(std::stop_token stop) {
     try {
         connect_and_restore(std::move(stop));
     } catch (const error&) {
-        back_off();  // also after a refusal: receive must not dial again in a tight loop
+        back_off();  // receive must not dial again in a tight loop
         throw;
     }
 }
@@ -260,15 +367,20 @@ void subscriber_session::dial_now(std::stop_token stop) {
 void subscriber_session::redial(std::stop_token stop) {
     try {
         dial_now(std::move(stop));
-    } catch (const reply_error&) {
-        throw;  // a subscription refused: the caller must hear of it
     } catch (const error& e) {
         if (!may_pass(e)) throw;
     }
 }
 
+options::duration subscriber_session::redial_backoff_max() const noexcept {
+    return opts_->max_retry_backoff.count() > 0 ? opts_->max_retry_backoff : backoff_for_zero;
+}
+
 void subscriber_session::back_off() noexcept {
-    const auto wait = retry_backoff(dial_failures_, opts_->min_retry_backoff, opts_->max_retry_backoff);
+    const auto max = redial_backoff_max();
+    // A zero minimum leaves the jitter no range to draw from: every wait would be zero.
+    const auto min = opts_->min_retry_backoff.count() > 0 ? opts_->min_retry_backoff : std::min(backoff_for_zero, max);
+    const auto wait = retry_backoff(dial_failures_, min, max);
     dial_failures_ = std::min(dial_failures_ + 1, 64);
     next_dial_at_ = saturating_add(clock::now(), wait);
 }
@@ -282,7 +394,7 @@ void subscriber_session::lose_connection() noexcept {
     // drops again soon after it was made (the output buffer limit again, a server that accepts
     // and closes) waits a growing backoff, so the subscriber never spins on it.
     const auto now = clock::now();
-    if (now - connected_at_ >= opts_->max_retry_backoff) {
+    if (now - connected_at_ >= redial_backoff_max()) {
         dial_failures_ = 0;
         next_dial_at_ = now;
     } else {
@@ -295,6 +407,13 @@ void subscriber_session::lose_connection() noexcept {
 std::optional<message> subscriber_session::receive(clock::time_point deadline, std::stop_token stop) {
     check_open();
     for (;;) {
+        if (!unreported_.empty()) {
+            // Once: the names are forgotten, and the subscriber goes on with the others.
+            refusals refused = std::exchange(unreported_, refusals{});
+            throw reply_error(refusal_message(refused.server_message,
+                                              "refused when subscribing again after a reconnection, so forgotten",
+                                              refused.names));
+        }
         if (!inbox_.empty()) {
             message m = std::move(inbox_.front());
             inbox_.pop_front();
@@ -360,6 +479,7 @@ void subscriber_session::close() noexcept {
     closed_ = true;
     conn_.reset();
     inbox_.clear();
+    unreported_ = refusals{};
 }
 
 }  // namespace redpool::detail
