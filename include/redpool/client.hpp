@@ -112,7 +112,8 @@ public:
     /// An empty MULTI/EXEC transaction; each `exec()` borrows one pooled connection.
     redpool::transaction transaction();
     /// Leases one pooled connection for as long as the result lives, for session state
-    /// (see `redpool::pinned`). Waits for a turn as any call does (`errc::pool_timeout`).
+    /// (see `redpool::pinned`). Waits for a turn as any call does (`errc::pool_timeout`), and
+    /// retries a failed dial as calls do.
     redpool::pinned pin();
     /// Optimistic locking, go-redis's Watch: pins a connection, sends WATCH `keys`, and calls
     /// `fn` with it; `fn` reads and then runs `c.transaction()`. When a watched key changed
