@@ -46,13 +46,13 @@ std::shared_ptr<const options> validated(options o) {
                 fmt::format("{} {}: it needs a connection of its own, not a pooled one", name, why));
 }
 
-}  // namespace
-
-// Not auth_failed (a wrong password stays wrong, and retrying it would storm the server) and
-// not pool errors.
+// Dial failures that a later attempt may get past; not auth_failed (a wrong password stays
+// wrong, and retrying it would storm the server) and not pool errors.
 bool is_retryable_dial_error(const error& e) noexcept {
     return e.code() == errc::io_error || e.code() == errc::connect_timeout;
 }
+
+}  // namespace
 
 options::duration retry_backoff(int retry, options::duration min, options::duration max) {
     if (max.count() <= 0) return options::duration::zero();
@@ -89,12 +89,20 @@ reply client_core::run(std::span<const std::string_view> args) {
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) throw_needs_own_connection(args[0], command);
     const auto timeout = read_timeout_for(command, args, opts_->read_timeout);
-    connection_pool::wait_budget waiting;  // pool_timeout for all the attempts together
     reply out;
-    for (int retry = 0;; ++retry) {
-        const bool last = retry >= opts_->max_retries;
-        if (attempt(args, waiting, timeout, last, command, out) == outcome::done) return out;
-        std::this_thread::sleep_for(retry_backoff(retry, opts_->min_retry_backoff, opts_->max_retry_backoff));
+    with_retries(*opts_, [&](connection_pool::wait_budget& waiting, bool last) {
+        return attempt(args, waiting, timeout, last, command, out) == outcome::done;
+    });
+    return out;
+}
+
+connection_pool::lease borrow_for_attempt(connection_pool& pool, connection_pool::wait_budget& waiting,
+                                          bool last_attempt) {
+    try {
+        return pool.get(waiting);
+    } catch (const error& e) {
+        if (last_attempt || !is_retryable_dial_error(e)) throw;
+        return {};
     }
 }
 
@@ -102,13 +110,8 @@ reply client_core::run(std::span<const std::string_view> args) {
 client_core::outcome client_core::attempt(std::span<const std::string_view> args,
                                           connection_pool::wait_budget& waiting, options::duration timeout,
                                           bool last_attempt, const command_info& command, reply& out) {
-    connection_pool::lease conn;
-    try {
-        conn = pool_->get(waiting);
-    } catch (const error& e) {
-        if (last_attempt || !is_retryable_dial_error(e)) throw;
-        return outcome::retry;
-    }
+    connection_pool::lease conn = borrow_for_attempt(*pool_, waiting, last_attempt);
+    if (!conn) return outcome::retry;
     try {
         conn->append(args);
         conn->flush();

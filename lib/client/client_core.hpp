@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <thread>
 
 #include "lib/commands/command_table.hpp"
 #include "lib/net/connection.hpp"
@@ -50,12 +51,25 @@ private:
     const std::shared_ptr<connection_pool> pool_;
 };
 
-/// Whether a failed borrow (a dial) may succeed on another attempt: an I/O error or a connect
-/// timeout.
-bool is_retryable_dial_error(const error& e) noexcept;
-
 /// The jittered exponential backoff before retry number `retry` (0-based), as go-redis's:
 /// uniform in [min, min + (min << retry)], never above `max`; zero when `max` is zero.
 options::duration retry_backoff(int retry, options::duration min, options::duration max);
+
+/// The retry loop every borrowing call shares: calls `attempt(waiting, last_attempt)` until it
+/// returns true, up to `max_retries` more times with the jittered backoff between tries, and
+/// `waiting` the pool_timeout budget of them all. `attempt` throws to give up.
+template <class Attempt>
+void with_retries(const options& opts, Attempt&& attempt) {
+    connection_pool::wait_budget waiting;
+    for (int retry = 0;; ++retry) {
+        if (attempt(waiting, retry >= opts.max_retries)) return;
+        std::this_thread::sleep_for(retry_backoff(retry, opts.min_retry_backoff, opts.max_retry_backoff));
+    }
+}
+
+/// One attempt's borrow: the lease, or an empty one when the dial failed in a way another
+/// attempt may get past (and this is not the last). Throws otherwise.
+connection_pool::lease borrow_for_attempt(connection_pool& pool, connection_pool::wait_budget& waiting,
+                                          bool last_attempt);
 
 }  // namespace redpool::detail

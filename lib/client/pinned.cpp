@@ -3,7 +3,6 @@
 // are the pinned_session's; run_script is in script.cpp.
 #include "redpool/pinned.hpp"
 
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -23,16 +22,12 @@ using views_span = std::span<const std::string_view>;
 // Borrows as every client call does: pool_timeout for all attempts, a failed dial retried with
 // backoff up to max_retries times (nothing was sent yet).
 detail::connection_pool::lease borrow(detail::client_core& core) {
-    const options& opts = core.settings();
-    detail::connection_pool::wait_budget waiting;
-    for (int retry = 0;; ++retry) {
-        try {
-            return core.pool().get(waiting);
-        } catch (const error& e) {
-            if (retry >= opts.max_retries || !detail::is_retryable_dial_error(e)) throw;
-        }
-        std::this_thread::sleep_for(detail::retry_backoff(retry, opts.min_retry_backoff, opts.max_retry_backoff));
-    }
+    detail::connection_pool::lease lease;
+    detail::with_retries(core.settings(), [&](detail::connection_pool::wait_budget& waiting, bool last) {
+        lease = detail::borrow_for_attempt(core.pool(), waiting, last);
+        return static_cast<bool>(lease);
+    });
+    return lease;
 }
 
 // The session of a pinned object that was not released or moved from.

@@ -1,7 +1,5 @@
 // The target of client::pipeline() and client::transaction(): one pooled connection per
 // exec(), with the client's retry rule — only while nothing of the batch can have been sent.
-#include <thread>
-
 #include "lib/client/batch_target.hpp"
 #include "lib/client/client_core.hpp"
 
@@ -13,12 +11,9 @@ public:
     explicit pool_target(client_core& core) : pool_(core.shared_pool()), opts_(core.shared_settings()) {}
 
     void lend(const batch_effects& effects, const std::function<void(connection&)>& work) override {
-        connection_pool::wait_budget waiting;  // pool_timeout for all the attempts together
-        for (int retry = 0;; ++retry) {
-            const bool last = retry >= opts_->max_retries;
-            if (attempt(effects, work, waiting, last)) return;
-            std::this_thread::sleep_for(retry_backoff(retry, opts_->min_retry_backoff, opts_->max_retry_backoff));
-        }
+        with_retries(*opts_, [&](connection_pool::wait_budget& waiting, bool last) {
+            return attempt(effects, work, waiting, last);
+        });
     }
 
     const options& settings() const noexcept override { return *opts_; }
@@ -27,13 +22,8 @@ private:
     // True when done; false to retry. The lease goes back before the backoff.
     bool attempt(const batch_effects& effects, const std::function<void(connection&)>& work,
                  connection_pool::wait_budget& waiting, bool last) {
-        connection_pool::lease conn;
-        try {
-            conn = pool_->get(waiting);
-        } catch (const error& e) {
-            if (last || !is_retryable_dial_error(e)) throw;
-            return false;
-        }
+        connection_pool::lease conn = borrow_for_attempt(*pool_, waiting, last);
+        if (!conn) return false;
         // A session change (SELECT, WATCH, CLIENT SETNAME ...) must not reach the next caller.
         struct close_if_session_changed {
             const batch_effects& effects;
