@@ -478,3 +478,25 @@ TEST_CASE("pipeline: a result type aligned beyond operator new's guarantee", "[p
     for (int i = 0; i < 10; ++i) CHECK(numbers[static_cast<std::size_t>(i)].get().value == i + 1);
     check_pool_invariants(redis, 1);
 }
+
+TEST_CASE("transaction: a refused MULTI throws its error; the commands ran one by one, and the connection is clean",
+          "[transaction]") {
+    redpool::test::redis_server& server = shared_server();
+    server.command({"ACL", "SETUSER", "nomulti", "reset", "on", ">pw", "~*", "&*", "+@all", "-multi"});
+    auto o = options_for(server);
+    o.username = "nomulti";
+    o.password = "pw";
+    o.pool_size = 1;
+    redpool::client redis(o);
+    auto tx = redis.transaction();
+    auto set = tx.set(key("loose"), "1");
+    const auto e = expect_error<redpool::reply_error>([&] { tx.exec(); });
+    CHECK(e.prefix() == "NOPERM");
+    CHECK(expect_error<redpool::reply_error>([&] { set.get(); }).prefix() == "NOPERM");
+    CHECK(server.command({"GET", key("loose")}) == "1");  // not atomic: MULTI never opened
+    // Every reply was read, so the connection went back to the pool, and it is not in a MULTI.
+    CHECK(redis.pool_stats().unusable_closed == 0);
+    CHECK(redis.incr(key("after")) == 1);
+    server.command({"ACL", "DELUSER", "nomulti"});
+    check_pool_invariants(redis, 2);
+}

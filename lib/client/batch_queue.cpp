@@ -107,11 +107,9 @@ public:
             ++queued_;
         } else {
             exec_ = std::move(r);
-            exec_seen_ = true;
         }
     }
 
-    bool exec_seen() const noexcept { return exec_seen_; }
     const reply& multi_error() const noexcept { return multi_error_; }
     reply& exec_reply() noexcept { return exec_; }
     /// Commands the server refused while queuing: their index among those sent, and the error.
@@ -125,14 +123,11 @@ private:
     std::size_t queued_ = 0;
     std::vector<std::pair<std::size_t, reply>> refusals_;
     reply exec_;
-    bool exec_seen_ = false;
     reply scratch_;
 };
 
 batch_queue::batch_queue(std::shared_ptr<batch_target> target, batch_kind kind)
-    : target_(std::move(target)), kind_(kind), timeout_(target_->settings().read_timeout) {
-    timeout_unbounded_ = timeout_.count() == 0;
-}
+    : target_(std::move(target)), kind_(kind), timeout_(target_->settings().read_timeout) {}
 
 void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<deferred_slot> slot) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
@@ -146,9 +141,9 @@ void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<de
     if (&command != &command_table::ordinary) refuse_transaction_control(command, args[0]);
     // Inside MULTI a blocking command does not block, so only a pipeline waits longer for one.
     if (kind_ == batch_kind::pipeline && command.timeout != block_timeout::not_blocking) {
+        // Zero is "no limit" on both sides, so it wins.
         const auto t = read_timeout_for(command, args, target_->settings().read_timeout);
-        if (t.count() == 0) timeout_unbounded_ = true;
-        timeout_ = std::max(timeout_, t);
+        if (timeout_.count() != 0) timeout_ = t.count() == 0 ? t : std::max(timeout_, t);
     }
     if (command.effect == session_effect::changed) {
         session_commands_.emplace_back(args.begin(), args.end());
@@ -179,7 +174,6 @@ void batch_queue::refuse_transaction_control(const command_info& command, std::s
 }
 
 void batch_queue::add_answered(std::shared_ptr<deferred_slot> slot) {
-    if (slots_.size() == slots_.capacity()) slots_.reserve(std::max<std::size_t>(16, 2 * slots_.size()));
     slots_.push_back({std::move(slot), 0, true});
 }
 
@@ -198,19 +192,25 @@ void batch_queue::clear() noexcept {
     loaded_.clear();
     session_commands_.clear();
     timeout_ = target_->settings().read_timeout;
-    timeout_unbounded_ = timeout_.count() == 0;
 }
 
 void batch_queue::run(std::string_view before, std::string_view after, std::size_t extra_replies,
-                      connection::reply_sink& sink, const std::function<void()>& check) {
+                      connection::reply_sink& sink, const std::function<void(connection&)>& check) {
     const std::span<const char> segments[] = {bytes_of(preamble_), bytes_of(before), bytes_of(requests_),
                                               bytes_of(after)};
-    const std::size_t replies = loaded_.size() + extra_replies + sent_;
-    const auto timeout = timeout_unbounded_ ? options::duration::zero() : timeout_;
+    // Everything the work needs, behind one reference: a lambda capturing it fits in
+    // std::function's own storage, so lending allocates nothing.
+    const struct {
+        std::span<const std::span<const char>> segments;
+        std::size_t replies;
+        connection::reply_sink& sink;
+        options::duration timeout;
+        const std::function<void(connection&)>& check;
+    } batch{segments, loaded_.size() + extra_replies + sent_, sink, timeout_, check};
     batch_effects effects{session_commands_, kind_ == batch_kind::transaction};
-    target_->lend(effects, [&](connection& conn) {
-        conn.exchange(segments, replies, sink, timeout);
-        if (check) check();
+    target_->lend(effects, [&batch](connection& conn) {
+        conn.exchange(batch.segments, batch.replies, batch.sink, batch.timeout);
+        if (batch.check) batch.check(conn);
     });
 }
 
@@ -253,11 +253,21 @@ std::vector<reply> batch_queue::exec_transaction() {
         if (!slots_[i].answered) sent_index.push_back(i);
     }
     transaction_sink sink(sent_, loaded_.size());
+    bool slots_failed = false;
     try {
-        run(encoded_multi, encoded_exec, 2, sink, [&] {
-            // A refused MULTI: the commands ran one by one and EXEC was refused too. Thrown on
-            // the connection's turn, so a pinned connection keeps its WATCH on the books.
+        run(encoded_multi, encoded_exec, 2, sink, [&](connection& conn) {
+            // Thrown on the connection's turn, so that a pinned connection does not take the
+            // transaction as over. A refused MULTI: the commands ran one by one, and EXEC was
+            // refused too.
             if (!sink.multi_error().is_nil()) throw reply_error(std::string(sink.multi_error().as_string()));
+            // EXEC refused other than with EXECABORT leaves the MULTI open (7.0 turns even an
+            // ACL denial of EXEC into EXECABORT, older servers may not): the connection must not
+            // serve anyone again.
+            const reply& result = sink.exec_reply();
+            if (result.is_error() && !result.as_string().starts_with("EXECABORT")) {
+                conn.close();
+                throw reply_error(std::string(result.as_string()));
+            }
         });
         reply& result = sink.exec_reply();
         if (result.is_error()) {
@@ -272,6 +282,7 @@ std::vector<reply> batch_queue::exec_transaction() {
             for (std::size_t i = 0; i < slots_.size(); ++i) {
                 if (!refused[i] && !slots_[i].answered) slots_[i].slot->fail(abort);
             }
+            slots_failed = true;
             std::rethrow_exception(abort);
         }
         if (result.is_nil()) {
@@ -293,12 +304,8 @@ std::vector<reply> batch_queue::exec_transaction() {
             settle(slots_[sent_index[k]], requests_, replies[sent_index[k]]);
         }
         return replies;
-    } catch (const reply_error&) {
-        // The EXECABORT path failed its slots already; a refused MULTI fails them all.
-        if (!sink.exec_seen() || !sink.multi_error().is_nil()) fail_all(std::current_exception());
-        throw;
     } catch (...) {
-        fail_all(std::current_exception());
+        if (!slots_failed) fail_all(std::current_exception());
         throw;
     }
 }

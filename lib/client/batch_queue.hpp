@@ -60,10 +60,9 @@ private:
     std::vector<reply> exec_pipeline();
     std::vector<reply> exec_transaction();
     // Lends a connection and streams the preamble, `before`, the requests and `after` on it;
-    // `check` runs on the connection's turn after the exchange (a refused MULTI throws there,
-    // so that a pinned connection does not take the transaction as done).
+    // `check` runs on the connection's turn after the exchange.
     void run(std::string_view before, std::string_view after, std::size_t extra_replies,
-             connection::reply_sink& sink, const std::function<void()>& check = {});
+             connection::reply_sink& sink, const std::function<void(connection&)>& check = {});
 
     std::shared_ptr<batch_target> target_;
     batch_kind kind_;
@@ -73,8 +72,7 @@ private:
     write_buffer preamble_;                            // SCRIPT LOADs
     std::vector<std::string> loaded_;                  // the SHA-1s in the preamble
     std::vector<std::vector<std::string>> session_commands_;
-    options::duration timeout_;                        // the longest read deadline queued
-    bool timeout_unbounded_ = false;                   // a command that may block forever
+    options::duration timeout_;                        // the longest read deadline queued; 0: none
 };
 
 }  // namespace redpool::detail
