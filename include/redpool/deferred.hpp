@@ -88,7 +88,7 @@ struct deferred_value<void> {
 template <class T>
 class deferred_state final : public deferred_slot {
 public:
-    explicit deferred_state(const command<T>& c) : convert_(c.reader()) {}
+    explicit deferred_state(typename command<T>::converter convert) noexcept : convert_(convert) {}
 
     void settle(const reply& r, const char* encoded) noexcept override {
         try {

@@ -48,7 +48,7 @@ public:
     /// come before MULTI: see `client::watch`).
     template <class T>
     deferred<T> run(const redpool::command<T>& c) {
-        auto state = std::allocate_shared<detail::deferred_state<T>>(detail::state_allocator<char>(), c);
+        auto state = std::allocate_shared<detail::deferred_state<T>>(detail::state_allocator<char>(), c.reader());
         if (c.answered_locally()) {
             state->settle(reply(), nullptr);
             enqueue_answered(state);
@@ -70,7 +70,7 @@ public:
     }
     deferred<reply> command(std::span<const std::string_view> args) {
         auto state = std::allocate_shared<detail::deferred_state<reply>>(detail::state_allocator<char>(),
-                                                                           redpool::command<reply>(args));
+            static_cast<redpool::command<reply>::converter>(&from_reply<reply>));
         enqueue(args, state);
         return deferred<reply>(std::move(state));
     }

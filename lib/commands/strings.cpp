@@ -80,6 +80,10 @@ bool was_set(reply&& r) {
 command<std::optional<std::string>> get(std::string_view key) { return {"GET", key}; }
 
 command<bool> set(std::string_view key, std::string_view value, const set_options& opts) {
+    // The plain SET, the commonest command there is, without a builder.
+    if (opts.when == set_options::condition::always && opts.ttl.count() == 0 && !opts.keep_ttl) {
+        return command<bool>({"SET", key, value}, &was_set);
+    }
     return set_args(key, value, opts, false).build<bool>(&was_set);
 }
 
