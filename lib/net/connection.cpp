@@ -26,18 +26,9 @@ namespace {
 
 using clock = connection::clock;
 
-constexpr std::size_t recv_buffer_size = 64 * 1024;
 // A request buffer that grew past this (a huge value) is released after it is sent, so idle
 // connections stay small.
 constexpr std::size_t write_buffer_keep = 64 * 1024;
-
-// One receive buffer per thread rather than per connection: idle connections then cost no
-// buffer memory at all, and bytes are copied into the reader at once anyway.
-char* recv_buffer() {
-    thread_local std::unique_ptr<char[]> buffer;
-    if (!buffer) buffer.reset(new char[recv_buffer_size]);
-    return buffer.get();
-}
 
 reply_limits limits_of(const options& opts) {
     return {opts.max_bulk_length, opts.max_array_elements, opts.max_reply_depth};
@@ -50,6 +41,12 @@ bool is_auth_refusal(std::string_view message) {
 }
 
 }  // namespace
+
+char* connection::receive_buffer() {
+    thread_local std::unique_ptr<char[]> buffer;
+    if (!buffer) buffer.reset(new char[receive_buffer_size]);
+    return buffer.get();
+}
 
 std::unique_ptr<connection> connection::open(const options& opts, std::stop_token stop) {
     const auto deadline = deadline_after(clock::now(), opts.dial_timeout);
@@ -233,9 +230,9 @@ void connection::read_reply(reply& out, duration timeout) {
 }
 
 void connection::receive(duration timeout, clock::time_point deadline, bool& may_block) {
-    char* buffer = recv_buffer();
+    char* buffer = receive_buffer();
     for (;;) {
-        ssize_t n = ::recv(fd_, buffer, recv_buffer_size, may_block ? 0 : MSG_DONTWAIT);
+        ssize_t n = ::recv(fd_, buffer, receive_buffer_size, may_block ? 0 : MSG_DONTWAIT);
         if (n > 0) {
             fresh_write_ = false;
             may_block = false;

@@ -112,6 +112,11 @@ public:
     std::size_t pending_replies() const noexcept { return pending_; }
 
 private:
+    // One receive buffer per thread, shared by every connection and every read path: idle
+    // connections then cost no buffer memory, and bytes go into the reader at once anyway.
+    static constexpr std::size_t receive_buffer_size = 64 * 1024;
+    static char* receive_buffer();
+
     void handshake(const options& opts, clock::time_point deadline);
     void receive(duration timeout, clock::time_point deadline, bool& may_block);
     bool wait_ready(short events, clock::time_point deadline);

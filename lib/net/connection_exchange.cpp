@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -19,7 +18,6 @@
 namespace redpool::detail {
 namespace {
 
-constexpr std::size_t exchange_recv_size = 64 * 1024;
 constexpr std::size_t feed_slice = 1000;
 
 }  // namespace
@@ -40,7 +38,7 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
         }
     };
     skip_empty();
-    thread_local std::unique_ptr<char[]> buffer(new char[exchange_recv_size]);
+    char* const buffer = receive_buffer();
     auto progress_at = clock::now();
     used_at_ = progress_at;
     const auto lost = [&](std::string_view what) {
@@ -66,14 +64,14 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
             }
             // Read what has arrived, and hand over every complete reply.
             for (;;) {
-                const ssize_t n = ::recv(fd_, buffer.get(), exchange_recv_size, MSG_DONTWAIT);
+                const ssize_t n = ::recv(fd_, buffer, receive_buffer_size, MSG_DONTWAIT);
                 if (n > 0) {
                     progressed = true;
                     // Fed a slice at a time and drained in between, hiredis's buffer stays under
                     // the 1 KiB after which it moves its unread bytes to the front at every
                     // reply: fed 64 KiB at once, it would move most of them hundreds of times.
                     for (std::size_t at = 0; at < static_cast<std::size_t>(n); at += feed_slice) {
-                        reader_.feed(buffer.get() + at, std::min(feed_slice, static_cast<std::size_t>(n) - at));
+                        reader_.feed(buffer + at, std::min(feed_slice, static_cast<std::size_t>(n) - at));
                         while (received < replies && reader_.next(sink.next_slot())) {
                             ++received;
                             --pending_;
@@ -94,20 +92,9 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                 continue;
             }
             // Nothing moved: wait for the socket, up to the deadline counted from the last progress.
-            const auto deadline = deadline_after(progress_at, timeout);
-            int wait_ms = -1;
-            if (deadline != clock::time_point::max()) {
-                const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
-                if (left.count() <= 0) {
-                    fail(errc::read_timeout,
-                         lost(fmt::format("no progress within {}ms", timeout.count())), sent > 0);
-                }
-                wait_ms = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
-            }
-            pollfd p{fd_, static_cast<short>(POLLIN | (segment < requests.size() ? POLLOUT : 0)), 0};
-            const int rc = ::poll(&p, 1, wait_ms);
-            if (rc < 0 && errno != EINTR) {
-                fail(errc::io_error, lost(fmt::format("poll failed: {}", std::strerror(errno))), sent > 0);
+            const short events = POLLIN | (segment < requests.size() ? POLLOUT : 0);
+            if (!wait_ready(events, deadline_after(progress_at, timeout))) {
+                fail(errc::read_timeout, lost(fmt::format("no progress within {}ms", timeout.count())), sent > 0);
             }
         }
     } catch (const error& e) {

@@ -15,19 +15,6 @@
 #include "redpool/error.hpp"
 
 namespace redpool::detail {
-namespace {
-
-constexpr std::size_t push_buffer_size = 64 * 1024;
-
-// Per thread, as the request path's buffer: a subscriber that waits costs no buffer memory.
-char* push_buffer() {
-    thread_local std::unique_ptr<char[]> buffer;
-    if (!buffer) buffer.reset(new char[push_buffer_size]);
-    return buffer.get();
-}
-
-}  // namespace
-
 bool connection::read_pushed(reply& out, clock::time_point until) {
     if (fd_ < 0) throw_broken();
     if (!wbuf_.empty()) flush();
@@ -36,8 +23,8 @@ bool connection::read_pushed(reply& out, clock::time_point until) {
             if (reader_.next(out)) return true;
             // Read what is there before looking at the clock: a deadline already past still
             // takes a reply that has arrived.
-            char* buffer = push_buffer();
-            const ssize_t n = ::recv(fd_, buffer, push_buffer_size, MSG_DONTWAIT);
+            char* buffer = receive_buffer();
+            const ssize_t n = ::recv(fd_, buffer, receive_buffer_size, MSG_DONTWAIT);
             if (n > 0) {
                 reader_.feed(buffer, static_cast<std::size_t>(n));
                 continue;
