@@ -12,6 +12,7 @@
 
 #include "lib/commands/command_table.hpp"
 #include "lib/protocol/protocol.hpp"
+#include "redpool/cmd/scripting.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::detail {
@@ -180,8 +181,7 @@ void batch_queue::add_answered(std::shared_ptr<deferred_slot> slot) {
 void batch_queue::load_first(const script& s) {
     if (std::find(loaded_.begin(), loaded_.end(), s.sha1()) != loaded_.end()) return;
     loaded_.push_back(s.sha1());
-    const std::string_view load[] = {"SCRIPT", "LOAD", s.source()};
-    encode_command(preamble_, load);
+    encode_command(preamble_, cmd::script_load(s.source()).args());
 }
 
 void batch_queue::clear() noexcept {

@@ -26,24 +26,10 @@ reply client::exec(std::initializer_list<std::string_view> args, std::error_code
 }
 
 reply client::exec(std::span<const std::string_view> args, std::error_code& ec) noexcept {
-    ec.clear();
-    try {
-        return core_->run(args);
-    } catch (const std::system_error& e) {
-        ec = e.code();
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-    } catch (...) {
-        ec = make_error_code(errc::io_error);  // e.g. an exception from on_connect
-    }
-    return reply();
+    return detail::exec_noexcept([&] { return core_->run(args); }, ec);
 }
 
-reply client::run_checked(std::span<const std::string_view> args) {
-    reply r = core_->run(args);
-    if (r.is_error()) throw reply_error(r.take_string());
-    return r;
-}
+reply client::run_checked(std::span<const std::string_view> args) { return detail::throw_if_error(core_->run(args)); }
 
 redpool::pool_stats client::pool_stats() const { return core_->pool().stats(); }
 

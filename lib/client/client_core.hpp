@@ -3,8 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <new>
 #include <span>
 #include <string_view>
+#include <system_error>
 #include <thread>
 
 #include "lib/commands/command_table.hpp"
@@ -65,6 +67,30 @@ void with_retries(const options& opts, Attempt&& attempt) {
         if (attempt(waiting, retry >= opts.max_retries)) return;
         std::this_thread::sleep_for(retry_backoff(retry, opts.min_retry_backoff, opts.max_retry_backoff));
     }
+}
+
+/// The non-throwing form of every executor's `exec`: what `call` returns, or a nil reply with
+/// `ec` set to what it threw (its redpool::errc, ENOMEM, or io_error for anything else, such as
+/// an exception from on_connect).
+template <class Call>
+reply exec_noexcept(Call&& call, std::error_code& ec) noexcept {
+    ec.clear();
+    try {
+        return call();
+    } catch (const std::system_error& e) {
+        ec = e.code();
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    } catch (...) {
+        ec = make_error_code(errc::io_error);
+    }
+    return reply();
+}
+
+/// A typed command's reply: a server error throws `reply_error`.
+inline reply throw_if_error(reply r) {
+    if (r.is_error()) throw reply_error(r.take_string());
+    return r;
 }
 
 /// One attempt's borrow: the lease, or an empty one when the dial failed in a way another

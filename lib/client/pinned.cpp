@@ -11,13 +11,13 @@
 #include "lib/client/batch_queue.hpp"
 #include "lib/client/client_core.hpp"
 #include "lib/client/pinned_session.hpp"
+#include "lib/commands/command_args.hpp"
 #include "redpool/client.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool {
 namespace {
 
-using views_span = std::span<const std::string_view>;
 
 // Borrows as every client call does: pool_timeout for all attempts, a failed dial retried with
 // backoff up to max_retries times (nothing was sent yet).
@@ -53,7 +53,7 @@ pinned::~pinned() = default;
 void pinned::release() noexcept { session_.reset(); }
 
 reply pinned::exec(std::initializer_list<std::string_view> args) {
-    return live(session_).exec(views_span(args.begin(), args.size()));
+    return live(session_).exec(detail::as_span(args));
 }
 
 reply pinned::exec(std::span<const std::string_view> args) { return live(session_).exec(args); }
@@ -61,17 +61,7 @@ reply pinned::exec(std::span<const std::string_view> args) { return live(session
 reply pinned::exec(const std::vector<std::string>& args) { return live(session_).exec(views(args)); }
 
 reply pinned::exec(std::span<const std::string_view> args, std::error_code& ec) noexcept {
-    ec.clear();
-    try {
-        return live(session_).exec(args);
-    } catch (const std::system_error& e) {
-        ec = e.code();
-    } catch (const std::bad_alloc&) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-    } catch (...) {
-        ec = make_error_code(errc::io_error);
-    }
-    return reply();
+    return detail::exec_noexcept([&] { return live(session_).exec(args); }, ec);
 }
 
 reply pinned::run_checked(std::span<const std::string_view> args) {
@@ -82,9 +72,7 @@ reply pinned::run_checked(std::span<const std::string_view> args) {
                                 "would be +QUEUED (use exec(), or transaction())",
                                 args.empty() ? std::string_view() : args[0]));
     }
-    reply r = session.exec(args);
-    if (r.is_error()) throw reply_error(r.take_string());
-    return r;
+    return detail::throw_if_error(session.exec(args));
 }
 
 // Both share the session: the connection stays pinned while either lives.
@@ -107,7 +95,7 @@ redpool::pinned client::pin() {
 }
 
 void client::watch(std::initializer_list<std::string_view> keys, std::function<void(redpool::pinned&)> fn) {
-    watch(views_span(keys.begin(), keys.size()), std::move(fn));
+    watch(detail::as_span(keys), std::move(fn));
 }
 
 void client::watch(std::span<const std::string_view> keys, std::function<void(redpool::pinned&)> fn) {

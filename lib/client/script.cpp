@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "lib/base/sha1.hpp"
+#include "lib/commands/command_args.hpp"
 #include "redpool/client.hpp"
 #include "redpool/cmd/scripting.hpp"
 #include "redpool/error.hpp"
@@ -35,17 +36,13 @@ reply run_with_fallback(Executor& executor, const script& s, views_span keys, vi
     return executor.run(cmd::eval(s.source(), keys, args));
 }
 
-views_span as_span(std::initializer_list<std::string_view> list) noexcept {
-    return views_span(list.begin(), list.size());
-}
-
 }  // namespace
 
 script::script(std::string source) : source_(std::move(source)), sha1_(detail::sha1_hex(source_)) {}
 
 reply client::run_script(const script& s, std::initializer_list<std::string_view> keys,
                          std::initializer_list<std::string_view> args) {
-    return run_with_fallback(*this, s, as_span(keys), as_span(args));
+    return run_with_fallback(*this, s, detail::as_span(keys), detail::as_span(args));
 }
 
 reply client::run_script(const script& s, views_span keys, views_span args) {
@@ -54,7 +51,7 @@ reply client::run_script(const script& s, views_span keys, views_span args) {
 
 reply pinned::run_script(const script& s, std::initializer_list<std::string_view> keys,
                          std::initializer_list<std::string_view> args) {
-    return run_with_fallback(*this, s, as_span(keys), as_span(args));
+    return run_with_fallback(*this, s, detail::as_span(keys), detail::as_span(args));
 }
 
 reply pinned::run_script(const script& s, views_span keys, views_span args) {

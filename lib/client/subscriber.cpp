@@ -2,6 +2,7 @@
 // messages received with a health check while idle, and reconnection with jittered backoff
 // that restores every channel, pattern and shard channel (RELIABILITY.md row 24).
 #include "lib/client/subscriber_session.hpp"
+#include "lib/commands/command_args.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -486,13 +487,6 @@ void subscriber_session::close() noexcept {
 
 namespace redpool {
 
-namespace {
-
-std::span<const std::string_view> as_span(std::initializer_list<std::string_view> names) noexcept {
-    return {names.begin(), names.size()};
-}
-
-}  // namespace
 
 subscriber::subscriber(std::unique_ptr<detail::subscriber_session> session) noexcept : session_(std::move(session)) {}
 subscriber::subscriber(subscriber&&) noexcept = default;
@@ -504,31 +498,31 @@ detail::subscriber_session& subscriber::session() const {
     return *session_;
 }
 
-void subscriber::subscribe(std::initializer_list<std::string_view> channels) { subscribe(as_span(channels)); }
+void subscriber::subscribe(std::initializer_list<std::string_view> channels) { subscribe(detail::as_span(channels)); }
 void subscriber::subscribe(std::span<const std::string_view> channels) {
     session().subscribe(detail::subscription_kind::channel, channels);
 }
-void subscriber::psubscribe(std::initializer_list<std::string_view> patterns) { psubscribe(as_span(patterns)); }
+void subscriber::psubscribe(std::initializer_list<std::string_view> patterns) { psubscribe(detail::as_span(patterns)); }
 void subscriber::psubscribe(std::span<const std::string_view> patterns) {
     session().subscribe(detail::subscription_kind::pattern, patterns);
 }
-void subscriber::ssubscribe(std::initializer_list<std::string_view> channels) { ssubscribe(as_span(channels)); }
+void subscriber::ssubscribe(std::initializer_list<std::string_view> channels) { ssubscribe(detail::as_span(channels)); }
 void subscriber::ssubscribe(std::span<const std::string_view> channels) {
     session().subscribe(detail::subscription_kind::shard_channel, channels);
 }
 
-void subscriber::unsubscribe(std::initializer_list<std::string_view> channels) { unsubscribe(as_span(channels)); }
+void subscriber::unsubscribe(std::initializer_list<std::string_view> channels) { unsubscribe(detail::as_span(channels)); }
 void subscriber::unsubscribe(std::span<const std::string_view> channels) {
     session().unsubscribe(detail::subscription_kind::channel, channels);
 }
 void subscriber::punsubscribe(std::initializer_list<std::string_view> patterns) {
-    punsubscribe(as_span(patterns));
+    punsubscribe(detail::as_span(patterns));
 }
 void subscriber::punsubscribe(std::span<const std::string_view> patterns) {
     session().unsubscribe(detail::subscription_kind::pattern, patterns);
 }
 void subscriber::sunsubscribe(std::initializer_list<std::string_view> channels) {
-    sunsubscribe(as_span(channels));
+    sunsubscribe(detail::as_span(channels));
 }
 void subscriber::sunsubscribe(std::span<const std::string_view> channels) {
     session().unsubscribe(detail::subscription_kind::shard_channel, channels);

@@ -16,7 +16,7 @@ using string_span = std::span<const std::string_view>;
 // Whatever the script returned. An error it returned at the top level throws here too, so
 // every executor reports it alike, not only those that check replies before reading them.
 reply script_reply_from(reply&& r) {
-    if (r.is_error()) throw_unexpected_reply(r, "");
+    detail::any_from_reply(r);
     return std::move(r);
 }
 

@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 
 #include <redpool/command.hpp>
-#include <redpool/error.hpp>
 
 namespace redpool::tools {
 namespace {
@@ -100,7 +99,7 @@ std::string joined(const std::vector<std::string>& names) {
 }  // namespace
 
 std::vector<server_command> fetch_server_commands(client& c) {
-    return parse_server_commands(c.run(command<reply>({"EVAL", docs_script, "0"})));
+    return parse_server_commands(c.eval(docs_script));
 }
 
 std::vector<server_command> parse_server_commands(reply&& r) {
