@@ -350,7 +350,6 @@ TEST_CASE("transaction: cut part way, EXEC is not retried and every command fail
     const auto ran = command_calls(server, "exec") - execs;
     CHECK(ran <= 1);
     CHECK(redis.get(key("cut")) == (ran == 1 ? std::optional<std::string>("2") : std::nullopt));
-    CHECK(command_calls(server, "exec") - execs == ran);  // still: nothing was sent again
     check_pool_invariants(redis);
 }
 

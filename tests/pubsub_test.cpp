@@ -338,8 +338,11 @@ TEST_CASE("pubsub: unsubscribe takes the named channels, or all of them with no 
     CHECK(numsub(server, "u:b") == 0);
     CHECK(numsub(server, "u:c") == 0);
     CHECK(numpat(server) == 2);  // patterns are another kind
-    sub.unsubscribe();  // none left: one confirmation with a nil channel
+    // None left: still sent, and confirmed with a nil channel, which the call waits for.
+    const long long unsubscribes = command_calls(server, "unsubscribe");
+    sub.unsubscribe();
     sub.unsubscribe({"u:never"});
+    CHECK(command_calls(server, "unsubscribe") == unsubscribes + 2);
 
     sub.punsubscribe({"u:p1*"});
     CHECK(numpat(server) == 1);
@@ -374,6 +377,8 @@ TEST_CASE("pubsub: unsubscribing before any subscription sends nothing", "[pubsu
     sub.subscribe(std::span<const std::string_view>{});  // no names: nothing to confirm
     CHECK(pubsub_clients(server) == 0);
     CHECK_FALSE(server_ran(server, "unsubscribe"));
+    CHECK_FALSE(server_ran(server, "punsubscribe"));
+    CHECK_FALSE(server_ran(server, "sunsubscribe"));
     CHECK_FALSE(server_ran(server, "subscribe"));
     check_pool_invariants(redis);
 }
@@ -721,7 +726,8 @@ TEST_CASE("pubsub: with the health check off an idle subscriber sends no PING", 
     auto sub = redis.subscriber();
     sub.subscribe({"quiet"});
     const long long pings = command_calls(server, "ping");
-    CHECK_FALSE(sub.receive(300ms).has_value());
+    // Longer than the 3 s default, so that an interval of 0 taken for "the default" would PING.
+    CHECK_FALSE(sub.receive(3200ms).has_value());
     CHECK(command_calls(server, "ping") == pings);
 
     // The same with the check on: PINGs while idle, answered, so no reconnection.
