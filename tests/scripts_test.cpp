@@ -299,3 +299,40 @@ TEST_CASE("scripts: a transaction's run_script works after SCRIPT FLUSH", "[scri
     CHECK(server_has(server, echo_key_and_arg));
     check_pool_invariants(redis);
 }
+
+TEST_CASE("scripts: a script the server will not load fails its own command in a batch, with the compile error",
+          "[scripts]") {
+    auto& server = scripts_server();
+    redpool::client redis(options_for(server));
+    const redpool::script broken("return this is not lua");
+    SECTION("pipeline") {
+        auto p = redis.pipeline();
+        auto before = p.incr("counter");
+        auto bad = p.run_script(broken, {"k"}, {});
+        auto good = p.run_script(incrby, {"counter"}, {"2"});
+        auto bad_again = p.run_script(broken);
+        const auto replies = p.exec();
+        REQUIRE(replies.size() == 4);
+        CHECK(replies[1].is_error());
+        CHECK(replies[1].as_string().find("Error compiling script") != std::string::npos);
+        CHECK(before.get() == 1);
+        for (auto* d : {&bad, &bad_again}) {
+            const auto e = expect_error<redpool::reply_error>([&] { d->get(); });
+            CHECK(e.prefix() == "ERR");  // not NOSCRIPT
+            CHECK(std::string(e.what()).find("Error compiling script") != std::string::npos);
+        }
+        CHECK(good.get().as_integer() == 3);
+    }
+    SECTION("transaction") {
+        auto tx = redis.transaction();
+        auto bad = tx.run_script(broken);
+        auto good = tx.run_script(incrby, {"counter"}, {"2"});
+        const auto replies = tx.exec();
+        REQUIRE(replies.size() == 2);
+        const auto e = expect_error<redpool::reply_error>([&] { bad.get(); });
+        CHECK(std::string(e.what()).find("Error compiling script") != std::string::npos);
+        CHECK(good.get().as_integer() == 2);
+    }
+    CHECK_FALSE(server_has(server, broken));
+    check_pool_invariants(redis);
+}

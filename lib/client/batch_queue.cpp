@@ -39,23 +39,28 @@ void settle(const batch_queue::queued& q, const write_buffer& requests, const re
 class batch_queue::pipeline_sink final : public connection::reply_sink {
 public:
     pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble,
-                  bool any_answered)
-        : slots_(slots), requests_(requests), preamble_(preamble), any_answered_(any_answered) {
+                  const script_uses& uses, bool any_answered)
+        : slots_(slots), requests_(requests), uses_(uses), any_answered_(any_answered) {
+        loads_.resize(preamble);
         replies_.reserve(slots.size());
     }
 
     reply& next_slot() override {
-        if (preamble_ > 0) return scratch_;
+        if (loads_read_ < loads_.size()) return loads_[loads_read_];
         skip_answered();
         if (replies_.size() == next_) replies_.emplace_back();
         return replies_.back();
     }
 
     void on_reply() override {
-        if (preamble_ > 0) {
-            --preamble_;
-            scratch_ = reply();
+        if (loads_read_ < loads_.size()) {
+            ++loads_read_;
             return;
+        }
+        // A script the server would not load: its EVALSHA's NOSCRIPT says less than why.
+        if (next_use_ < uses_.size() && uses_[next_use_].first == next_) {
+            const reply& load = loads_[uses_[next_use_++].second];
+            if (load.is_error()) replies_.back() = load;
         }
         settle(slots_[next_], requests_, replies_.back());
         ++next_;
@@ -80,11 +85,13 @@ private:
 
     std::span<const queued> slots_;
     const write_buffer& requests_;
-    std::size_t preamble_;
+    const script_uses& uses_;
     bool any_answered_;
+    std::vector<reply> loads_;    // the SCRIPT LOADs' replies
+    std::size_t loads_read_ = 0;
+    std::size_t next_use_ = 0;    // in uses_
     std::vector<reply> replies_;  // built in place, one per command so far
     std::size_t next_ = 0;
-    reply scratch_;               // for the SCRIPT LOADs' replies
 };
 
 // Replies of a transaction: SCRIPT LOADs, MULTI's +OK, one +QUEUED (or a refusal) per
@@ -98,8 +105,8 @@ public:
     void on_reply() override {
         reply r = std::move(scratch_);
         scratch_ = reply();
-        if (preamble_ > 0) {
-            --preamble_;
+        if (loads_.size() < preamble_) {
+            loads_.push_back(std::move(r));
         } else if (!multi_seen_) {
             multi_seen_ = true;
             if (r.is_error()) multi_error_ = std::move(r);
@@ -113,12 +120,15 @@ public:
 
     const reply& multi_error() const noexcept { return multi_error_; }
     reply& exec_reply() noexcept { return exec_; }
+    /// The SCRIPT LOADs' replies, in order.
+    const std::vector<reply>& loads() const noexcept { return loads_; }
     /// Commands the server refused while queuing: their index among those sent, and the error.
     std::vector<std::pair<std::size_t, reply>>& refusals() noexcept { return refusals_; }
 
 private:
     std::size_t commands_;
     std::size_t preamble_;
+    std::vector<reply> loads_;
     bool multi_seen_ = false;
     reply multi_error_;
     std::size_t queued_ = 0;
@@ -179,7 +189,9 @@ void batch_queue::add_answered(std::shared_ptr<deferred_slot> slot) {
 }
 
 void batch_queue::load_first(const script& s) {
-    if (std::find(loaded_.begin(), loaded_.end(), s.sha1()) != loaded_.end()) return;
+    const auto known = std::find(loaded_.begin(), loaded_.end(), s.sha1());
+    script_uses_.emplace_back(slots_.size() - 1, static_cast<std::size_t>(known - loaded_.begin()));
+    if (known != loaded_.end()) return;
     loaded_.push_back(s.sha1());
     encode_command(preamble_, cmd::script_load(s.source()).args());
 }
@@ -190,6 +202,7 @@ void batch_queue::clear() noexcept {
     slots_.clear();
     sent_ = 0;
     loaded_.clear();
+    script_uses_.clear();
     session_commands_.clear();
     timeout_ = target_->settings().read_timeout;
 }
@@ -225,7 +238,7 @@ std::vector<reply> batch_queue::exec() {
 std::vector<reply> batch_queue::exec_pipeline() {
     // Nothing for the server (nothing queued, or only commands answered already): no round trip.
     if (sent_ == 0) return std::vector<reply>(slots_.size());
-    pipeline_sink sink(slots_, requests_, loaded_.size(), sent_ != slots_.size());
+    pipeline_sink sink(slots_, requests_, loaded_.size(), script_uses_, sent_ != slots_.size());
     try {
         run({}, {}, 0, sink);
     } catch (...) {
@@ -294,6 +307,13 @@ std::vector<reply> batch_queue::exec_transaction() {
                                     result.is_array() ? result.size() : 0, sent_));
         }
         std::vector<reply>& ran = result.elements();
+        // A script the server would not load: its EVALSHA's NOSCRIPT says less than why.
+        for (const auto& [slot, loaded] : script_uses_) {
+            if (sink.loads()[loaded].is_error()) {
+                ran[static_cast<std::size_t>(std::lower_bound(sent_index.begin(), sent_index.end(), slot) -
+                                             sent_index.begin())] = sink.loads()[loaded];
+            }
+        }
         if (sent_ == slots_.size()) {
             for (std::size_t i = 0; i < slots_.size(); ++i) settle(slots_[i], requests_, ran[i]);
             return std::move(ran);

@@ -20,6 +20,9 @@
 
 namespace redpool::detail {
 
+/// Which queued command (its slot) runs which loaded script (its index), in slot order.
+using script_uses = std::vector<std::pair<std::size_t, std::size_t>>;
+
 /// Whether a batch runs as a pipeline or as MULTI ... EXEC.
 enum class batch_kind { pipeline, transaction };
 
@@ -35,7 +38,9 @@ public:
     /// so that exec()'s replies stay one per queued command, in order: a nil reply there.
     void add_answered(std::shared_ptr<deferred_slot> slot);
     /// Makes sure `s` is loaded before the batch's commands run: one SCRIPT LOAD per distinct
-    /// script, sent ahead of them. Its reply is not one of the batch's.
+    /// script, sent ahead of them. Its reply is not one of the batch's, but if the server
+    /// refuses to load it (a syntax error), the last command queued, the script's EVALSHA, gets
+    /// that error instead of its NOSCRIPT.
     void load_first(const script& s);
 
     std::size_t size() const noexcept { return slots_.size(); }
@@ -71,6 +76,7 @@ private:
     std::size_t sent_ = 0;                             // slots that go to the server
     write_buffer preamble_;                            // SCRIPT LOADs
     std::vector<std::string> loaded_;                  // the SHA-1s in the preamble
+    script_uses script_uses_;                          // EVALSHAs: slot, index in loaded_
     std::vector<std::vector<std::string>> session_commands_;
     options::duration timeout_;                        // the longest read deadline queued; 0: none
 };
