@@ -630,3 +630,22 @@ TEST_CASE("watch: contended WATCH/GET/MULTI/SET/EXEC increments from 10 threads 
     CHECK(command_calls(server, "reset") == 0);
     check_pool_invariants(redis);
 }
+
+TEST_CASE("pinned: the non-throwing exec reports through its error_code", "[pinned]") {
+    auto& server = shared_server();
+    redpool::client redis(one_connection(server));
+    redpool::pinned c = redis.pin();
+    std::error_code ec = make_error_code(errc::io_error);
+    const std::string_view ping[] = {"PING"};
+    CHECK(c.exec(ping, ec).as_string() == "PONG");
+    CHECK_FALSE(ec);  // cleared on success
+    const std::string_view unknown[] = {"NO-SUCH-COMMAND"};
+    CHECK(c.exec(unknown, ec).is_error());  // a server error is data
+    CHECK_FALSE(ec);
+    const std::string_view monitor[] = {"MONITOR"};
+    CHECK(c.exec(monitor, ec).is_nil());
+    CHECK(ec == errc::invalid_argument);
+    CHECK_FALSE(server_ran(server, "monitor"));
+    c.release();
+    check_pool_invariants(redis, 1);
+}

@@ -499,3 +499,23 @@ TEST_CASE("transaction: a refused MULTI throws its error; the commands ran one b
     server.command({"ACL", "DELUSER", "nomulti"});
     check_pool_invariants(redis, 2);
 }
+
+TEST_CASE("pipeline: deferred<void> results, and clear() forgets what was queued", "[pipeline]") {
+    redpool::test::redis_server& server = shared_server();
+    redpool::client redis(options_for(server));
+    auto p = redis.pipeline();
+    auto forgotten = p.set(key("never"), "1");
+    p.clear();
+    CHECK(p.size() == 0);
+    CHECK_FALSE(forgotten.ready());
+    auto renamed = p.rename(key("missing"), key("elsewhere"));  // command<void>: ERR no such key
+    auto set_many = p.mset({{key("m1"), "1"}, {key("m2"), "2"}});
+    REQUIRE(p.exec().size() == 2);
+    CHECK(renamed.ready());
+    CHECK(expect_error<redpool::reply_error>([&] { renamed.get(); }).prefix() == "ERR");
+    CHECK_NOTHROW(set_many.get());
+    CHECK(server.command({"MGET", key("m1"), key("m2")}) == "1\n2");
+    CHECK(server.command({"EXISTS", key("never")}) == "0");  // cleared, never sent
+    CHECK(expect_error([&] { forgotten.get(); }).code() == errc::invalid_argument);
+    check_pool_invariants(redis, 1);
+}
