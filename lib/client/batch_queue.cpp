@@ -40,16 +40,13 @@ class batch_queue::pipeline_sink final : public connection::reply_sink {
 public:
     pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble,
                   const script_uses& uses, bool any_answered)
-        : slots_(slots), requests_(requests), uses_(uses), any_answered_(any_answered) {
-        loads_.resize(preamble);
-        replies_.reserve(slots.size());
-    }
+        : slots_(slots), requests_(requests), uses_(uses), any_answered_(any_answered), loads_(preamble),
+          replies_(slots.size()) {}
 
     reply& next_slot() override {
         if (loads_read_ < loads_.size()) return loads_[loads_read_];
         skip_answered();
-        if (replies_.size() == next_) replies_.emplace_back();
-        return replies_.back();
+        return replies_[next_];
     }
 
     void on_reply() override {
@@ -60,27 +57,21 @@ public:
         // A script the server would not load: its EVALSHA's NOSCRIPT says less than why.
         if (next_use_ < uses_.size() && uses_[next_use_].first == next_) {
             const reply& load = loads_[uses_[next_use_++].second];
-            if (load.is_error()) replies_.back() = load;
+            if (load.is_error()) replies_[next_] = load;
         }
-        settle(slots_[next_], requests_, replies_.back());
+        settle(slots_[next_], requests_, replies_[next_]);
         ++next_;
     }
 
     /// The first command without its outcome yet.
     std::size_t next() const noexcept { return next_; }
-    std::vector<reply> take() {
-        if (replies_.size() > next_) replies_.pop_back();  // a place no reply was read into
-        skip_answered();
-        return std::move(replies_);
-    }
+    /// Every reply, once all have been read (nil where a command was answered already).
+    std::vector<reply> take() noexcept { return std::move(replies_); }
 
 private:
-    void skip_answered() {
+    void skip_answered() noexcept {
         if (!any_answered_) return;
-        while (next_ < slots_.size() && slots_[next_].answered) {
-            replies_.emplace_back();
-            ++next_;
-        }
+        while (next_ < slots_.size() && slots_[next_].answered) ++next_;
     }
 
     std::span<const queued> slots_;
@@ -90,7 +81,7 @@ private:
     std::vector<reply> loads_;    // the SCRIPT LOADs' replies
     std::size_t loads_read_ = 0;
     std::size_t next_use_ = 0;    // in uses_
-    std::vector<reply> replies_;  // built in place, one per command so far
+    std::vector<reply> replies_;  // one per queued command, each read into its place
     std::size_t next_ = 0;
 };
 

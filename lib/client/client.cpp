@@ -29,7 +29,11 @@ reply client::exec(std::span<const std::string_view> args, std::error_code& ec) 
     return detail::exec_noexcept([&] { return core_->run(args); }, ec);
 }
 
-reply client::run_checked(std::span<const std::string_view> args) { return detail::throw_if_error(core_->run(args)); }
+reply client::run_checked(std::span<const std::string_view> args) {
+    reply r = core_->run(args);
+    detail::throw_if_error(r);
+    return r;
+}
 
 redpool::pool_stats client::pool_stats() const { return core_->pool().stats(); }
 

@@ -87,10 +87,9 @@ reply exec_noexcept(Call&& call, std::error_code& ec) noexcept {
     return reply();
 }
 
-/// A typed command's reply: a server error throws `reply_error`.
-inline reply throw_if_error(reply r) {
+/// For a typed command's reply: a server error throws `reply_error`.
+inline void throw_if_error(reply& r) {
     if (r.is_error()) throw reply_error(r.take_string());
-    return r;
 }
 
 /// One attempt's borrow: the lease, or an empty one when the dial failed in a way another

@@ -72,7 +72,9 @@ reply pinned::run_checked(std::span<const std::string_view> args) {
                                 "would be +QUEUED (use exec(), or transaction())",
                                 args.empty() ? std::string_view() : args[0]));
     }
-    return detail::throw_if_error(session.exec(args));
+    reply r = session.exec(args);
+    detail::throw_if_error(r);
+    return r;
 }
 
 // Both share the session: the connection stays pinned while either lives.
