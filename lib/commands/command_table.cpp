@@ -57,7 +57,6 @@ constexpr command_info table[] = {
     {"EVAL_RO", {}, one, none, not_blocking, false},
     {"MONITOR", {}, several, taken_over},
     {"UNWATCH", {}, one, none},  // listed so transactions can refuse it
-
     {"WAITAOF", {}, one, none, last_arg_ms},
     {"BZPOPMAX", {}, one, none, last_arg_seconds},
     {"BZPOPMIN", {}, one, none, last_arg_seconds},

@@ -22,8 +22,6 @@ command<long long> counting_keys(std::string_view name, std::span<const std::str
     return args_builder(name).add_all(keys).build<long long>();
 }
 
-
-
 std::string_view condition_word(expire_condition when) {
     switch (when) {
         case expire_condition::always: return {};

@@ -39,8 +39,6 @@ command<long long> set_algebra_store(std::string_view name, std::string_view des
     return args_builder(name).add(destination).add_all(keys).build<long long>();
 }
 
-
-
 }  // namespace
 
 command<long long> sadd(std::string_view key, std::string_view member) { return {"SADD", key, member}; }

@@ -1,7 +1,6 @@
 // The stream commands: XADD, XRANGE, XREAD, consumer groups, trimming and XINFO.
 #include "redpool/cmd/streams.hpp"
 
-
 #include <fmt/format.h>
 
 #include "lib/commands/command_args.hpp"
@@ -24,7 +23,6 @@ std::vector<stream_entry> entries_from(reply&& r) {
 }
 
 std::vector<std::string> strings_from(reply&& r) { return from_reply<std::vector<std::string>>(std::move(r)); }
-
 
 // [[key, [entry, ...]], ...]; nil (nothing arrived within BLOCK) is an empty result.
 std::vector<stream_entries> stream_entries_from(reply&& r) {

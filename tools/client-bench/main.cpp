@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
                 for (int w = 0; w < a.warmup; ++w) {
                     if (!one_op(keys[static_cast<std::size_t>(w + t) % keys.size()])) ++r.errors;
                 }
-                if (a.latency) r.latencies.reserve(static_cast<std::size_t>(n));
+                // One latency per command, or per batch with --pipeline.
+                if (a.latency) r.latencies.reserve(static_cast<std::size_t>(a.pipeline > 0 ? n / a.pipeline + 1 : n));
                 start_line.arrive_and_wait();
                 std::size_t k = static_cast<std::size_t>(t) * 7919 % keys.size();
                 if (a.pipeline > 0) {
