@@ -3,6 +3,8 @@
 // a real server.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -180,7 +182,34 @@ TEST_CASE("command: owns its arguments, and copies and moves keep them", "[comma
 
     redpool::command<long long> empty_args({});
     CHECK(empty_args.args().empty());
+    CHECK(empty_args.wire_bytes().empty());
     CHECK(redpool::cmd::get("k").args().size() == 2);
+}
+
+TEST_CASE("command: its request is encoded once, and its arguments are views into it", "[command]") {
+    auto bytes = [](const auto& c) { return std::string(c.wire_bytes().data(), c.wire_bytes().size()); };
+    const auto get = redpool::cmd::get("key");
+    CHECK(bytes(get) == "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n");
+    for (std::size_t i = 0; i < get.args().size(); ++i) {
+        CHECK(get.args()[i].data() >= get.wire_bytes().data());
+        CHECK(get.args()[i].data() + get.args()[i].size() <= get.wire_bytes().data() + get.wire_bytes().size());
+    }
+    // Inline and allocated blocks alike: a copy and a move carry the same request, and the
+    // views follow the bytes they were moved with.
+    const std::string big(300, 'v');
+    for (const std::string& value : {std::string("small"), big}) {
+        redpool::command<bool> set({"SET", "k", value});
+        const std::string expected = bytes(set);
+        CHECK(expected == fmt::format("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n${}\r\n{}\r\n", value.size(), value));
+        redpool::command<bool> copy = set;
+        redpool::command<bool> moved = std::move(set);
+        for (const auto* c : {&copy, &moved}) {
+            CHECK(bytes(*c) == expected);
+            CHECK(c->args()[2] == value);
+            CHECK(c->args()[2].data() > c->wire_bytes().data());
+            CHECK(c->args()[2].data() < c->wire_bytes().data() + c->wire_bytes().size());
+        }
+    }
 }
 
 TEST_CASE("views: a vector of strings goes to the span overloads", "[command]") {

@@ -73,6 +73,25 @@ TEST_CASE("protocol: arguments are binary-safe, empty or long", "[protocol]") {
     CHECK(bytes.size() == 4 + 9 + 7 + 9 + big.size() + 2);
 }
 
+TEST_CASE("protocol: lengths of every digit count are encoded exactly, in the size announced", "[protocol]") {
+    for (std::size_t n : {0, 1, 9, 10, 15, 16, 17, 99, 100, 101, 999, 1000, 9999, 10000, 123456}) {
+        const std::string arg(n, 'a');
+        std::vector<std::string_view> args{"SET", arg};
+        const std::string expected = "*2\r\n$3\r\nSET\r\n$" + std::to_string(n) + "\r\n" + arg + "\r\n";
+        CHECK(encode(args) == expected);
+        CHECK(redpool::detail::encoded_size(args) == expected.size());
+        std::string at(expected.size() + 1, '#');  // one byte past the end must stay untouched
+        std::string_view views[2];
+        redpool::detail::encode_command_at(at.data(), args, views);
+        CHECK(at == expected + "#");
+        CHECK(views[0] == "SET");
+        CHECK(views[1] == arg);
+        CHECK(views[1].data() == at.data() + expected.size() - 2 - n);
+    }
+    std::vector<std::string_view> many(12, "x");  // a two-digit argument count
+    CHECK(encode(many).starts_with("*12\r\n$1\r\nx\r\n"));
+}
+
 TEST_CASE("protocol: commands append to one buffer, in order", "[protocol]") {
     write_buffer out;
     std::vector<std::string_view> a{"INCR", "n"};
@@ -93,6 +112,30 @@ TEST_CASE("protocol: every reply type is built", "[protocol]") {
     auto empty = parse_one("*0\r\n");
     CHECK(empty.is_array());
     CHECK(empty.size() == 0);
+}
+
+TEST_CASE("protocol: a reply read into a reply that held another keeps nothing of it", "[protocol]") {
+    reply_reader reader(default_limits);
+    const std::string stream = "*2\r\n:1\r\n$1\r\na\r\n$3\r\nabc\r\n:7\r\n+OK\r\n$-1\r\n*1\r\n:2\r\n-ERR x\r\n";
+    reader.feed(stream.data(), stream.size());
+    reply r;
+    std::vector<reply> got;
+    while (reader.next(r)) got.push_back(r);  // the same `r` every time
+    const std::vector<reply> fresh = parse_all(stream);
+    REQUIRE(got.size() == 7);
+    CHECK(got == fresh);
+    CHECK(got[1] == reply::make_string("abc"));
+    CHECK(got[2].as_integer() == 7);
+    CHECK(got[4].is_nil());
+    CHECK(got[6] == reply::make_error("ERR x"));
+    // A reply still incomplete leaves `out` as it was.
+    reply kept = reply::make_string("kept");
+    reader.feed("$5\r\nhel", 7);
+    CHECK_FALSE(reader.next(kept));
+    CHECK(kept == reply::make_string("kept"));
+    reader.feed("lo\r\n", 4);
+    REQUIRE(reader.next(kept));
+    CHECK(kept == reply::make_string("hello"));
 }
 
 TEST_CASE("protocol: nested arrays keep every element in place", "[protocol]") {

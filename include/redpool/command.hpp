@@ -194,9 +194,11 @@ std::vector<std::string_view> views(const Range& strings) {
 
 namespace detail {
 
-/// A command's arguments in one block: the views, then the bytes they point at. A short
-/// command (GET, SET of a small value) keeps the block inline, so building one allocates
-/// nothing; a longer one allocates it once, and a move keeps its views valid.
+/// A command's arguments in one block: the views, then the request as it goes on the wire
+/// (RESP), which the views point into. Encoding once, when the command is built, means sending
+/// it is one copy of ready bytes. A short command (GET, SET of a small value) keeps the block
+/// inline, so building one allocates nothing; a longer one allocates it once, and a move keeps
+/// its views valid.
 class argument_block {
 public:
     argument_block() noexcept = default;
@@ -208,17 +210,21 @@ public:
     ~argument_block();
 
     std::span<const std::string_view> view() const noexcept { return {views_, count_}; }
+    /// The arguments encoded as one RESP request.
+    std::span<const char> encoded() const noexcept {
+        return {reinterpret_cast<const char*>(views_ + count_), bytes_};
+    }
 
 private:
-    static constexpr std::size_t inline_size = 128;
+    static constexpr std::size_t inline_size = 160;
 
     bool is_inline() const noexcept { return views_ == reinterpret_cast<const std::string_view*>(inline_); }
     void take(argument_block& other) noexcept;
     void release() noexcept;
 
-    std::string_view* views_ = nullptr;  // inline_, or an allocation it owns; bytes follow views
+    std::string_view* views_ = nullptr;  // inline_, or an allocation it owns; the request follows views
     std::size_t count_ = 0;
-    std::size_t bytes_ = 0;
+    std::size_t bytes_ = 0;  // of the encoded request
     alignas(std::string_view) unsigned char inline_[inline_size];
 };
 
@@ -258,6 +264,9 @@ public:
 
     /// The arguments, the command's name first.
     std::span<const std::string_view> args() const noexcept { return args_.view(); }
+    /// The request as it goes on the wire (a RESP array of bulk strings), encoded once when
+    /// the command was built; empty for a command answered locally.
+    std::span<const char> wire_bytes() const noexcept { return args_.encoded(); }
     /// The command's name as given (empty for a command answered locally).
     std::string_view name() const noexcept { return args().empty() ? std::string_view() : args()[0]; }
     /// True for a command answered without a round trip (see `answered_locally`).

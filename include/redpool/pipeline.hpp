@@ -53,7 +53,7 @@ public:
             state->settle(reply(), nullptr);
             enqueue_answered(state);
         } else {
-            enqueue(c.args(), state);
+            enqueue(c.args(), c.wire_bytes(), state);
         }
         return deferred<T>(std::move(state));
     }
@@ -71,7 +71,7 @@ public:
     deferred<reply> command(std::span<const std::string_view> args) {
         auto state = std::allocate_shared<detail::deferred_state<reply>>(detail::state_allocator<char>(),
             static_cast<redpool::command<reply>::converter>(&from_reply<reply>));
-        enqueue(args, state);
+        enqueue(args, {}, state);
         return deferred<reply>(std::move(state));
     }
 
@@ -99,7 +99,9 @@ protected:
     detail::batch_queue& live_queue() const;
 
 private:
-    void enqueue(std::span<const std::string_view> args, std::shared_ptr<detail::deferred_slot> slot);
+    // `wire_bytes`: the request already encoded, or empty to encode `args`.
+    void enqueue(std::span<const std::string_view> args, std::span<const char> wire_bytes,
+                 std::shared_ptr<detail::deferred_slot> slot);
     void enqueue_answered(std::shared_ptr<detail::deferred_slot> slot);
 
     std::unique_ptr<detail::batch_queue> queue_;

@@ -87,6 +87,8 @@ private:
     void set_integer(long long value) noexcept;
     void set_text(reply_type type, const char* data, std::size_t size);
     void set_array(std::size_t capacity_hint);
+    // Back to a nil reply, cheaply when it is one already.
+    void clear() noexcept;
 
     reply(reply_type type, std::string text) : type_(type), text_(std::move(text)) {}
 

@@ -39,9 +39,11 @@ void settle(const batch_queue::queued& q, const write_buffer& requests, const re
 class batch_queue::pipeline_sink final : public connection::reply_sink {
 public:
     pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble,
-                  const script_uses& uses, bool any_answered)
-        : slots_(slots), requests_(requests), uses_(uses), any_answered_(any_answered), loads_(preamble),
-          replies_(slots.size()) {}
+                  const script_uses& uses, bool any_answered, std::vector<queued>& retired)
+        : slots_(slots), requests_(requests), uses_(uses), any_answered_(any_answered), retired_(retired),
+          loads_(preamble), replies_(slots.size()) {}
+
+    void while_waiting() noexcept override { retired_.clear(); }
 
     reply& next_slot() override {
         if (loads_read_ < loads_.size()) return loads_[loads_read_];
@@ -78,6 +80,7 @@ private:
     const write_buffer& requests_;
     const script_uses& uses_;
     bool any_answered_;
+    std::vector<queued>& retired_;
     std::vector<reply> loads_;    // the SCRIPT LOADs' replies
     std::size_t loads_read_ = 0;
     std::size_t next_use_ = 0;    // in uses_
@@ -89,7 +92,10 @@ private:
 // command sent, then EXEC's array (or nil, or EXECABORT).
 class batch_queue::transaction_sink final : public connection::reply_sink {
 public:
-    transaction_sink(std::size_t commands, std::size_t preamble) : commands_(commands), preamble_(preamble) {}
+    transaction_sink(std::size_t commands, std::size_t preamble, std::vector<queued>& retired)
+        : commands_(commands), preamble_(preamble), retired_(retired) {}
+
+    void while_waiting() noexcept override { retired_.clear(); }
 
     reply& next_slot() override { return scratch_; }
 
@@ -119,6 +125,7 @@ public:
 private:
     std::size_t commands_;
     std::size_t preamble_;
+    std::vector<queued>& retired_;
     std::vector<reply> loads_;
     bool multi_seen_ = false;
     reply multi_error_;
@@ -131,7 +138,8 @@ private:
 batch_queue::batch_queue(std::shared_ptr<batch_target> target, batch_kind kind)
     : target_(std::move(target)), kind_(kind), timeout_(target_->settings().read_timeout) {}
 
-void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<deferred_slot> slot) {
+void batch_queue::add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
+                      std::shared_ptr<deferred_slot> slot) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) {
@@ -153,7 +161,8 @@ void batch_queue::add(std::span<const std::string_view> args, std::shared_ptr<de
     // Room first, so that a failed push_back cannot leave the request's bytes behind.
     if (slots_.size() == slots_.capacity()) slots_.reserve(std::max<std::size_t>(16, 2 * slots_.size()));
     const std::size_t at = requests_.size();
-    encode_command(requests_, args);
+    if (wire_bytes.empty()) encode_command(requests_, args);
+    else requests_.append(wire_bytes.data(), wire_bytes.size());
     slots_.push_back({std::move(slot), at, false});
     ++sent_;
 }
@@ -190,6 +199,13 @@ void batch_queue::load_first(const script& s) {
 void batch_queue::clear() noexcept {
     requests_.clear(requests_keep);
     preamble_.clear(requests_keep);
+    // Batches beyond this release their slots at once, so that a huge one does not pin its
+    // deferreds' memory until the next exec().
+    constexpr std::size_t retire_at_most = 1 << 16;
+    if (slots_.size() <= retire_at_most) {
+        retired_.clear();  // normally empty: released while the last exec() waited
+        slots_.swap(retired_);
+    }
     slots_.clear();
     sent_ = 0;
     loaded_.clear();
@@ -229,7 +245,7 @@ std::vector<reply> batch_queue::exec() {
 std::vector<reply> batch_queue::exec_pipeline() {
     // Nothing for the server (nothing queued, or only commands answered already): no round trip.
     if (sent_ == 0) return std::vector<reply>(slots_.size());
-    pipeline_sink sink(slots_, requests_, loaded_.size(), script_uses_, sent_ != slots_.size());
+    pipeline_sink sink(slots_, requests_, loaded_.size(), script_uses_, sent_ != slots_.size(), retired_);
     try {
         run({}, {}, 0, sink);
     } catch (...) {
@@ -256,7 +272,7 @@ std::vector<reply> batch_queue::exec_transaction() {
     for (std::size_t i = 0; i < slots_.size(); ++i) {
         if (!slots_[i].answered) sent_index.push_back(i);
     }
-    transaction_sink sink(sent_, loaded_.size());
+    transaction_sink sink(sent_, loaded_.size(), retired_);
     bool slots_failed = false;
     try {
         run(encoded_multi, encoded_exec, 2, sink, [&](connection& conn) {

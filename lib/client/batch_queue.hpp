@@ -30,10 +30,12 @@ class batch_queue {
 public:
     batch_queue(std::shared_ptr<batch_target> target, batch_kind kind);
 
-    /// Encodes one command. Throws `errc::invalid_argument` (queuing nothing) for an empty
+    /// Queues one command: `wire_bytes` is its request already encoded, or empty to encode
+    /// `args` here. Throws `errc::invalid_argument` (queuing nothing) for an empty
     /// command, one that needs a connection of its own, MULTI, EXEC or DISCARD (a transaction
     /// sends its own), and in a transaction WATCH and UNWATCH (which must come before MULTI).
-    void add(std::span<const std::string_view> args, std::shared_ptr<deferred_slot> slot);
+    void add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
+             std::shared_ptr<deferred_slot> slot);
     /// Keeps the place of a command answered without the server (its slot is settled already),
     /// so that exec()'s replies stay one per queued command, in order: a nil reply there.
     void add_answered(std::shared_ptr<deferred_slot> slot);
@@ -44,6 +46,9 @@ public:
     void load_first(const script& s);
 
     std::size_t size() const noexcept { return slots_.size(); }
+    /// Forgets the queued commands. Their slots (the queue's references to their deferreds)
+    /// are only released during the next exec()'s wait for the server, or with the queue: an
+    /// idle client has nothing better to do then, while exec()'s caller is waiting now.
     void clear() noexcept;
 
     /// Runs the queue as its kind says, then empties it (also when it throws).
@@ -73,6 +78,9 @@ private:
     batch_kind kind_;
     write_buffer requests_;                            // every queued command, encoded
     std::vector<queued> slots_;                        // one per queued command, in order
+    // The slots of the last batch, released while the next one waits for the server rather
+    // than on the way out of exec() (see clear()).
+    std::vector<queued> retired_;
     std::size_t sent_ = 0;                             // slots that go to the server
     write_buffer preamble_;                            // SCRIPT LOADs
     std::vector<std::string> loaded_;                  // the SHA-1s in the preamble

@@ -28,9 +28,10 @@ detail::batch_queue& basic_batch<Self>::live_queue() const {
 }
 
 template <class Self>
-void basic_batch<Self>::enqueue(std::span<const std::string_view> args, std::shared_ptr<detail::deferred_slot> slot) {
+void basic_batch<Self>::enqueue(std::span<const std::string_view> args, std::span<const char> wire_bytes,
+                                std::shared_ptr<detail::deferred_slot> slot) {
     if (!queue_) live_queue();  // throws
-    queue_->add(args, std::move(slot));
+    queue_->add(args, wire_bytes, std::move(slot));
 }
 
 template <class Self>

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/protocol/protocol.hpp"
 #include "redpool/command.hpp"
 
 namespace redpool {
@@ -74,16 +75,11 @@ void rethrow_naming(std::string_view command_name) {
 
 argument_block::argument_block(std::span<const std::string_view> args) : count_(args.size()) {
     if (args.empty()) return;
-    for (std::string_view a : args) bytes_ += a.size();
+    bytes_ = encoded_size(args);
     const std::size_t size = count_ * sizeof(std::string_view) + bytes_;
     void* block = size <= inline_size ? static_cast<void*>(inline_) : ::operator new(size);
     views_ = static_cast<std::string_view*>(block);
-    char* bytes = reinterpret_cast<char*>(views_ + count_);
-    for (std::size_t i = 0; i < count_; ++i) {
-        if (!args[i].empty()) std::memcpy(bytes, args[i].data(), args[i].size());
-        new (views_ + i) std::string_view(bytes, args[i].size());
-        bytes += args[i].size();
-    }
+    encode_command_at(reinterpret_cast<char*>(views_ + count_), args, views_);
 }
 
 argument_block::argument_block(const argument_block& other) : argument_block(other.view()) {}

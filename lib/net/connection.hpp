@@ -58,6 +58,9 @@ public:
         virtual reply& next_slot() = 0;
         /// The reply read into `next_slot()` is complete.
         virtual void on_reply() = 0;
+        /// The exchange is about to wait for the server: a moment for work that does not need
+        /// to be done before the batch ends, done while the server is busy instead of after.
+        virtual void while_waiting() noexcept {}
 
     protected:
         ~reply_sink() = default;

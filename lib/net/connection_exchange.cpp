@@ -44,6 +44,8 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
     const auto lost = [&](std::string_view what) {
         return fmt::format("{} after {} of {} replies of a pipeline", what, received, replies);
     };
+    // Nothing can arrive before the first request went out, so the first read waits for poll.
+    bool may_have_data = false;
     try {
         while (received < replies) {
             bool progressed = false;
@@ -62,8 +64,10 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
                 fail(errc::io_error, lost(fmt::format("sending failed: {}", std::strerror(errno))), sent > 0);
             }
-            // Read what has arrived, and hand over every complete reply.
-            for (;;) {
+            // Read what has arrived, and hand over every complete reply. A read that did not
+            // fill the buffer took everything there was: poll says when more comes, which
+            // saves a read that could only fail with EAGAIN.
+            while (may_have_data) {
                 const ssize_t n = ::recv(fd_, buffer, receive_buffer_size, MSG_DONTWAIT);
                 if (n > 0) {
                     progressed = true;
@@ -79,6 +83,7 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                         }
                     }
                     if (received == replies) break;
+                    may_have_data = static_cast<std::size_t>(n) == receive_buffer_size;
                     continue;
                 }
                 if (n == 0) fail(errc::io_error, lost("connection closed by server"), true);
@@ -87,15 +92,15 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                 fail(errc::io_error, lost(fmt::format("reading failed: {}", std::strerror(errno))), true);
             }
             if (received == replies) break;
-            if (progressed) {
-                progress_at = clock::now();
-                continue;
-            }
-            // Nothing moved: wait for the socket, up to the deadline counted from the last progress.
+            if (progressed) progress_at = clock::now();
+            // Both ways are blocked: wait for the socket, up to the deadline counted from the
+            // last progress.
             const short events = POLLIN | (segment < requests.size() ? POLLOUT : 0);
+            sink.while_waiting();
             if (!wait_ready(events, deadline_after(progress_at, timeout))) {
                 fail(errc::read_timeout, lost(fmt::format("no progress within {}ms", timeout.count())), sent > 0);
             }
+            may_have_data = true;
         }
     } catch (const error& e) {
         if (e.code() != errc::protocol_error && e.code() != errc::reply_too_large) throw;

@@ -18,6 +18,13 @@ namespace redpool::detail {
 /// Appends `args` as one RESP command (`*N\r\n$len\r\narg\r\n...`). Binary-safe.
 void encode_command(write_buffer& out, std::span<const std::string_view> args);
 
+/// The exact number of bytes `encode_command_at` writes for `args`.
+std::size_t encoded_size(std::span<const std::string_view> args) noexcept;
+/// Writes `args` as one RESP command at `out` (`encoded_size(args)` bytes) and, when `views`
+/// is not null, points `views[i]` at argument i's bytes inside what it wrote, so a command
+/// keeps its arguments and its request in one copy.
+void encode_command_at(char* out, std::span<const std::string_view> args, std::string_view* views) noexcept;
+
 /// Bounds on what one reply may claim, against a broken or hostile server.
 struct reply_limits {
     std::size_t max_bulk_length;
@@ -37,8 +44,8 @@ public:
     /// Adds received bytes.
     void feed(const char* data, std::size_t size);
 
-    /// Moves the next complete reply into `out` and returns true, or returns false if more
-    /// bytes are needed. Throws `redpool::error` with `errc::protocol_error` (malformed or too
+    /// Puts the next complete reply into `out` (replacing what it held) and returns true, or
+    /// returns false if more bytes are needed, leaving `out` as it was. Throws `redpool::error` with `errc::protocol_error` (malformed or too
     /// deeply nested) or `errc::reply_too_large` (over a limit), or `std::bad_alloc` when
     /// building the reply runs out of memory; after any of them the reader stays failed.
     bool next(reply& out);
@@ -59,7 +66,8 @@ private:
 
     redisReader* reader_;
     reply_limits limits_;
-    reply root_;                   // the reply being built; moved out when complete
+    reply root_;                   // an array being built; moved out when complete
+    reply* target_ = nullptr;      // next()'s `out`, where any other reply is built directly
     const char* failure_ = nullptr;  // why a callback refused, when it did
     bool failure_too_large_ = false;
     std::exception_ptr exception_;   // what a callback caught (it must not cross hiredis)
