@@ -6,8 +6,8 @@
 //     long long v = n.get();   // the value, or the command's own error
 #pragma once
 
+#include <atomic>
 #include <exception>
-#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -24,16 +24,69 @@ namespace redpool {
 namespace detail {
 
 /// Where a batch puts the outcome of one of its commands. Implemented once per result type
-/// by `deferred_state<T>`; the batch sees only this.
+/// by `deferred_state<T>`; the batch sees only this. The batch and every `deferred` handed out
+/// hold a counted reference (`slot_ref`): a 1,000-command pipeline makes a thousand per
+/// `exec()`, so the count lives in the slot rather than in a shared_ptr's control block.
 class deferred_slot {
 public:
-    virtual ~deferred_slot() = default;
+    deferred_slot(const deferred_slot&) = delete;
+    deferred_slot& operator=(const deferred_slot&) = delete;
+
     /// The command's reply arrived (a server error included): convert and keep it.
     /// `encoded` is the command as sent (RESP), for naming it in a conversion error.
     virtual void settle(const reply& r, const char* encoded) noexcept = 0;
     /// The command has no reply of its own: the batch failed before it (a lost connection,
     /// an aborted transaction). Keeps `failure` to rethrow from `get()`.
     virtual void fail(std::exception_ptr failure) noexcept = 0;
+
+    void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void release() noexcept {
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+    }
+    /// Whether someone besides the batch still holds it: a result nobody can read is not
+    /// converted.
+    bool wanted() const noexcept { return refs_.load(std::memory_order_acquire) > 1; }
+
+protected:
+    deferred_slot() noexcept = default;
+    ~deferred_slot() = default;
+
+private:
+    /// Ends the object and gives its memory back (see `make_deferred_state`).
+    virtual void destroy() noexcept = 0;
+
+    std::atomic<int> refs_{1};  // the creator's reference
+};
+
+/// One counted reference to a slot (or to a `deferred_state<T>`, which converts to one).
+template <class S>
+class slot_ref {
+public:
+    slot_ref() noexcept = default;
+    /// Takes over a reference the caller owns (a new slot's first one).
+    explicit slot_ref(S* adopted) noexcept : p_(adopted) {}
+    slot_ref(const slot_ref& other) noexcept : slot_ref(other.p_, true) {}
+    template <class U>
+    slot_ref(const slot_ref<U>& other) noexcept : slot_ref(other.get(), true) {}
+    slot_ref(slot_ref&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+    slot_ref& operator=(slot_ref other) noexcept {
+        std::swap(p_, other.p_);
+        return *this;
+    }
+    ~slot_ref() {
+        if (p_ != nullptr) p_->release();
+    }
+
+    S* get() const noexcept { return p_; }
+    S* operator->() const noexcept { return p_; }
+    explicit operator bool() const noexcept { return p_ != nullptr; }
+
+private:
+    slot_ref(S* shared, bool) noexcept : p_(shared) {
+        if (p_ != nullptr) p_->retain();
+    }
+
+    S* p_ = nullptr;
 };
 
 /// The name of a command encoded in RESP (`*2\r\n$3\r\nGET\r\n...`), for messages.
@@ -43,32 +96,6 @@ std::string_view command_name_of(const char* encoded) noexcept;
 /// command, and the system allocator's own per-thread cache is far smaller than a batch.
 void* take_state_block(std::size_t size);
 void give_state_block(void* block, std::size_t size) noexcept;
-
-template <class T>
-struct state_allocator {
-    using value_type = T;
-    state_allocator() noexcept = default;
-    template <class U>
-    state_allocator(const state_allocator<U>&) noexcept {}
-    T* allocate(std::size_t n) {
-        if constexpr (alignof(T) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
-            return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(alignof(T))));
-        } else {
-            return static_cast<T*>(take_state_block(n * sizeof(T)));
-        }
-    }
-    void deallocate(T* p, std::size_t n) noexcept {
-        if constexpr (alignof(T) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
-            ::operator delete(p, std::align_val_t(alignof(T)));
-        } else {
-            give_state_block(p, n * sizeof(T));
-        }
-    }
-    template <class U>
-    bool operator==(const state_allocator<U>&) const noexcept {
-        return true;
-    }
-};
 
 template <class T>
 struct deferred_value {
@@ -89,6 +116,15 @@ template <class T>
 class deferred_state final : public deferred_slot {
 public:
     explicit deferred_state(typename command<T>::converter convert) noexcept : convert_(convert) {}
+
+    /// A new state, with one reference for the caller, in memory from the thread's cache.
+    static slot_ref<deferred_state> make(typename command<T>::converter convert) {
+        if constexpr (alignof(deferred_state) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+            return slot_ref<deferred_state>(new deferred_state(convert));
+        } else {
+            return slot_ref<deferred_state>(::new (take_state_block(sizeof(deferred_state))) deferred_state(convert));
+        }
+    }
 
     void settle(const reply& r, const char* encoded) noexcept override {
         try {
@@ -118,6 +154,17 @@ public:
     }
 
 private:
+    ~deferred_state() = default;
+
+    void destroy() noexcept override {
+        if constexpr (alignof(deferred_state) > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+            delete this;
+        } else {
+            this->~deferred_state();
+            give_state_block(this, sizeof(deferred_state));
+        }
+    }
+
     typename command<T>::converter convert_;
     deferred_value<T> value_;
     std::exception_ptr failure_;
@@ -151,9 +198,9 @@ public:
 private:
     template <class Self>
     friend class basic_batch;
-    explicit deferred(std::shared_ptr<detail::deferred_state<T>> state) noexcept : state_(std::move(state)) {}
+    explicit deferred(detail::slot_ref<detail::deferred_state<T>> state) noexcept : state_(std::move(state)) {}
 
-    std::shared_ptr<detail::deferred_state<T>> state_;
+    detail::slot_ref<detail::deferred_state<T>> state_;
 };
 
 }  // namespace redpool

@@ -48,7 +48,7 @@ public:
     /// come before MULTI: see `client::watch`).
     template <class T>
     deferred<T> run(const redpool::command<T>& c) {
-        auto state = std::allocate_shared<detail::deferred_state<T>>(detail::state_allocator<char>(), c.reader());
+        auto state = detail::deferred_state<T>::make(c.reader());
         if (c.answered_locally()) {
             state->settle(reply(), nullptr);
             enqueue_answered(state);
@@ -69,7 +69,7 @@ public:
         return command(std::span<const std::string_view>(args.begin(), args.size()));
     }
     deferred<reply> command(std::span<const std::string_view> args) {
-        auto state = std::allocate_shared<detail::deferred_state<reply>>(detail::state_allocator<char>(),
+        auto state = detail::deferred_state<reply>::make(
             static_cast<redpool::command<reply>::converter>(&from_reply<reply>));
         enqueue(args, {}, state);
         return deferred<reply>(std::move(state));
@@ -101,8 +101,8 @@ protected:
 private:
     // `wire_bytes`: the request already encoded, or empty to encode `args`.
     void enqueue(std::span<const std::string_view> args, std::span<const char> wire_bytes,
-                 std::shared_ptr<detail::deferred_slot> slot);
-    void enqueue_answered(std::shared_ptr<detail::deferred_slot> slot);
+                 detail::slot_ref<detail::deferred_slot> slot);
+    void enqueue_answered(detail::slot_ref<detail::deferred_slot> slot);
 
     std::unique_ptr<detail::batch_queue> queue_;
 };

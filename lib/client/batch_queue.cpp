@@ -28,7 +28,7 @@ std::span<const char> bytes_of(const write_buffer& b) noexcept { return {b.data(
 
 // Only a slot someone still holds a deferred for needs its reply converted.
 void settle(const batch_queue::queued& q, const write_buffer& requests, const reply& r) noexcept {
-    if (q.slot.use_count() > 1) q.slot->settle(r, requests.data() + q.at);
+    if (q.slot->wanted()) q.slot->settle(r, requests.data() + q.at);
 }
 
 }  // namespace
@@ -41,9 +41,13 @@ public:
     pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble,
                   const script_uses& uses, bool any_answered, std::vector<queued>& retired)
         : slots_(slots), requests_(requests), uses_(uses), any_answered_(any_answered), retired_(retired),
-          loads_(preamble), replies_(slots.size()) {}
+          loads_(preamble) {}
 
-    void while_waiting() noexcept override { retired_.clear(); }
+    // Before the first reply can arrive: the server is busy with the requests meanwhile.
+    void while_waiting() override {
+        retired_.clear();
+        if (replies_.size() != slots_.size()) replies_.resize(slots_.size());
+    }
 
     reply& next_slot() override {
         if (loads_read_ < loads_.size()) return loads_[loads_read_];
@@ -68,7 +72,10 @@ public:
     /// The first command without its outcome yet.
     std::size_t next() const noexcept { return next_; }
     /// Every reply, once all have been read (nil where a command was answered already).
-    std::vector<reply> take() noexcept { return std::move(replies_); }
+    std::vector<reply> take() {
+        replies_.resize(slots_.size());  // already so: sized in while_waiting()
+        return std::move(replies_);
+    }
 
 private:
     void skip_answered() noexcept {
@@ -139,7 +146,7 @@ batch_queue::batch_queue(std::shared_ptr<batch_target> target, batch_kind kind)
     : target_(std::move(target)), kind_(kind), timeout_(target_->settings().read_timeout) {}
 
 void batch_queue::add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
-                      std::shared_ptr<deferred_slot> slot) {
+                      slot_ref<deferred_slot> slot) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) {
@@ -184,7 +191,7 @@ void batch_queue::refuse_transaction_control(const command_info& command, std::s
     }
 }
 
-void batch_queue::add_answered(std::shared_ptr<deferred_slot> slot) {
+void batch_queue::add_answered(slot_ref<deferred_slot> slot) {
     slots_.push_back({std::move(slot), 0, true});
 }
 

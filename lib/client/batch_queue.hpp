@@ -35,10 +35,10 @@ public:
     /// command, one that needs a connection of its own, MULTI, EXEC or DISCARD (a transaction
     /// sends its own), and in a transaction WATCH and UNWATCH (which must come before MULTI).
     void add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
-             std::shared_ptr<deferred_slot> slot);
+             slot_ref<deferred_slot> slot);
     /// Keeps the place of a command answered without the server (its slot is settled already),
     /// so that exec()'s replies stay one per queued command, in order: a nil reply there.
-    void add_answered(std::shared_ptr<deferred_slot> slot);
+    void add_answered(slot_ref<deferred_slot> slot);
     /// Makes sure `s` is loaded before the batch's commands run: one SCRIPT LOAD per distinct
     /// script, sent ahead of them. Its reply is not one of the batch's, but if the server
     /// refuses to load it (a syntax error), the last command queued, the script's EVALSHA, gets
@@ -57,7 +57,7 @@ public:
     /// A queued command: where its outcome goes, and where its request starts in `requests_`
     /// (`answered`: none, it was answered without the server).
     struct queued {
-        std::shared_ptr<deferred_slot> slot;
+        slot_ref<deferred_slot> slot;
         std::size_t at;
         bool answered;
     };

@@ -58,9 +58,10 @@ public:
         virtual reply& next_slot() = 0;
         /// The reply read into `next_slot()` is complete.
         virtual void on_reply() = 0;
-        /// The exchange is about to wait for the server: a moment for work that does not need
-        /// to be done before the batch ends, done while the server is busy instead of after.
-        virtual void while_waiting() noexcept {}
+        /// The exchange is about to wait for the server, as it always does before the first
+        /// reply: a moment for work that would otherwise keep the server idle (before the
+        /// requests go out, or after the last reply). May throw, as `next_slot()` may.
+        virtual void while_waiting() {}
 
     protected:
         ~reply_sink() = default;

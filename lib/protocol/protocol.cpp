@@ -13,69 +13,6 @@
 #include "redpool/error.hpp"
 
 namespace redpool::detail {
-namespace {
-
-// Most headers are short (an argument count, a key's length), so one and two digits are
-// written directly; to_chars is several times slower for them.
-[[gnu::always_inline]] inline char* put_header(char* at, char type, std::size_t n) {
-    *at++ = type;
-    if (n < 10) {
-        *at++ = static_cast<char>('0' + n);
-    } else if (n < 100) {
-        *at++ = static_cast<char>('0' + n / 10);
-        *at++ = static_cast<char>('0' + n % 10);
-    } else {
-        at = std::to_chars(at, at + 20, n).ptr;
-    }
-    *at++ = '\r';
-    *at++ = '\n';
-    return at;
-}
-
-[[gnu::always_inline]] inline std::size_t decimal_digits(std::size_t n) noexcept {
-    if (n < 10) return 1;
-    if (n < 100) return 2;
-    if (n < 1000) return 3;
-    std::size_t digits = 4;
-    for (n /= 1000; n >= 10; n /= 10) ++digits;
-    return digits;
-}
-
-// Copies a short argument (a key, a small value) without a call into libc: two overlapping
-// fixed-size copies cover any length from 4 to 16, which the compiler turns into moves.
-[[gnu::always_inline]] inline void copy_bytes(char* to, const char* from, std::size_t n) noexcept {
-    if (n >= 8 && n <= 16) {
-        std::memcpy(to, from, 8);
-        std::memcpy(to + n - 8, from + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-        std::memcpy(to, from, 4);
-        std::memcpy(to + n - 4, from + n - 4, 4);
-    } else if (n < 4) {
-        for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
-    } else {
-        std::memcpy(to, from, n);
-    }
-}
-
-}  // namespace
-
-std::size_t encoded_size(std::span<const std::string_view> args) noexcept {
-    std::size_t size = 3 + decimal_digits(args.size());
-    for (auto arg : args) size += 5 + decimal_digits(arg.size()) + arg.size();
-    return size;
-}
-
-void encode_command_at(char* out, std::span<const std::string_view> args, std::string_view* views) noexcept {
-    char* at = put_header(out, '*', args.size());
-    for (auto arg : args) {
-        at = put_header(at, '$', arg.size());
-        copy_bytes(at, arg.data(), arg.size());
-        if (views != nullptr) *views++ = std::string_view(at, arg.size());
-        at += arg.size();
-        *at++ = '\r';
-        *at++ = '\n';
-    }
-}
 
 void encode_command(write_buffer& out, std::span<const std::string_view> args) {
     const std::size_t size = encoded_size(args);

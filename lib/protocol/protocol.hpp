@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "lib/protocol/encode.hpp"
 #include "lib/protocol/write_buffer.hpp"
 #include "redpool/reply.hpp"
 
@@ -17,13 +18,6 @@ namespace redpool::detail {
 
 /// Appends `args` as one RESP command (`*N\r\n$len\r\narg\r\n...`). Binary-safe.
 void encode_command(write_buffer& out, std::span<const std::string_view> args);
-
-/// The exact number of bytes `encode_command_at` writes for `args`.
-std::size_t encoded_size(std::span<const std::string_view> args) noexcept;
-/// Writes `args` as one RESP command at `out` (`encoded_size(args)` bytes) and, when `views`
-/// is not null, points `views[i]` at argument i's bytes inside what it wrote, so a command
-/// keeps its arguments and its request in one copy.
-void encode_command_at(char* out, std::span<const std::string_view> args, std::string_view* views) noexcept;
 
 /// Bounds on what one reply may claim, against a broken or hostile server.
 struct reply_limits {

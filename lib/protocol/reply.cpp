@@ -47,13 +47,16 @@ void reply::set_integer(long long value) noexcept {
 
 void reply::set_text(reply_type type, const char* data, std::size_t size) {
     type_ = type;
-    text_.assign(data, size);
+    // Into an empty string (the parser's case), append is a plain copy; assign would first
+    // check whether `data` lies inside the string itself.
+    if (text_.empty()) text_.append(data, size);
+    else text_.assign(data, size);
 }
 
 void reply::clear() noexcept {
     type_ = reply_type::nil;
     integer_ = 0;
-    text_.clear();
+    if (!text_.empty()) text_.clear();
     if (elements_.capacity() != 0) std::vector<reply>().swap(elements_);
 }
 
