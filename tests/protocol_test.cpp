@@ -138,6 +138,40 @@ TEST_CASE("protocol: a reply read into a reply that held another keeps nothing o
     CHECK(kept == reply::make_string("hello"));
 }
 
+TEST_CASE("protocol: next_into fills places in order, as many as have arrived", "[protocol]") {
+    reply_reader reader(default_limits);
+    const std::string stream = ":1\r\n*2\r\n$1\r\na\r\n:2\r\n$3\r\nabc\r\n$5\r\nhel";
+    reader.feed(stream.data(), stream.size());
+    std::vector<reply> places(5);
+    CHECK(reader.next_into(std::span<reply>(places).first(2)) == 2);  // no more than asked
+    CHECK(places[0].as_integer() == 1);
+    REQUIRE(places[1].is_array());
+    CHECK(places[1].elements()[1].as_integer() == 2);
+    CHECK(reader.next_into(std::span<reply>(places).subspan(2)) == 1);  // the last one is partial
+    CHECK(places[2] == reply::make_string("abc"));
+    CHECK(places[3].is_nil());
+    reader.feed("lo\r\n", 4);
+    CHECK(reader.next_into(std::span<reply>(places).subspan(3)) == 1);
+    CHECK(places[3] == reply::make_string("hello"));
+}
+
+TEST_CASE("protocol: next_into returns the replies before a malformed one, then throws", "[protocol]") {
+    for (const std::string bad : {"?what\r\n", "$99999999999\r\n"}) {
+        reply_limits small = default_limits;
+        small.max_bulk_length = 1000;
+        reply_reader reader(small);
+        const std::string stream = ":1\r\n+OK\r\n" + bad;
+        reader.feed(stream.data(), stream.size());
+        std::vector<reply> places(4);
+        CHECK(reader.next_into(places) == 2);  // the good ones first: nothing is lost or shifted
+        CHECK(places[0].as_integer() == 1);
+        CHECK(places[1] == reply::make_status("OK"));
+        CHECK_THROWS_AS(reader.next_into(places), redpool::error);
+        CHECK(reader.failed());
+        CHECK_THROWS_AS(reader.next_into(places), redpool::error);  // and stays failed
+    }
+}
+
 TEST_CASE("protocol: nested arrays keep every element in place", "[protocol]") {
     auto r = parse_one("*3\r\n:1\r\n*2\r\n$1\r\na\r\n*1\r\n+x\r\n$-1\r\n");
     REQUIRE(r.is_array());

@@ -40,8 +40,15 @@ public:
     virtual void fail(std::exception_ptr failure) noexcept = 0;
 
     void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    /// Adds a reference to a slot no other thread can see yet (just made), without the cost
+    /// of an atomic read-modify-write.
+    void retain_unpublished() noexcept { refs_.store(refs_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
     void release() noexcept {
-        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+        // The only holder needs no read-modify-write: nobody else can add a reference. A batch
+        // usually releases its slots last, after their deferreds were dropped.
+        if (refs_.load(std::memory_order_acquire) == 1 || refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            destroy();
+        }
     }
     /// Whether someone besides the batch still holds it: a result nobody can read is not
     /// converted.
@@ -75,6 +82,13 @@ public:
     }
     ~slot_ref() {
         if (p_ != nullptr) p_->release();
+    }
+
+    /// A second reference to a slot just made, that no other thread has seen yet.
+    template <class U = S>
+    slot_ref<U> share_unpublished() const noexcept {
+        p_->retain_unpublished();
+        return slot_ref<U>(p_);
     }
 
     S* get() const noexcept { return p_; }

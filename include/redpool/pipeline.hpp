@@ -51,9 +51,9 @@ public:
         auto state = detail::deferred_state<T>::make(c.reader());
         if (c.answered_locally()) {
             state->settle(reply(), nullptr);
-            enqueue_answered(state);
+            enqueue_answered(state.template share_unpublished<detail::deferred_slot>());
         } else {
-            enqueue(c.args(), c.wire_bytes(), state);
+            enqueue(c.args(), c.wire_bytes(), state.template share_unpublished<detail::deferred_slot>());
         }
         return deferred<T>(std::move(state));
     }
@@ -71,7 +71,7 @@ public:
     deferred<reply> command(std::span<const std::string_view> args) {
         auto state = detail::deferred_state<reply>::make(
             static_cast<redpool::command<reply>::converter>(&from_reply<reply>));
-        enqueue(args, {}, state);
+        enqueue(args, {}, state.template share_unpublished<detail::deferred_slot>());
         return deferred<reply>(std::move(state));
     }
 

@@ -87,8 +87,14 @@ private:
     void set_integer(long long value) noexcept;
     void set_text(reply_type type, const char* data, std::size_t size);
     void set_array(std::size_t capacity_hint);
-    // Back to a nil reply, cheaply when it is one already.
-    void clear() noexcept;
+    // Back to a nil reply, cheaply when it is one already (the parser's case).
+    void clear() noexcept {
+        type_ = reply_type::nil;
+        integer_ = 0;
+        if (!text_.empty()) text_.clear();
+        if (elements_.capacity() != 0) drop_elements();
+    }
+    void drop_elements() noexcept;
 
     reply(reply_type type, std::string text) : type_(type), text_(std::move(text)) {}
 

@@ -49,24 +49,28 @@ public:
         if (replies_.size() != slots_.size()) replies_.resize(slots_.size());
     }
 
-    reply& next_slot() override {
-        if (loads_read_ < loads_.size()) return loads_[loads_read_];
+    std::span<reply> next_slots() override {
+        if (loads_read_ < loads_.size()) return {loads_.data() + loads_read_, loads_.size() - loads_read_};
         skip_answered();
-        return replies_[next_];
+        // A run of replies with nothing to do in between, up to a command that needs a look of
+        // its own: one answered already, or a script's EVALSHA.
+        const bool one_at_a_time = any_answered_ || next_use_ < uses_.size();
+        return {replies_.data() + next_, one_at_a_time ? 1 : replies_.size() - next_};
     }
 
-    void on_reply() override {
+    void on_replies(std::size_t n) override {
         if (loads_read_ < loads_.size()) {
-            ++loads_read_;
+            loads_read_ += n;
             return;
         }
-        // A script the server would not load: its EVALSHA's NOSCRIPT says less than why.
-        if (next_use_ < uses_.size() && uses_[next_use_].first == next_) {
-            const reply& load = loads_[uses_[next_use_++].second];
-            if (load.is_error()) replies_[next_] = load;
+        for (const std::size_t end = next_ + n; next_ < end; ++next_) {
+            // A script the server would not load: its EVALSHA's NOSCRIPT says less than why.
+            if (next_use_ < uses_.size() && uses_[next_use_].first == next_) {
+                const reply& load = loads_[uses_[next_use_++].second];
+                if (load.is_error()) replies_[next_] = load;
+            }
+            settle(slots_[next_], requests_, replies_[next_]);
         }
-        settle(slots_[next_], requests_, replies_[next_]);
-        ++next_;
     }
 
     /// The first command without its outcome yet.
@@ -104,9 +108,9 @@ public:
 
     void while_waiting() noexcept override { retired_.clear(); }
 
-    reply& next_slot() override { return scratch_; }
+    std::span<reply> next_slots() override { return {&scratch_, 1}; }
 
-    void on_reply() override {
+    void on_replies(std::size_t) override {  // always one: next_slots() offers one place
         reply r = std::move(scratch_);
         scratch_ = reply();
         if (loads_.size() < preamble_) {
@@ -146,16 +150,30 @@ batch_queue::batch_queue(std::shared_ptr<batch_target> target, batch_kind kind)
     : target_(std::move(target)), kind_(kind), timeout_(target_->settings().read_timeout) {}
 
 void batch_queue::add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
-                      slot_ref<deferred_slot> slot) {
-    if (args.empty()) throw error(errc::invalid_argument, "empty command");
+                      slot_ref<deferred_slot>&& slot) {
     const command_info& command = command_info_of(args);
+    // An ordinary command (nearly every one) has one reply, no session effect and no block.
+    if (args.empty() || &command != &command_table::ordinary) check_unusual(command, args);
+    // Room first, so that a failed push_back cannot leave the request's bytes behind.
+    if (slots_.size() == slots_.capacity()) slots_.reserve(std::max<std::size_t>(16, 2 * slots_.size()));
+    const std::size_t at = requests_.size();
+    if (wire_bytes.empty()) encode_command(requests_, args);
+    else requests_.append(wire_bytes.data(), wire_bytes.size());
+    slots_.push_back({std::move(slot), at, false});
+    ++sent_;
+}
+
+// What a command in the table means for the batch: refused here, a longer deadline, or a session
+// change to undo afterwards.
+void batch_queue::check_unusual(const command_info& command, std::span<const std::string_view> args) {
+    if (args.empty()) throw error(errc::invalid_argument, "empty command");
     if (needs_own_connection(command)) {
         throw error(errc::invalid_argument,
                     fmt::format("{} cannot be queued in a pipeline or transaction: it needs a connection of "
                                 "its own",
                                 args[0]));
     }
-    if (&command != &command_table::ordinary) refuse_transaction_control(command, args[0]);
+    refuse_transaction_control(command, args[0]);
     // Inside MULTI a blocking command does not block, so only a pipeline waits longer for one.
     if (kind_ == batch_kind::pipeline && command.timeout != block_timeout::not_blocking) {
         // Zero is "no limit" on both sides, so it wins.
@@ -165,13 +183,6 @@ void batch_queue::add(std::span<const std::string_view> args, std::span<const ch
     if (command.effect == session_effect::changed) {
         session_commands_.emplace_back(args.begin(), args.end());
     }
-    // Room first, so that a failed push_back cannot leave the request's bytes behind.
-    if (slots_.size() == slots_.capacity()) slots_.reserve(std::max<std::size_t>(16, 2 * slots_.size()));
-    const std::size_t at = requests_.size();
-    if (wire_bytes.empty()) encode_command(requests_, args);
-    else requests_.append(wire_bytes.data(), wire_bytes.size());
-    slots_.push_back({std::move(slot), at, false});
-    ++sent_;
 }
 
 // MULTI, EXEC and DISCARD would cut a batch's own MULTI ... EXEC apart (or, in a pipeline,

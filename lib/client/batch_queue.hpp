@@ -35,7 +35,7 @@ public:
     /// command, one that needs a connection of its own, MULTI, EXEC or DISCARD (a transaction
     /// sends its own), and in a transaction WATCH and UNWATCH (which must come before MULTI).
     void add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
-             slot_ref<deferred_slot> slot);
+             slot_ref<deferred_slot>&& slot);
     /// Keeps the place of a command answered without the server (its slot is settled already),
     /// so that exec()'s replies stay one per queued command, in order: a nil reply there.
     void add_answered(slot_ref<deferred_slot> slot);
@@ -66,6 +66,7 @@ private:
     class pipeline_sink;
     class transaction_sink;
 
+    void check_unusual(const command_info& command, std::span<const std::string_view> args);
     void refuse_transaction_control(const command_info& command, std::string_view name) const;
     std::vector<reply> exec_pipeline();
     std::vector<reply> exec_transaction();

@@ -54,13 +54,14 @@ public:
     /// Receives the replies of a streamed batch, in order.
     class reply_sink {
     public:
-        /// Where the next reply is read into: a default (nil) reply, so it is built in place.
-        virtual reply& next_slot() = 0;
-        /// The reply read into `next_slot()` is complete.
-        virtual void on_reply() = 0;
+        /// Where the next replies are read into, in order: default (nil) replies, so they are
+        /// built in place; at least one, and as many as can be read without a look in between.
+        virtual std::span<reply> next_slots() = 0;
+        /// The first `n` replies of the last `next_slots()` are complete.
+        virtual void on_replies(std::size_t n) = 0;
         /// The exchange is about to wait for the server, as it always does before the first
         /// reply: a moment for work that would otherwise keep the server idle (before the
-        /// requests go out, or after the last reply). May throw, as `next_slot()` may.
+        /// requests go out, or after the last reply). May throw, as `next_slots()` may.
         virtual void while_waiting() {}
 
     protected:

@@ -76,10 +76,14 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                     // reply: fed 64 KiB at once, it would move most of them hundreds of times.
                     for (std::size_t at = 0; at < static_cast<std::size_t>(n); at += feed_slice) {
                         reader_.feed(buffer + at, std::min(feed_slice, static_cast<std::size_t>(n) - at));
-                        while (received < replies && reader_.next(sink.next_slot())) {
-                            ++received;
-                            --pending_;
-                            sink.on_reply();
+                        while (received < replies) {
+                            const std::span<reply> slots = sink.next_slots();
+                            const std::size_t wanted = std::min(slots.size(), replies - received);
+                            const std::size_t got = reader_.next_into(slots.first(wanted));
+                            received += got;
+                            pending_ -= got;
+                            if (got != 0) sink.on_replies(got);
+                            if (got < wanted) break;  // the rest has not arrived
                         }
                     }
                     if (received == replies) break;

@@ -152,6 +152,32 @@ void reply_reader::feed(const char* data, std::size_t size) {
     if (redisReaderFeed(reader_, data, size) != REDIS_OK) throw_failure();
 }
 
+std::size_t reply_reader::next_into(std::span<reply> out) {
+    if (failure_ != nullptr) throw_failure();
+    std::size_t n = 0;
+    for (; n < out.size(); ++n) {
+        void* done = nullptr;
+        target_ = &out[n];
+        const int status = redisReaderGetReply(reader_, &done);
+        target_ = nullptr;
+        // After n complete replies, a failure waits for the next call: the reader stays failed
+        // (failure_, or hiredis's own error state), so that call throws it.
+        if (status != REDIS_OK) {
+            if (n == 0) throw_failure();
+            break;
+        }
+        if (done == nullptr) {
+            if (n == 0) check_pending_bulk_header();
+            break;
+        }
+        if (done == &root_) {
+            out[n] = std::move(root_);
+            root_ = reply();
+        }
+    }
+    return n;
+}
+
 bool reply_reader::next(reply& out) {
     if (failure_ != nullptr) throw_failure();
     void* done = nullptr;

@@ -43,6 +43,10 @@ public:
     /// deeply nested) or `errc::reply_too_large` (over a limit), or `std::bad_alloc` when
     /// building the reply runs out of memory; after any of them the reader stays failed.
     bool next(reply& out);
+    /// Puts as many complete replies as have arrived, up to `out.size()`, into `out` in order,
+    /// and returns how many. Replies completed before a failure are returned first; the
+    /// failure is thrown by the next call.
+    std::size_t next_into(std::span<reply> out);
 
     /// Whether bytes were fed that no returned reply has consumed yet.
     bool has_buffered_bytes() const noexcept;

@@ -53,12 +53,7 @@ void reply::set_text(reply_type type, const char* data, std::size_t size) {
     else text_.assign(data, size);
 }
 
-void reply::clear() noexcept {
-    type_ = reply_type::nil;
-    integer_ = 0;
-    if (!text_.empty()) text_.clear();
-    if (elements_.capacity() != 0) std::vector<reply>().swap(elements_);
-}
+void reply::drop_elements() noexcept { std::vector<reply>().swap(elements_); }
 
 void reply::set_array(std::size_t capacity_hint) {
     type_ = reply_type::array;
