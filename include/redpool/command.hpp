@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <initializer_list>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -207,7 +208,7 @@ public:
     argument_block(argument_block&& other) noexcept;
     argument_block& operator=(const argument_block& other);
     argument_block& operator=(argument_block&& other) noexcept;
-    ~argument_block();
+    ~argument_block() { release(); }
 
     std::span<const std::string_view> view() const noexcept { return {views_, count_}; }
     /// The arguments encoded as one RESP request.
@@ -220,7 +221,11 @@ private:
 
     bool is_inline() const noexcept { return views_ == reinterpret_cast<const std::string_view*>(inline_); }
     void take(argument_block& other) noexcept;
-    void release() noexcept;
+    // Inline: a short command (nearly every one) has nothing to free.
+    void release() noexcept {
+        if (views_ != nullptr && !is_inline()) ::operator delete(views_);  // string_view is trivially destructible
+        views_ = nullptr;
+    }
 
     std::string_view* views_ = nullptr;  // inline_, or an allocation it owns; the request follows views
     std::size_t count_ = 0;

@@ -99,8 +99,6 @@ argument_block& argument_block::operator=(argument_block&& other) noexcept {
     return *this;
 }
 
-argument_block::~argument_block() { release(); }
-
 // An allocated block changes owner as it is; an inline one is copied, and its views re-pointed
 // at this block's bytes.
 void argument_block::take(argument_block& other) noexcept {
@@ -117,11 +115,6 @@ void argument_block::take(argument_block& other) noexcept {
     for (std::size_t i = 0; i < count_; ++i)
         new (views_ + i) std::string_view(to + (other.views_[i].data() - from), other.views_[i].size());
     other.views_ = nullptr;
-}
-
-void argument_block::release() noexcept {
-    if (!is_inline()) ::operator delete(views_);  // string_view is trivially destructible
-    views_ = nullptr;
 }
 
 }  // namespace detail
