@@ -467,6 +467,47 @@ TEST_CASE("pinned: typed commands and pipelines are refused while a MULTI sent w
     check_pool_invariants(redis, 1);
 }
 
+TEST_CASE("pinned: a MULTI the server refuses opens nothing; a nested one leaves the first open", "[pinned]") {
+    auto& server = shared_server();
+    server.command({"ACL", "SETUSER", "nomulti", "reset", "on", ">pw", "~*", "&*", "+@all", "-multi"});
+    auto o = one_connection(server);
+    o.username = "nomulti";
+    o.password = "pw";
+    {
+        redpool::client redis(o);
+        {
+            redpool::pinned c = redis.pin();
+            const auto refused = c.exec({"MULTI"});
+            REQUIRE(refused.is_error());
+            CHECK(refused.as_string().starts_with("NOPERM"));
+            CHECK(c.incr("n") == 1);  // typed commands still run: no MULTI is open
+            CHECK(c.exec({"EXEC"}).is_error());  // ERR EXEC without MULTI
+        }
+        // Nothing to undo, so no DISCARD and no RESET: the connection went back as it was.
+        CHECK(command_calls(server, "discard") == 0);
+        CHECK(command_calls(server, "reset") == 0);
+        CHECK(redis.pool_stats().unusable_closed == 0);
+        CHECK(redis.get("n") == "1");
+        check_pool_invariants(redis, 2);  // the pin and the get
+    }
+    server.command({"ACL", "DELUSER", "nomulti"});
+
+    redpool::client redis(one_connection(server));
+    {
+        redpool::pinned c = redis.pin();
+        CHECK(c.exec({"MULTI"}).as_string() == "OK");
+        const auto nested = c.exec({"MULTI"});
+        REQUIRE(nested.is_error());  // ERR MULTI calls can not be nested
+        CHECK(expect_error([&] { c.get("n"); }).code() == errc::invalid_argument);  // the first is open
+        CHECK(c.exec({"SET", "n", "5"}).as_string() == "QUEUED");
+        // Left open: DISCARD undoes it before the connection goes back.
+    }
+    CHECK(command_calls(server, "discard") == 1);
+    CHECK(redis.get("n") == "1");  // the queued SET never ran
+    CHECK(redis.pool_stats().unusable_closed == 0);
+    check_pool_invariants(redis, 2);
+}
+
 // --- row 22: WATCH, MULTI and EXEC ----------------------------------------------------------------
 
 TEST_CASE("watch: a watched key changed by someone else fails the transaction with tx_failed, nothing ran",
