@@ -89,7 +89,7 @@ public:
     template <class T>
     T run(const command<T>& c) {
         if (c.answered_locally()) return c.read(reply());
-        return c.read(run_checked(c.args()));
+        return c.read(run_checked(c.args(), c.wire_bytes()));
     }
 
     /// SCAN the keyspace lazily: `for (const std::string& k : redis.scan({.match = "user:*"}))`.
@@ -160,8 +160,9 @@ public:
     void close();
 
 private:
-    // One round trip for a typed command: throws reply_error for a server error reply.
-    reply run_checked(std::span<const std::string_view> args);
+    // One round trip for a typed command, its request sent as the command encoded it: throws
+    // reply_error for a server error reply.
+    reply run_checked(std::span<const std::string_view> args, std::span<const char> wire_bytes);
 
     std::unique_ptr<detail::client_core> core_;
 };

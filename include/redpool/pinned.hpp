@@ -71,7 +71,7 @@ public:
     template <class T>
     T run(const command<T>& c) {
         if (c.answered_locally()) return c.read(reply());
-        return c.read(run_checked(c.args()));
+        return c.read(run_checked(c.args(), c.wire_bytes()));
     }
 
     /// Runs any command; a server error is returned as data (`reply::is_error()`). Blocking
@@ -105,7 +105,7 @@ public:
 private:
     friend class client;
     explicit pinned(std::shared_ptr<detail::pinned_session> session) noexcept;
-    reply run_checked(std::span<const std::string_view> args);
+    reply run_checked(std::span<const std::string_view> args, std::span<const char> wire_bytes);
 
     std::shared_ptr<detail::pinned_session> session_;
 };

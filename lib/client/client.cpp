@@ -29,8 +29,8 @@ reply client::exec(std::span<const std::string_view> args, std::error_code& ec) 
     return detail::exec_noexcept([&] { return core_->run(args); }, ec);
 }
 
-reply client::run_checked(std::span<const std::string_view> args) {
-    reply r = core_->run(args);
+reply client::run_checked(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
+    reply r = core_->run(args, wire_bytes);
     detail::throw_if_error(r);
     return r;
 }

@@ -84,14 +84,14 @@ client_core::client_core(options opts)
 
 client_core::~client_core() { pool_->close(); }
 
-reply client_core::run(std::span<const std::string_view> args) {
+reply client_core::run(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) throw_needs_own_connection(args[0], command);
     const auto timeout = read_timeout_for(command, args, opts_->read_timeout);
     reply out;
     with_retries(*opts_, [&](connection_pool::wait_budget& waiting, bool last) {
-        return attempt(args, waiting, timeout, last, command, out) == outcome::done;
+        return attempt(args, wire_bytes, waiting, timeout, last, command, out) == outcome::done;
     });
     return out;
 }
@@ -107,13 +107,13 @@ connection_pool::lease borrow_for_attempt(connection_pool& pool, connection_pool
 }
 
 // The lease is returned before run() sleeps for the backoff.
-client_core::outcome client_core::attempt(std::span<const std::string_view> args,
+client_core::outcome client_core::attempt(std::span<const std::string_view> args, std::span<const char> wire_bytes,
                                           connection_pool::wait_budget& waiting, options::duration timeout,
                                           bool last_attempt, const command_info& command, reply& out) {
     connection_pool::lease conn = borrow_for_attempt(*pool_, waiting, last_attempt);
     if (!conn) return outcome::retry;
     try {
-        conn->append(args);
+        conn->append(args, wire_bytes);
         conn->flush();
         conn->read_reply(out, timeout);
     } catch (const error& e) {

@@ -32,7 +32,8 @@ public:
     /// One command: a server error reply is returned as data. Throws `redpool::error`.
     /// A call waits for turns at most pool_timeout in all, over all its attempts, and each
     /// attempt dials at most once (within dial_timeout).
-    reply run(std::span<const std::string_view> args);
+    /// Runs a command; `wire_bytes`, when not empty, is `args` already encoded.
+    reply run(std::span<const std::string_view> args, std::span<const char> wire_bytes = {});
 
     connection_pool& pool() noexcept { return *pool_; }
     const connection_pool& pool() const noexcept { return *pool_; }
@@ -45,9 +46,9 @@ public:
 
 private:
     enum class outcome { done, retry };
-    outcome attempt(std::span<const std::string_view> args, connection_pool::wait_budget& waiting,
-                    options::duration timeout, bool last_attempt, const command_info& command,
-                    reply& out);
+    outcome attempt(std::span<const std::string_view> args, std::span<const char> wire_bytes,
+                    connection_pool::wait_budget& waiting, options::duration timeout, bool last_attempt,
+                    const command_info& command, reply& out);
 
     const std::shared_ptr<const options> opts_;
     const std::shared_ptr<connection_pool> pool_;

@@ -64,7 +64,7 @@ reply pinned::exec(std::span<const std::string_view> args, std::error_code& ec) 
     return detail::exec_noexcept([&] { return live(session_).exec(args); }, ec);
 }
 
-reply pinned::run_checked(std::span<const std::string_view> args) {
+reply pinned::run_checked(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     detail::pinned_session& session = live(session_);
     if (session.in_multi()) {
         throw error(errc::invalid_argument,
@@ -72,7 +72,7 @@ reply pinned::run_checked(std::span<const std::string_view> args) {
                                 "would be +QUEUED (use exec(), or transaction())",
                                 args.empty() ? std::string_view() : args[0]));
     }
-    reply r = session.exec(args);
+    reply r = session.exec(args, wire_bytes);
     detail::throw_if_error(r);
     return r;
 }
@@ -108,7 +108,7 @@ void client::watch(std::span<const std::string_view> keys, std::function<void(re
     args.push_back("WATCH");
     args.insert(args.end(), keys.begin(), keys.end());
     redpool::pinned c = pin();
-    c.run_checked(args);
+    c.run_checked(args, {});
     fn(c);
     // c's destructor unwatches, discards or resets whatever fn left, also when fn threw.
 }

@@ -64,13 +64,13 @@ pinned_session::pinned_session(std::shared_ptr<connection_pool> pool, connection
 
 pinned_session::~pinned_session() { give_back(); }
 
-reply pinned_session::exec(std::span<const std::string_view> args) {
+reply pinned_session::exec(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) throw_needs_own_connection(args[0], command);
     connection& conn = *lease_;
     note_sending(command);
-    conn.append(args);
+    conn.append(args, wire_bytes);
     conn.flush();
     reply r;
     // Inside MULTI a blocking command is only queued, and EXEC runs it without blocking.

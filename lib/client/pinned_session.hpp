@@ -51,8 +51,9 @@ public:
     /// One round trip on the pinned connection; a server error is returned as data. Throws
     /// `errc::invalid_argument` (sending nothing) for an empty command or one that needs a
     /// connection of its own, and what the connection throws (it closes itself on a failure;
-    /// later calls throw `errc::connection_broken`).
-    reply exec(std::span<const std::string_view> args);
+    /// later calls throw `errc::connection_broken`). `wire_bytes`, when not empty, is `args`
+    /// already encoded.
+    reply exec(std::span<const std::string_view> args, std::span<const char> wire_bytes = {});
 
     /// Runs a pipeline's or transaction's `work` on the pinned connection and remembers what it
     /// did to the session. Refuses (`errc::invalid_argument`, before `work`) a transaction while

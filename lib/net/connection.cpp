@@ -168,11 +168,12 @@ void connection::remember_command(std::string_view name) noexcept {
     command_[n] = '\0';
 }
 
-void connection::append(std::span<const std::string_view> args) {
+void connection::append(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     if (fd_ < 0) throw_broken();
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     if (pending_ == 0) remember_command(args[0]);
-    encode_command(wbuf_, args);
+    if (wire_bytes.empty()) encode_command(wbuf_, args);
+    else wbuf_.append(wire_bytes.data(), wire_bytes.size());
     ++pending_;
 }
 

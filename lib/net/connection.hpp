@@ -39,8 +39,9 @@ public:
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
 
-    /// Encodes a command into the write buffer; nothing is sent until `flush`.
-    void append(std::span<const std::string_view> args);
+    /// Encodes a command into the write buffer; nothing is sent until `flush`. `wire_bytes`,
+    /// when not empty, is `args` already encoded (a `command`'s request), copied as it is.
+    void append(std::span<const std::string_view> args, std::span<const char> wire_bytes = {});
     /// Writes everything appended, within `write_timeout`. Starts the read deadline.
     void flush();
     /// Reads the next reply of those appended; the deadline is `timeout` after the last flush
