@@ -323,6 +323,44 @@ TEST_CASE("transaction: a command refused while queuing aborts it with EXECABORT
     check_pool_invariants(redis, 3);
 }
 
+TEST_CASE("pipeline and transaction: a connection reset before the write is retried, or fails as not run",
+          "[pipeline][transaction][proxy]") {
+    redpool::test::redis_server& server = shared_server();
+    fault_proxy proxy(server.port());
+    auto o = through(proxy);
+    o.liveness_check_after = 1h;  // the idle connection goes out unchecked: the write finds the reset
+    for (const bool as_transaction : {false, true}) {
+        for (const int retries : {0, 1}) {
+            INFO((as_transaction ? "transaction" : "pipeline") << ", max_retries " << retries);
+            server.command({"DEL", key("r")});
+            o.max_retries = retries;
+            redpool::client redis(o);
+            CHECK(redis.incr(key("r")) == 1);  // one pooled connection, idle now
+            proxy.reset_all();
+            auto run = [&](auto batch) {
+                auto n = batch.incr(key("r"));
+                auto m = batch.incr(key("r"));
+                if (retries == 0) {
+                    const auto e = expect_error([&] { batch.exec(); });
+                    CHECK(e.code() == errc::io_error);
+                    CHECK_FALSE(e.outcome_unknown());  // no byte went out: nothing ran
+                    CHECK(expect_error([&] { n.get(); }).code() == errc::io_error);
+                    CHECK(expect_error([&] { m.get(); }).code() == errc::io_error);
+                    CHECK(server.command({"GET", key("r")}) == "1");
+                } else {
+                    CHECK(batch.exec().size() == 2);  // on a new connection, run once
+                    CHECK(n.get() == 2);
+                    CHECK(m.get() == 3);
+                }
+            };
+            if (as_transaction) run(redis.transaction());
+            else run(redis.pipeline());
+            CHECK(redis.pool_stats().unusable_closed == 1);
+            check_pool_invariants(redis);
+        }
+    }
+}
+
 TEST_CASE("transaction: cut part way, EXEC is not retried and every command fails alike", "[transaction][proxy]") {
     redpool::test::redis_server& server = shared_server();
     fault_proxy proxy(server.port());
