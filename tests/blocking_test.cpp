@@ -10,7 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -100,23 +99,11 @@ private:
     std::vector<std::jthread> threads_;  // last: destroyed (joined) first
 };
 
-// One `name=value` field of a CLIENT LIST line.
-std::string client_field(const std::string& line, const std::string& name) {
-    const std::string padded = " " + line;
-    const auto at = padded.find(" " + name + "=");
-    if (at == std::string::npos) return {};
-    const auto begin = at + name.size() + 2;
-    return padded.substr(begin, padded.find(' ', begin) - begin);
-}
-
 // The ids of the clients blocked in BLPOP right now (CLIENT LIST: flag b, cmd=blpop).
 std::vector<std::string> blocked_blpop_ids(const redis_server& server) {
-    std::istringstream lines(server.command({"CLIENT", "LIST"}));
     std::vector<std::string> ids;
-    for (std::string line; std::getline(lines, line);) {
-        if (client_field(line, "cmd") == "blpop" && client_field(line, "flags").find('b') != std::string::npos) {
-            ids.push_back(client_field(line, "id"));
-        }
+    for (auto& c : redpool::test::client_list(server)) {
+        if (c["cmd"] == "blpop" && c["flags"].find('b') != std::string::npos) ids.push_back(c["id"]);
     }
     return ids;
 }

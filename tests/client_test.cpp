@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -85,14 +84,9 @@ long long error_count(const redis_server& server, const std::string& field) {
     return std::stoll(info.substr(at + field.size() + 7));
 }
 
-// Each line of CLIENT LIST for the normal clients other than the admin connection asking.
-std::vector<std::string> other_clients(const redis_server& server) {
-    std::vector<std::string> lines;
-    std::istringstream in(server.command({"CLIENT", "LIST", "TYPE", "normal"}));
-    for (std::string line; std::getline(in, line);) {
-        if (line.find("cmd=client|list") == std::string::npos) lines.push_back(line);
-    }
-    return lines;
+// The normal clients other than the admin connection asking.
+std::vector<redpool::test::client_fields> other_clients(const redis_server& server) {
+    return redpool::test::client_list(server, "normal");
 }
 
 }  // namespace
@@ -703,9 +697,9 @@ TEST_CASE("client: MULTI through exec leaves no transaction open on any pooled c
     CHECK(server.command({"GET", "k"}) == "v");
     const auto clients = other_clients(server);
     REQUIRE(clients.size() == 1);  // the pooled connection; the MULTI one was closed
-    for (const auto& line : clients) {
-        INFO(line);
-        CHECK(line.find(" multi=-1 ") != std::string::npos);
+    for (auto c : clients) {
+        INFO("client " << c["id"]);
+        CHECK(c["multi"] == "-1");
     }
     check_pool_invariants(redis, 2);
 }
@@ -734,10 +728,10 @@ TEST_CASE("client: every session command closes its connection after use, in any
     }
     const auto clients = other_clients(server);
     REQUIRE_FALSE(clients.empty());  // the pooled connection of the last PING at least
-    for (const auto& line : clients) {
-        INFO(line);
-        CHECK(line.find("name=renamed") == std::string::npos);
-        CHECK(line.find("name=again") == std::string::npos);
+    for (auto c : clients) {
+        INFO("client " << c["id"]);
+        CHECK(c["name"] != "renamed");
+        CHECK(c["name"] != "again");
     }
     check_pool_invariants(redis, gets);
 }

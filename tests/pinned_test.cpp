@@ -14,7 +14,6 @@
 #include <exception>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -39,23 +38,12 @@ using redpool::test::shared_server;
 
 namespace {
 
-using fields = std::map<std::string, std::string>;
+using fields = redpool::test::client_fields;
 
-// CLIENT LIST's normal clients, by id, each line as its `name=value` fields; without the admin
-// connection asking.
+// CLIENT LIST's normal clients, by id; without the admin connection asking.
 std::map<long long, fields> clients(const redis_server& server) {
     std::map<long long, fields> out;
-    std::istringstream lines(server.command({"CLIENT", "LIST", "TYPE", "normal"}));
-    for (std::string line; std::getline(lines, line);) {
-        fields f;
-        std::istringstream words(line);
-        for (std::string word; words >> word;) {
-            const auto eq = word.find('=');
-            if (eq != std::string::npos) f[word.substr(0, eq)] = word.substr(eq + 1);
-        }
-        if (f["cmd"] == "client|list" || !f.contains("id")) continue;
-        out[std::stoll(f["id"])] = f;
-    }
+    for (auto& f : redpool::test::client_list(server, "normal")) out[std::stoll(f["id"])] = f;
     return out;
 }
 

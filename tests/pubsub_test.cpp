@@ -13,7 +13,6 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -59,12 +58,9 @@ long long shardnumsub(const redis_server& server, const std::string& channel) {
 
 long long numpat(const redis_server& server) { return admin_integer(server, {"PUBSUB", "NUMPAT"}); }
 
-// Clients the server lists as subscribers (CLIENT LIST TYPE pubsub, one line each).
+// Clients the server lists as subscribers (CLIENT LIST TYPE pubsub).
 int pubsub_clients(const redis_server& server) {
-    std::istringstream lines(server.command({"CLIENT", "LIST", "TYPE", "pubsub"}));
-    int n = 0;
-    for (std::string line; std::getline(lines, line);) n += line.empty() ? 0 : 1;
-    return n;
+    return static_cast<int>(redpool::test::client_list(server, "pubsub").size());
 }
 
 // The shared server once the subscribers of earlier test cases are gone from it: closing their

@@ -11,11 +11,13 @@
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <redpool/redpool.hpp>
 
@@ -120,6 +122,28 @@ inline long long command_calls(const redis_server& server, const std::string& co
 /// `!server_ran(...)` is the check that a command answered or refused locally was never sent.
 inline bool server_ran(const redis_server& server, const std::string& command) {
     return !info_field(server, "commandstats", "cmdstat_" + command).empty();
+}
+
+/// One client of CLIENT LIST: its `name=value` fields ("id", "flags", "multi", "cmd", ...).
+using client_fields = std::map<std::string, std::string>;
+
+/// The clients CLIENT LIST shows (of one TYPE: "normal", "pubsub", ...; empty for all), each
+/// as its fields, without the admin connection that asks.
+inline std::vector<client_fields> client_list(const redis_server& server, const std::string& type = "") {
+    const std::string list = type.empty() ? server.command({"CLIENT", "LIST"})
+                                          : server.command({"CLIENT", "LIST", "TYPE", type});
+    std::vector<client_fields> out;
+    std::istringstream lines(list);
+    for (std::string line; std::getline(lines, line);) {
+        client_fields fields;
+        std::istringstream words(line);
+        for (std::string word; words >> word;) {
+            const auto eq = word.find('=');
+            if (eq != std::string::npos) fields[word.substr(0, eq)] = word.substr(eq + 1);
+        }
+        if (fields.contains("id") && fields["cmd"] != "client|list") out.push_back(std::move(fields));
+    }
+    return out;
 }
 
 /// Waits (see `eventually`) until the server counts exactly `n` clients blocked in a blocking
