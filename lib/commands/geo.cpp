@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "lib/commands/command_args.hpp"
+#include "lib/commands/each_from.hpp"
 #include "lib/commands/registry.hpp"
 #include "redpool/error.hpp"
 
@@ -121,14 +122,6 @@ geo_search_result search_result_from(reply&& r) {
     return out;
 }
 
-std::vector<geo_search_result> search_results_from(reply&& r) {
-    std::vector<reply>& elements = detail::array_from_reply(r);
-    std::vector<geo_search_result> out;
-    out.reserve(elements.size());
-    for (reply& e : elements) out.push_back(search_result_from(std::move(e)));
-    return out;
-}
-
 }  // namespace
 
 command<long long> geoadd(std::string_view key, std::span<const geo_member> members, const geoadd_options& opts) {
@@ -191,7 +184,7 @@ command<std::vector<geo_search_result>> geosearch(std::string_view key, const ge
     if (opts.with_coord) args.add("WITHCOORD");
     if (opts.with_dist) args.add("WITHDIST");
     if (opts.with_hash) args.add("WITHHASH");
-    return args.build<std::vector<geo_search_result>>(&search_results_from);
+    return args.build<std::vector<geo_search_result>>(&detail::each_from<geo_search_result, &search_result_from>);
 }
 
 command<long long> geosearchstore(std::string_view destination, std::string_view source, const geo_center& center,

@@ -3,6 +3,7 @@
 #include "redpool/cmd/scripting.hpp"
 
 #include "lib/commands/command_args.hpp"
+#include "lib/commands/each_from.hpp"
 #include "lib/commands/registry.hpp"
 
 namespace redpool::cmd {
@@ -65,14 +66,6 @@ function_library function_library_from(reply&& r) {
             out.code = from_reply<std::string>(std::move(value));
         }
     });
-    return out;
-}
-
-std::vector<function_library> function_libraries_from(reply&& r) {
-    std::vector<reply>& elements = detail::array_from_reply(r);
-    std::vector<function_library> out;
-    out.reserve(elements.size());
-    for (reply& e : elements) out.push_back(function_library_from(std::move(e)));
     return out;
 }
 
@@ -189,7 +182,7 @@ command<std::vector<function_library>> function_list(const function_list_options
     args.add("LIST");
     if (!opts.library_name.empty()) args.add("LIBRARYNAME").add(opts.library_name);
     if (opts.with_code) args.add("WITHCODE");
-    return args.build<std::vector<function_library>>(&function_libraries_from);
+    return args.build<std::vector<function_library>>(&detail::each_from<function_library, &function_library_from>);
 }
 
 command<void> function_delete(std::string_view library_name) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "lib/commands/command_args.hpp"
+#include "lib/commands/each_from.hpp"
 #include "lib/commands/registry.hpp"
 #include "redpool/error.hpp"
 
@@ -123,15 +124,6 @@ stream_consumer_info stream_consumer_from(reply&& r) {
         else if (name == "inactive") consumer.inactive = from_reply<milliseconds>(std::move(value));
     });
     return consumer;
-}
-
-template <class T, T (*read_one)(reply&&)>
-std::vector<T> each_from(reply&& r) {
-    std::vector<reply>& e = detail::array_from_reply(r);
-    std::vector<T> out;
-    out.reserve(e.size());
-    for (reply& x : e) out.push_back(read_one(std::move(x)));
-    return out;
 }
 
 }  // namespace
@@ -449,12 +441,12 @@ command<stream_info> xinfo_stream(std::string_view key) {
 
 command<std::vector<stream_group_info>> xinfo_groups(std::string_view key) {
     return command<std::vector<stream_group_info>>({"XINFO", "GROUPS", key},
-                                                   &each_from<stream_group_info, &stream_group_from>);
+                                                   &detail::each_from<stream_group_info, &stream_group_from>);
 }
 
 command<std::vector<stream_consumer_info>> xinfo_consumers(std::string_view key, std::string_view group) {
     return command<std::vector<stream_consumer_info>>({"XINFO", "CONSUMERS", key, group},
-                                                      &each_from<stream_consumer_info, &stream_consumer_from>);
+                                                      &detail::each_from<stream_consumer_info, &stream_consumer_from>);
 }
 
 }  // namespace cmd
