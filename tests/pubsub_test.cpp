@@ -309,7 +309,6 @@ TEST_CASE("pubsub: a subscriber never takes a pool turn and dials only when it f
     const auto during = redis.pool_stats();
     CHECK(during.in_use == 0);
     CHECK(during.total_conns == before.total_conns);
-    CHECK(during.total_conns <= 1);
     CHECK(receive_n(sub, 1)[0].payload == "one");
     CHECK(redis.pool_stats().total_conns == before.total_conns);
     check_pool_invariants(redis);
@@ -372,6 +371,8 @@ TEST_CASE("pubsub: unsubscribing before any subscription sends nothing", "[pubsu
     sub.sunsubscribe({"x"});
     sub.subscribe(std::span<const std::string_view>{});  // no names: nothing to confirm
     CHECK(pubsub_clients(server) == 0);
+    // Not even dialled (connections of earlier test cases may take the server a turn to drop).
+    CHECK(eventually([&] { return redpool::test::client_list(server).empty(); }, 2s));
     CHECK_FALSE(server_ran(server, "unsubscribe"));
     CHECK_FALSE(server_ran(server, "punsubscribe"));
     CHECK_FALSE(server_ran(server, "sunsubscribe"));
@@ -382,12 +383,8 @@ TEST_CASE("pubsub: unsubscribing before any subscription sends nothing", "[pubsu
 TEST_CASE("pubsub: a refused subscription throws reply_error and is not restored later",
           "[pubsub]") {
     auto& server = quiet_server();
-    REQUIRE(server.command({"ACL", "SETUSER", "pubsub-limited", "on", ">pw", "resetchannels", "&ok:*", "+@all",
-                            "~*"}) == "OK");
-    struct remove_user {
-        const redis_server& s;
-        ~remove_user() { s.command({"ACL", "DELUSER", "pubsub-limited"}); }
-    } cleanup{server};
+    redpool::test::acl_user_guard user(server, "pubsub-limited",
+                                       {"on", ">pw", "resetchannels", "&ok:*", "+@all", "~*"});
     auto o = quick(options_for(server));
     o.username = "pubsub-limited";
     o.password = "pw";
@@ -554,7 +551,9 @@ TEST_CASE("pubsub: after CLIENT KILL TYPE pubsub every subscription is restored"
     REQUIRE(server.command({"CLIENT", "KILL", "TYPE", "pubsub"}) == "1");
     std::vector<message> seen;
     REQUIRE(pump_until(sub, [&] { return sub.reconnects() == 1; }, &seen));
-    CHECK(seen.size() <= 2);  // what was delivered before the kill, no more
+    // At most what was published before the kill (to r:ch and its pattern), nothing made up.
+    CHECK(seen.size() <= 2);
+    for (const auto& m : seen) CHECK(m.payload == "before");
     check_restored(redis, sub, server);
     CHECK(sub.reconnects() == 1);
     CHECK(pubsub_clients(server) == 1);

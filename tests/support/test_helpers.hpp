@@ -173,4 +173,24 @@ private:
     std::string old_;
 };
 
+/// An ACL user (`ACL SETUSER name rules...`) for one test case, deleted when the guard goes,
+/// even when the test fails half-way: `shared_server()` does not reset ACL users.
+class acl_user_guard {
+public:
+    acl_user_guard(const redis_server& server, std::string name, std::initializer_list<std::string> rules)
+        : server_(server), name_(std::move(name)) {
+        std::vector<std::string> args{"ACL", "SETUSER", name_};
+        args.insert(args.end(), rules.begin(), rules.end());
+        auto admin = server_.admin();
+        REQUIRE(admin.command(args) == "OK");
+    }
+    acl_user_guard(const acl_user_guard&) = delete;
+    acl_user_guard& operator=(const acl_user_guard&) = delete;
+    ~acl_user_guard() { server_.command({"ACL", "DELUSER", name_}); }
+
+private:
+    const redis_server& server_;
+    std::string name_;
+};
+
 }  // namespace redpool::test
