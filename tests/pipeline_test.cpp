@@ -361,6 +361,28 @@ TEST_CASE("pipeline and transaction: a connection reset before the write is retr
     }
 }
 
+TEST_CASE("pipeline: a reply over max_bulk_length after good ones in the same read fails at once",
+          "[pipeline]") {
+    redpool::test::redis_server& server = shared_server();
+    server.command({"SET", key("big"), std::string(100, 'b')});
+    auto o = options_for(server);
+    o.max_bulk_length = 50;
+    o.read_timeout = 60s;  // were the failure left for more bytes, this is what exec() would wait
+    o.max_retries = 0;
+    redpool::client redis(o);
+    auto p = redis.pipeline();
+    auto small = p.set(key("small"), "s");
+    auto echoed = p.echo("e");
+    auto big = p.get(key("big"));
+    const auto e = expect_error([&] { p.exec(); });
+    CHECK(e.code() == errc::reply_too_large);  // not read_timeout
+    CHECK(small.get());  // the replies before it are theirs
+    CHECK(echoed.get() == "e");
+    CHECK(expect_error([&] { big.get(); }).code() == errc::reply_too_large);
+    CHECK(redis.pool_stats().unusable_closed == 1);  // the rest of the stream is lost: closed
+    check_pool_invariants(redis, 1);
+}
+
 TEST_CASE("transaction: cut part way, EXEC is not retried and every command fails alike", "[transaction][proxy]") {
     redpool::test::redis_server& server = shared_server();
     fault_proxy proxy(server.port());

@@ -83,7 +83,10 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                             received += got;
                             pending_ -= got;
                             if (got != 0) sink.on_replies(got);
-                            if (got < wanted) break;  // the rest has not arrived
+                            // Fewer than asked: the rest has not arrived, or the next one is
+                            // malformed or too large, which next_into throws on the next call
+                            // (a call with nothing to hand over) rather than waiting for bytes.
+                            if (got < wanted && got == 0) break;
                         }
                     }
                     if (received == replies) break;
@@ -107,7 +110,10 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
             may_have_data = true;
         }
     } catch (const error& e) {
-        if (e.code() != errc::protocol_error && e.code() != errc::reply_too_large) throw;
+        if (e.code() != errc::protocol_error && e.code() != errc::reply_too_large) {
+            close();  // fail() closed it already; a sink's own error must not leave it open either
+            throw;
+        }
         fail(static_cast<errc>(e.code().value()), lost(e.what()), true);
     } catch (...) {
         close();  // out of memory, or the sink failed: the rest of the batch is still on the wire
