@@ -51,6 +51,7 @@ public:
 
     std::span<reply> next_slots() override {
         if (loads_read_ < loads_.size()) return {loads_.data() + loads_read_, loads_.size() - loads_read_};
+        if (replies_.size() != slots_.size()) replies_.resize(slots_.size());  // done in while_waiting() normally
         skip_answered();
         // A run of replies with nothing to do in between, up to a command that needs a look of
         // its own: one answered already, or a script's EVALSHA.
@@ -76,10 +77,7 @@ public:
     /// The first command without its outcome yet.
     std::size_t next() const noexcept { return next_; }
     /// Every reply, once all have been read (nil where a command was answered already).
-    std::vector<reply> take() {
-        replies_.resize(slots_.size());  // already so: sized in while_waiting()
-        return std::move(replies_);
-    }
+    std::vector<reply> take() noexcept { return std::move(replies_); }
 
 private:
     void skip_answered() noexcept {
@@ -153,19 +151,29 @@ void batch_queue::add(std::span<const std::string_view> args, std::span<const ch
                       slot_ref<deferred_slot>&& slot) {
     const command_info& command = command_info_of(args);
     // An ordinary command (nearly every one) has one reply, no session effect and no block.
-    if (args.empty() || &command != &command_table::ordinary) check_unusual(command, args);
+    const bool unusual = args.empty() || &command != &command_table::ordinary;
+    const options::duration timeout = unusual ? timeout_with(command, args) : timeout_;
     // Room first, so that a failed push_back cannot leave the request's bytes behind.
     if (slots_.size() == slots_.capacity()) slots_.reserve(std::max<std::size_t>(16, 2 * slots_.size()));
+    const bool changes_session = unusual && command.effect == session_effect::changed;
+    if (changes_session) session_commands_.emplace_back(args.begin(), args.end());
     const std::size_t at = requests_.size();
-    if (wire_bytes.empty()) encode_command(requests_, args);
-    else requests_.append(wire_bytes.data(), wire_bytes.size());
+    try {
+        if (wire_bytes.empty()) encode_command(requests_, args);
+        else requests_.append(wire_bytes.data(), wire_bytes.size());
+    } catch (...) {
+        if (changes_session) session_commands_.pop_back();  // nothing of the command stays queued
+        throw;
+    }
     slots_.push_back({std::move(slot), at, false});
     ++sent_;
+    timeout_ = timeout;
 }
 
-// What a command in the table means for the batch: refused here, a longer deadline, or a session
-// change to undo afterwards.
-void batch_queue::check_unusual(const command_info& command, std::span<const std::string_view> args) {
+// A command in the table is refused here, or may need a longer deadline: the batch's deadline
+// with it queued. Changes nothing, so a refusal (or a later failure to queue) leaves the batch as
+// it was.
+options::duration batch_queue::timeout_with(const command_info& command, std::span<const std::string_view> args) const {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     if (needs_own_connection(command)) {
         throw error(errc::invalid_argument,
@@ -175,14 +183,12 @@ void batch_queue::check_unusual(const command_info& command, std::span<const std
     }
     refuse_transaction_control(command, args[0]);
     // Inside MULTI a blocking command does not block, so only a pipeline waits longer for one.
-    if (kind_ == batch_kind::pipeline && command.timeout != block_timeout::not_blocking) {
-        // Zero is "no limit" on both sides, so it wins.
-        const auto t = read_timeout_for(command, args, target_->settings().read_timeout);
-        if (timeout_.count() != 0) timeout_ = t.count() == 0 ? t : std::max(timeout_, t);
+    if (kind_ != batch_kind::pipeline || command.timeout == block_timeout::not_blocking || timeout_.count() == 0) {
+        return timeout_;
     }
-    if (command.effect == session_effect::changed) {
-        session_commands_.emplace_back(args.begin(), args.end());
-    }
+    // Zero is "no limit" on both sides, so it wins.
+    const auto t = read_timeout_for(command, args, target_->settings().read_timeout);
+    return t.count() == 0 ? t : std::max(timeout_, t);
 }
 
 // MULTI, EXEC and DISCARD would cut a batch's own MULTI ... EXEC apart (or, in a pipeline,
@@ -207,11 +213,19 @@ void batch_queue::add_answered(slot_ref<deferred_slot> slot) {
 }
 
 void batch_queue::load_first(const script& s) {
-    const auto known = std::find(loaded_.begin(), loaded_.end(), s.sha1());
-    script_uses_.emplace_back(slots_.size() - 1, static_cast<std::size_t>(known - loaded_.begin()));
-    if (known != loaded_.end()) return;
-    loaded_.push_back(s.sha1());
-    encode_command(preamble_, cmd::script_load(s.source()).args());
+    const auto index = static_cast<std::size_t>(std::find(loaded_.begin(), loaded_.end(), s.sha1()) - loaded_.begin());
+    const bool new_script = index == loaded_.size();
+    // Everything that may throw first, so a failure cannot leave a use without its load or a
+    // load counted but never sent.
+    script_uses_.reserve(script_uses_.size() + 1);
+    if (new_script) {
+        loaded_.reserve(loaded_.size() + 1);
+        std::string sha1 = s.sha1();
+        const auto load = cmd::script_load(s.source());
+        preamble_.append(load.wire_bytes().data(), load.wire_bytes().size());
+        loaded_.push_back(std::move(sha1));
+    }
+    script_uses_.emplace_back(slots_.size() - 1, index);
 }
 
 void batch_queue::clear() noexcept {

@@ -66,7 +66,7 @@ private:
     class pipeline_sink;
     class transaction_sink;
 
-    void check_unusual(const command_info& command, std::span<const std::string_view> args);
+    options::duration timeout_with(const command_info& command, std::span<const std::string_view> args) const;
     void refuse_transaction_control(const command_info& command, std::string_view name) const;
     std::vector<reply> exec_pipeline();
     std::vector<reply> exec_transaction();

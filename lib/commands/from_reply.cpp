@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "lib/protocol/protocol.hpp"
+#include "lib/protocol/encode.hpp"
 #include "redpool/command.hpp"
 
 namespace redpool {

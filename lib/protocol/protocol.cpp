@@ -4,8 +4,6 @@
 
 #include <hiredis/read.h>
 
-#include <charconv>
-#include <cstring>
 #include <new>
 
 #include <fmt/format.h>
