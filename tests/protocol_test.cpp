@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -363,4 +364,142 @@ TEST_CASE("protocol: running out of memory while building a reply fails the read
         CHECK_THROWS(reader.next(r));
     }
     CHECK(failures == 3);  // the two arrays and the long status allocate; "hello" is short
+}
+
+// --- replies read without hiredis (scan_simple_reply) ------------------------------------------
+
+namespace {
+
+// What a reader made of a stream: the replies, then the error that ended it, if one did.
+struct outcome {
+    std::vector<reply> replies;
+    std::string error;  // "code: message"; empty if none
+
+    bool operator==(const outcome&) const = default;
+};
+
+// Feeds `wire` in the pieces `cuts` says (offsets), reading after each piece with next_into
+// into `places` places at a time.
+outcome read_stream(redpool::detail::reply_parsing parsing, const std::string& wire,
+                    const std::vector<std::size_t>& cuts, std::size_t places, reply_limits limits = default_limits) {
+    reply_reader reader(limits, parsing);
+    outcome result;
+    std::vector<reply> slots(places);
+    std::size_t from = 0;
+    try {
+        for (std::size_t i = 0; i <= cuts.size(); ++i) {
+            const std::size_t to = i < cuts.size() ? cuts[i] : wire.size();
+            reader.feed(wire.data() + from, to - from);
+            from = to;
+            for (std::size_t got; (got = reader.next_into(slots)) > 0;) {
+                for (std::size_t k = 0; k < got; ++k) result.replies.push_back(std::move(slots[k]));
+            }
+        }
+    } catch (const redpool::error& e) {
+        result.error = std::to_string(e.code().value()) + ": " + e.what();
+    }
+    return result;
+}
+
+const std::vector<std::string> simple_samples = {
+    "+OK\r\n", "+\r\n", "+a\rb\nc\r\n", "-ERR wrong\r\n", "-\r\n", ":0\r\n", ":-1\r\n", ":42\r\n",
+    ":9223372036854775807\r\n", ":-9223372036854775808\r\n", "$0\r\n\r\n", "$-1\r\n", "$3\r\nxxx\r\n",
+    "$4\r\n\r\n\r\n\r\n", "$5\r\n\r\r\r\n\r\n", "$16\r\n0123456789abcdef\r\n",
+    "$40\r\n" + std::string(40, 'v') + "\r\n", "+" + std::string(5000, 's') + "\r\n",
+};
+const std::vector<std::string> array_samples = {
+    "*0\r\n", "*-1\r\n", "*2\r\n$1\r\na\r\n:1\r\n", "*1\r\n*1\r\n+x\r\n", "*3\r\n$-1\r\n-e\r\n$2\r\nab\r\n",
+};
+// Each ends a stream: hiredis refuses it (or, for the last ones, max_bulk_length does).
+const std::vector<std::string> bad_samples = {
+    ":01\r\n", ":-0\r\n", ":9223372036854775808\r\n", ":-9223372036854775809\r\n", ":\r\n", ":1a\r\n",
+    ": 1\r\n", "$-2\r\n", "$01\r\nx\r\n", "$1\r\nxyz\r\n", "$-1x\r\n", "$+1\r\nx\r\n", "!x\r\n", "\r\n",
+    "$2000\r\n", "$99999999999999999999999\r\n",
+};
+
+}  // namespace
+
+TEST_CASE("protocol: simple replies read here match hiredis's reading, split anywhere", "[protocol]") {
+    using redpool::detail::reply_parsing;
+    reply_limits limits = default_limits;
+    limits.max_bulk_length = 1000;
+    std::uint64_t seed = 0x9e3779b97f4a7c15ull;
+    auto next_random = [&](std::size_t bound) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        return static_cast<std::size_t>(seed % bound);
+    };
+    int streams_with_errors = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string wire;
+        const std::size_t count = 1 + next_random(12);
+        for (std::size_t i = 0; i < count; ++i) {
+            wire += next_random(4) == 0 ? array_samples[next_random(array_samples.size())]
+                                        : simple_samples[next_random(simple_samples.size())];
+        }
+        if (next_random(3) == 0) wire += bad_samples[next_random(bad_samples.size())] + "+AFTER\r\n";
+        std::vector<std::size_t> cuts;
+        for (std::size_t at = next_random(12); at < wire.size(); at += 1 + next_random(40)) cuts.push_back(at);
+        const std::size_t places = 1 + next_random(8);
+        const outcome ours = read_stream(reply_parsing::simple_replies_here, wire, cuts, places, limits);
+        const outcome theirs = read_stream(reply_parsing::hiredis_only, wire, cuts, places, limits);
+        INFO("round " << round);
+        REQUIRE(ours == theirs);
+        if (!ours.error.empty()) ++streams_with_errors;
+    }
+    CHECK(streams_with_errors > 500);  // the refusals were exercised, not only good streams
+}
+
+TEST_CASE("protocol: every malformed simple reply fails as hiredis fails it, whole or dripped", "[protocol]") {
+    using redpool::detail::reply_parsing;
+    reply_limits limits = default_limits;
+    limits.max_bulk_length = 1000;
+    for (const auto& bad : bad_samples) {
+        const std::string wire = "+OK\r\n" + bad + "+AFTER\r\n";
+        std::vector<std::size_t> every_byte;
+        for (std::size_t at = 1; at < wire.size(); ++at) every_byte.push_back(at);
+        for (const auto& cuts : {std::vector<std::size_t>{}, every_byte}) {
+            const outcome ours = read_stream(reply_parsing::simple_replies_here, wire, cuts, 4, limits);
+            INFO(bad << " in " << (cuts.empty() ? "one piece" : "single bytes"));
+            CHECK(ours == read_stream(reply_parsing::hiredis_only, wire, cuts, 4, limits));
+            CHECK_FALSE(ours.error.empty());
+            REQUIRE_FALSE(ours.replies.empty());
+            CHECK(ours.replies[0] == reply::make_status("OK"));  // what came before is kept
+        }
+    }
+}
+
+TEST_CASE("protocol: after an array, the simple replies in the same bytes are still read in order",
+          "[protocol]") {
+    reply_reader reader(default_limits);
+    const std::string wire = "$3\r\none\r\n*2\r\n:1\r\n:2\r\n$3\r\ntwo\r\n:3\r\n";
+    reader.feed(wire.data(), wire.size());
+    std::vector<reply> places(8);
+    REQUIRE(reader.next_into(places) == 4);
+    CHECK(places[0] == reply::make_string("one"));
+    CHECK(places[1] == reply::make_array({reply::make_integer(1), reply::make_integer(2)}));
+    CHECK(places[2] == reply::make_string("two"));
+    CHECK(places[3] == reply::make_integer(3));
+    CHECK_FALSE(reader.has_buffered_bytes());
+    reader.feed("+back\r\n", 7);  // hiredis is drained: read here again
+    reply r;
+    REQUIRE(reader.next(r));
+    CHECK(r == reply::make_status("back"));
+}
+
+TEST_CASE("protocol: running out of memory building a simple reply fails the reader after the replies before it",
+          "[protocol]") {
+    const std::string wire = ":7\r\n+" + std::string(100, 's') + "\r\n:8\r\n";
+    reply_reader reader(default_limits);
+    reader.feed(wire.data(), wire.size());
+    std::vector<reply> places(3);
+    std::size_t got = 0;
+    // The long status is the only reply that allocates.
+    const bool threw = redpool::test::with_allocation_failing(0, [&] { got = reader.next_into(places); });
+    CHECK_FALSE(threw);
+    CHECK(got == 1);  // the integer before it
+    CHECK(places[0].as_integer() == 7);
+    CHECK(reader.failed());
+    CHECK_THROWS_AS(reader.next_into(places), std::bad_alloc);
 }

@@ -8,9 +8,16 @@
 
 #include <fmt/format.h>
 
+#include "lib/protocol/simple_reply.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::detail {
+namespace {
+
+// pending_ keeps no more memory than this once it is empty, after a large reply passed through.
+constexpr std::size_t pending_keep = 64 * 1024;
+
+}  // namespace
 
 void encode_command(write_buffer& out, std::span<const std::string_view> args) {
     const std::size_t size = encoded_size(args);
@@ -112,6 +119,19 @@ struct reply_builder {
         });
     }
 
+    // A reply scan_simple_reply recognised, built into `slot` (whatever it held before).
+    static void build_simple(reply& slot, const simple_reply& s) {
+        slot.clear();
+        switch (s.kind) {
+            case '+': slot.set_text(reply_type::status, s.text, s.text_size); break;
+            case '-': slot.set_text(reply_type::error, s.text, s.text_size); break;
+            case ':': slot.set_integer(s.integer); break;
+            default:
+                if (!s.nil) slot.set_text(reply_type::string, s.text, s.text_size);
+                break;
+        }
+    }
+
     // Replies live in the reader's root or inside their parents, so nothing is freed here;
     // hiredis calls this for the root after an error, and the root is reset before reuse.
     static void free_object(void*) {}
@@ -126,8 +146,8 @@ redisReplyObjectFunctions builder_functions = {
 
 }  // namespace
 
-reply_reader::reply_reader(reply_limits limits)
-    : reader_(redisReaderCreateWithFunctions(&builder_functions)), limits_(limits) {
+reply_reader::reply_reader(reply_limits limits, reply_parsing parsing)
+    : reader_(redisReaderCreateWithFunctions(&builder_functions)), limits_(limits), parsing_(parsing) {
     if (reader_ == nullptr) throw std::bad_alloc();
     reader_->privdata = this;
 }
@@ -146,14 +166,63 @@ reply* reply_reader::slot_for(const void* task_ptr) {
 }
 
 void reply_reader::feed(const char* data, std::size_t size) {
-    if (failure_ != nullptr) throw_failure();
-    if (redisReaderFeed(reader_, data, size) != REDIS_OK) throw_failure();
+    if (failed()) throw_failure();
+    if (parsing_ == reply_parsing::hiredis_only || !hiredis_idle()) {
+        if (redisReaderFeed(reader_, data, size) != REDIS_OK) throw_failure();
+        return;
+    }
+    // What was read goes; a partial reply moves to the front (it is short, or alone).
+    if (pending_at_ == pending_.size()) {
+        pending_.clear(pending_keep);
+    } else if (pending_at_ > 0) {
+        pending_.discard_front(pending_at_);
+    }
+    pending_at_ = 0;
+    pending_.append(data, size);
+}
+
+bool reply_reader::hiredis_idle() const noexcept {
+    return reader_->len == reader_->pos && (reader_->ridx < 0 || reader_->rstack[0].type < 0);
+}
+
+bool reply_reader::hand_pending_to_hiredis() {
+    const int status = redisReaderFeed(reader_, pending_.data() + pending_at_, pending_.size() - pending_at_);
+    pending_.clear(pending_keep);
+    pending_at_ = 0;
+    return status == REDIS_OK;  // else hiredis is failed (out of memory), and says so
 }
 
 std::size_t reply_reader::next_into(std::span<reply> out) {
-    if (failure_ != nullptr) throw_failure();
+    if (failed()) throw_failure();
     std::size_t n = 0;
-    for (; n < out.size(); ++n) {
+    while (n < out.size()) {
+        if (pending_at_ < pending_.size()) {
+            simple_reply simple;
+            const simple_scan scan = scan_simple_reply(pending_.data() + pending_at_, pending_.data() + pending_.size(),
+                                                       limits_.max_bulk_length, simple);
+            if (scan == simple_scan::complete) {
+                try {
+                    reply_builder::build_simple(out[n], simple);
+                } catch (...) {
+                    // Like a hiredis callback's failure: the reader stays failed, and the
+                    // replies before this one are returned first.
+                    exception_ = std::current_exception();
+                    failure_ = "building the reply failed";
+                    if (n == 0) throw_failure();
+                    break;
+                }
+                pending_at_ += simple.size;
+                ++n;
+                continue;
+            }
+            if (scan == simple_scan::incomplete) break;
+            if (!hand_pending_to_hiredis()) {
+                if (n == 0) throw_failure();
+                break;
+            }
+        } else if (hiredis_idle()) {
+            break;  // nothing has arrived that is not read
+        }
         void* done = nullptr;
         target_ = &out[n];
         const int status = redisReaderGetReply(reader_, &done);
@@ -172,27 +241,12 @@ std::size_t reply_reader::next_into(std::span<reply> out) {
             out[n] = std::move(root_);
             root_ = reply();
         }
+        ++n;
     }
     return n;
 }
 
-bool reply_reader::next(reply& out) {
-    if (failure_ != nullptr) throw_failure();
-    void* done = nullptr;
-    target_ = &out;
-    const int status = redisReaderGetReply(reader_, &done);
-    target_ = nullptr;
-    if (status != REDIS_OK) throw_failure();
-    if (done == nullptr) {
-        check_pending_bulk_header();
-        return false;
-    }
-    if (done == &root_) {
-        out = std::move(root_);
-        root_ = reply();
-    }
-    return true;
-}
+bool reply_reader::next(reply& out) { return next_into(std::span<reply>(&out, 1)) == 1; }
 
 // hiredis only looks at a bulk string once all of it has arrived, so a header such as
 // `$2147483647` would make it buffer up to 2 GiB before any callback could refuse it. When a
@@ -217,7 +271,7 @@ void reply_reader::check_pending_bulk_header() {
 // hiredis leaves ridx at 0 with an untyped task when it merely looked for a next reply, so a
 // reply is only under way once the root task has a type.
 bool reply_reader::has_buffered_bytes() const noexcept {
-    return reader_->len > reader_->pos ||
+    return pending_at_ < pending_.size() || reader_->len > reader_->pos ||
            (reader_->ridx >= 0 && reader_->rstack[0].type >= 0);
 }
 

@@ -26,11 +26,16 @@ struct reply_limits {
     int max_depth;
 };
 
+/// Who parses what. `simple_replies_here` (the default): status, error, integer and bulk
+/// replies are read by `scan_simple_reply`, arrays and anything unusual by hiredis.
+/// `hiredis_only`: everything by hiredis, for tests that compare the two.
+enum class reply_parsing { simple_replies_here, hiredis_only };
+
 /// Parses a byte stream into replies. After an error the stream is lost for good: the reader
 /// keeps failing, and the connection it belongs to must be closed.
 class reply_reader {
 public:
-    explicit reply_reader(reply_limits limits);
+    explicit reply_reader(reply_limits limits, reply_parsing parsing = reply_parsing::simple_replies_here);
     ~reply_reader();
     reply_reader(const reply_reader&) = delete;
     reply_reader& operator=(const reply_reader&) = delete;
@@ -59,11 +64,20 @@ private:
     friend struct reply_builder;
 
     reply* slot_for(const void* task);
+    // Whether hiredis holds no bytes and no reply under way: then fed bytes go to pending_.
+    bool hiredis_idle() const noexcept;
+    // Gives pending_'s bytes to hiredis, for a reply only it reads; false if it failed.
+    bool hand_pending_to_hiredis();
     [[noreturn]] void throw_failure();
     void check_pending_bulk_header();
 
     redisReader* reader_;
     reply_limits limits_;
+    reply_parsing parsing_;
+    // Bytes fed while hiredis was idle, read from pending_at_ on. Invariant: while these are
+    // not all read, hiredis holds nothing, so every byte is in exactly one place, in order.
+    write_buffer pending_;
+    std::size_t pending_at_ = 0;
     reply root_;                   // an array being built; moved out when complete
     reply* target_ = nullptr;      // next()'s `out`, where any other reply is built directly
     const char* failure_ = nullptr;  // why a callback refused, when it did

@@ -26,6 +26,11 @@ public:
         size_ += n;
     }
 
+    /// Drops the first `n` bytes (at most size()), moving the rest to the front.
+    void discard_front(std::size_t n) noexcept {
+        if (n < size_) std::memmove(data_.get(), data_.get() + n, size_ - n);
+        size_ = n < size_ ? size_ - n : 0;
+    }
     /// Forgets the contents; keeps the memory unless it grew past `keep`, so one huge request
     /// does not pin its buffer for the life of an idle connection.
     void clear(std::size_t keep) noexcept {
