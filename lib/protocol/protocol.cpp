@@ -167,6 +167,7 @@ reply* reply_reader::slot_for(const void* task_ptr) {
 
 void reply_reader::feed(const char* data, std::size_t size) {
     if (failed()) throw_failure();
+    if (size == 0) return;
     if (parsing_ == reply_parsing::hiredis_only || !hiredis_idle()) {
         if (redisReaderFeed(reader_, data, size) != REDIS_OK) throw_failure();
         return;
