@@ -27,6 +27,15 @@ namespace detail {
 /// by `deferred_state<T>`; the batch sees only this. The batch and every `deferred` handed out
 /// hold a counted reference (`slot_ref`): a 1,000-command pipeline makes a thousand per
 /// `exec()`, so the count lives in the slot rather than in a shared_ptr's control block.
+class deferred_slot;
+
+/// Keeps `slot`'s release for this thread's next release_dropped_handles() (at once if that
+/// list is full, or once the thread is ending).
+void release_later(deferred_slot* slot) noexcept;
+/// Releases what release_later() kept on this thread. Batches call it while waiting for the
+/// server, and when they are cleared or destroyed.
+void release_dropped_handles() noexcept;
+
 class deferred_slot {
 public:
     deferred_slot(const deferred_slot&) = delete;
@@ -48,6 +57,18 @@ public:
         // usually releases its slots last, after their deferreds were dropped.
         if (refs_.load(std::memory_order_acquire) == 1 || refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
             destroy();
+        }
+    }
+    /// Drops a `deferred` handle's reference. If another holder remains (its batch, nearly
+    /// always), the decrement is left to this thread's next `release_dropped_handles()`: a
+    /// pipeline's caller typically drops a handle per command while building the batch, on the
+    /// path exec() then waits on, and each atomic decrement costs there; the batch releases them
+    /// while the server works. Until then the slot only lives a little longer.
+    void release_handle() noexcept {
+        if (refs_.load(std::memory_order_acquire) == 1) {
+            destroy();
+        } else {
+            release_later(this);
         }
     }
     /// Whether someone besides the batch still holds it: a result nobody can read is not
@@ -92,6 +113,8 @@ public:
     }
 
     S* get() const noexcept { return p_; }
+    /// Gives up the reference without releasing it: the caller now owns it.
+    S* detach() noexcept { return std::exchange(p_, nullptr); }
     S* operator->() const noexcept { return p_; }
     explicit operator bool() const noexcept { return p_ != nullptr; }
 
@@ -194,6 +217,13 @@ class deferred {
 public:
     /// An empty handle; `get()` throws until assigned one from a batch.
     deferred() = default;
+    deferred(const deferred&) = default;
+    deferred(deferred&&) noexcept = default;
+    deferred& operator=(const deferred&) = default;
+    deferred& operator=(deferred&&) noexcept = default;
+    ~deferred() {
+        if (auto* state = state_.detach()) state->release_handle();
+    }
 
     /// True once the batch has run: `get()` then returns or throws without waiting.
     bool ready() const noexcept { return state_ && state_->ready(); }

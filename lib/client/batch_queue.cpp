@@ -45,6 +45,9 @@ public:
 
     // Before the first reply can arrive: the server is busy with the requests meanwhile.
     void while_waiting() override {
+        // Dropped handles first: the retired slots they leave are then the last references,
+        // released without an atomic read-modify-write.
+        release_dropped_handles();
         retired_.clear();
         if (replies_.size() != slots_.size()) replies_.resize(slots_.size());
     }
@@ -104,7 +107,10 @@ public:
     transaction_sink(std::size_t commands, std::size_t preamble, std::vector<queued>& retired)
         : commands_(commands), preamble_(preamble), retired_(retired) {}
 
-    void while_waiting() noexcept override { retired_.clear(); }
+    void while_waiting() noexcept override {
+        release_dropped_handles();
+        retired_.clear();
+    }
 
     std::span<reply> next_slots() override { return {&scratch_, 1}; }
 
@@ -226,6 +232,10 @@ void batch_queue::load_first(const script& s) {
         loaded_.push_back(std::move(sha1));
     }
     script_uses_.emplace_back(slots_.size() - 1, index);
+}
+
+batch_queue::~batch_queue() {
+    release_dropped_handles();  // so that the slots below are the last references, as in exec()
 }
 
 void batch_queue::clear() noexcept {

@@ -29,6 +29,9 @@ enum class batch_kind { pipeline, transaction };
 class batch_queue {
 public:
     batch_queue(std::shared_ptr<batch_target> target, batch_kind kind);
+    ~batch_queue();
+    batch_queue(const batch_queue&) = delete;
+    batch_queue& operator=(const batch_queue&) = delete;
 
     /// Queues one command: `wire_bytes` is its request already encoded, or empty to encode
     /// `args` here. Throws `errc::invalid_argument` (queuing nothing) for an empty

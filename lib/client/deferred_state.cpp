@@ -89,6 +89,62 @@ void give_state_block(void* block, std::size_t size) noexcept {
     ::operator delete(block);
 }
 
+// --- handles dropped while their batch still holds them ----------------------------------------
+namespace {
+
+// Kept on the thread that dropped them, until that thread's next batch waits for the server. A
+// batch's worth is typical (a pipeline whose results nobody reads); past that, the oldest are
+// released at once, so the list never pins much.
+constexpr std::size_t max_dropped = 1024;
+
+struct dropped_handles {
+    deferred_slot* slots[max_dropped];
+    std::size_t count = 0;
+
+    void release_all() noexcept {
+        // release() may destroy a state; nothing it does comes back here.
+        for (std::size_t i = 0; i < count; ++i) slots[i]->release();
+        count = 0;
+    }
+};
+
+[[gnu::tls_model("initial-exec")]] thread_local dropped_handles* dropped = nullptr;
+[[gnu::tls_model("initial-exec")]] thread_local bool dropped_gone = false;
+
+struct dropped_owner {
+    ~dropped_owner() {
+        dropped_gone = true;
+        dropped_handles* d = std::exchange(dropped, nullptr);
+        d->release_all();
+        delete d;
+    }
+};
+
+dropped_handles* make_dropped() noexcept {
+    if (dropped_gone) return nullptr;
+    dropped = new (std::nothrow) dropped_handles;
+    if (dropped != nullptr) {
+        thread_local dropped_owner owner;  // releases what is left when this thread ends
+    }
+    return dropped;
+}
+
+}  // namespace
+
+void release_later(deferred_slot* slot) noexcept {
+    dropped_handles* d = dropped != nullptr ? dropped : make_dropped();
+    if (d == nullptr) {
+        slot->release();  // the thread is ending, or there was no memory for the list
+        return;
+    }
+    if (d->count == max_dropped) d->release_all();
+    d->slots[d->count++] = slot;
+}
+
+void release_dropped_handles() noexcept {
+    if (dropped != nullptr) dropped->release_all();
+}
+
 std::string_view command_name_of(const char* encoded) noexcept {
     // "*<n>\r\n$<length>\r\n<name>\r\n..."
     if (encoded == nullptr || *encoded != '*') return {};
