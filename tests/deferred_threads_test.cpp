@@ -5,6 +5,7 @@
 // if a dropped handle's result is never released.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <barrier>
 #include <future>
 #include <optional>
@@ -104,5 +105,57 @@ TEST_CASE("deferred: a handle kept by another thread outlives the pipeline and i
     std::thread reader([kept] { CHECK(kept.get() == "v1"); });
     reader.join();
     CHECK(kept.get() == "v1");
+    check_pool_invariants(redis);
+}
+
+namespace {
+
+// A result that counts its live copies, so a test can see when a deferred's result is freed.
+struct counted {
+    static inline std::atomic<int> live{0};
+    std::string value;
+    explicit counted(std::string v) : value(std::move(v)) { ++live; }
+    counted(const counted& other) : value(other.value) { ++live; }
+    counted(counted&& other) noexcept : value(std::move(other.value)) { ++live; }
+    counted& operator=(const counted&) = default;
+    counted& operator=(counted&&) = default;
+    ~counted() { --live; }
+};
+
+counted read_counted(redpool::reply&& r) { return counted(r.take_string()); }
+
+}  // namespace
+
+TEST_CASE("deferred: a result is freed as soon as its last holder drops it, whichever thread dropped copies",
+          "[deferred][threads]") {
+    redpool::client redis(options_for(shared_server()));
+    set_keys(redis);
+    const int live_before = counted::live;
+    std::vector<redpool::deferred<counted>> copies;
+    std::barrier dropped(2);
+    std::barrier checked(2);
+    std::thread worker;
+    {
+        auto p = redis.pipeline();
+        for (int i = 0; i < 100; ++i) copies.push_back(p.run(redpool::command<counted>({"GET", key(1)}, &read_counted)));
+        p.exec();
+        REQUIRE(counted::live - live_before == 100);
+        // A thread that runs batches too (so it keeps the releases of handles dropped before
+        // their batch ran) drops its copies of these settled results, and stays alive.
+        worker = std::thread([&redis, &dropped, &checked, mine = copies]() mutable {
+            auto own = redis.pipeline();
+            (void)own.get(key(2));
+            own.exec();
+            mine.clear();
+            dropped.arrive_and_wait();
+            checked.arrive_and_wait();
+        });
+        dropped.arrive_and_wait();
+        CHECK(copies[0].get().value == "v1");
+    }  // the pipeline is gone
+    copies.clear();  // the last holders
+    CHECK(counted::live == live_before);  // now, not when the worker ends
+    checked.arrive_and_wait();
+    worker.join();
     check_pool_invariants(redis);
 }

@@ -503,3 +503,13 @@ TEST_CASE("protocol: running out of memory building a simple reply fails the rea
     CHECK(reader.failed());
     CHECK_THROWS_AS(reader.next_into(places), std::bad_alloc);
 }
+
+TEST_CASE("protocol: running out of memory while buffering fed bytes fails the reader", "[protocol]") {
+    reply_reader reader(default_limits);
+    const std::string big = "$5000\r\n" + std::string(5000, 'b') + "\r\n";
+    const bool threw = redpool::test::with_allocation_failing(0, [&] { reader.feed(big.data(), big.size()); });
+    CHECK(threw);
+    CHECK(reader.failed());  // the bytes are lost: nothing after them could be trusted
+    std::vector<reply> places(1);
+    CHECK_THROWS_AS(reader.next_into(places), std::bad_alloc);
+}

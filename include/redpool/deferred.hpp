@@ -23,19 +23,23 @@ namespace redpool {
 
 namespace detail {
 
+class deferred_slot;
+
+/// Makes this thread keep the releases `defer_release` is given. A batch turns it on for the
+/// thread it is built on; other threads release at once.
+void keep_deferred_releases() noexcept;
+/// Keeps `slot`'s release for this thread's next `release_dropped_handles()` and returns true,
+/// or returns false if this thread keeps none (see `keep_deferred_releases`). A full list is
+/// released first; what is left is released when the thread ends.
+bool defer_release(deferred_slot* slot) noexcept;
+/// Releases what `defer_release` kept on this thread. Batches call it while waiting for the
+/// server, and when they are destroyed.
+void release_dropped_handles() noexcept;
+
 /// Where a batch puts the outcome of one of its commands. Implemented once per result type
 /// by `deferred_state<T>`; the batch sees only this. The batch and every `deferred` handed out
 /// hold a counted reference (`slot_ref`): a 1,000-command pipeline makes a thousand per
 /// `exec()`, so the count lives in the slot rather than in a shared_ptr's control block.
-class deferred_slot;
-
-/// Keeps `slot`'s release for this thread's next release_dropped_handles() (at once if that
-/// list is full, or once the thread is ending).
-void release_later(deferred_slot* slot) noexcept;
-/// Releases what release_later() kept on this thread. Batches call it while waiting for the
-/// server, and when they are cleared or destroyed.
-void release_dropped_handles() noexcept;
-
 class deferred_slot {
 public:
     deferred_slot(const deferred_slot&) = delete;
@@ -59,16 +63,16 @@ public:
             destroy();
         }
     }
-    /// Drops a `deferred` handle's reference. If another holder remains (its batch, nearly
-    /// always), the decrement is left to this thread's next `release_dropped_handles()`: a
-    /// pipeline's caller typically drops a handle per command while building the batch, on the
-    /// path exec() then waits on, and each atomic decrement costs there; the batch releases them
-    /// while the server works. Until then the slot only lives a little longer.
+    /// Drops a `deferred` handle's reference. A pipeline's caller typically drops one per
+    /// command while building the batch, right before exec() (which then waits on it), and an
+    /// atomic decrement each costs there. So while the batch has not run (the slot holds no
+    /// result yet, only the batch's reference and this one), the decrement is left to the
+    /// thread's next wait for the server (`defer_release`); otherwise it happens at once.
     void release_handle() noexcept {
         if (refs_.load(std::memory_order_acquire) == 1) {
             destroy();
-        } else {
-            release_later(this);
+        } else if (settled_.load(std::memory_order_relaxed) || !defer_release(this)) {
+            release();
         }
     }
     /// Whether someone besides the batch still holds it: a result nobody can read is not
@@ -78,12 +82,17 @@ public:
 protected:
     deferred_slot() noexcept = default;
     ~deferred_slot() = default;
+    /// Called by settle() and fail(): the slot holds its outcome now.
+    void mark_settled() noexcept { settled_.store(true, std::memory_order_relaxed); }
 
 private:
     /// Ends the object and gives its memory back (see `make_deferred_state`).
     virtual void destroy() noexcept = 0;
 
     std::atomic<int> refs_{1};  // the creator's reference
+    // Only a hint, for release_handle(): read without ordering, so a release it sees as
+    // unsettled may merely be kept a while longer.
+    std::atomic<bool> settled_{false};
 };
 
 /// One counted reference to a slot (or to a `deferred_state<T>`, which converts to one).
@@ -178,8 +187,12 @@ public:
         } catch (...) {
             failure_ = std::current_exception();
         }
+        mark_settled();
     }
-    void fail(std::exception_ptr failure) noexcept override { failure_ = std::move(failure); }
+    void fail(std::exception_ptr failure) noexcept override {
+        failure_ = std::move(failure);
+        mark_settled();
+    }
 
     bool ready() const noexcept { return failure_ != nullptr || value_.has_value(); }
     T get() const {

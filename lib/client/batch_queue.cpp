@@ -45,8 +45,8 @@ public:
 
     // Before the first reply can arrive: the server is busy with the requests meanwhile.
     void while_waiting() override {
-        // Dropped handles first: the retired slots they leave are then the last references,
-        // released without an atomic read-modify-write.
+        // Dropped handles first (an atomic decrement each, while the server works): the
+        // retired slots they leave are then the last references, released without one.
         release_dropped_handles();
         retired_.clear();
         if (replies_.size() != slots_.size()) replies_.resize(slots_.size());
@@ -151,7 +151,9 @@ private:
 };
 
 batch_queue::batch_queue(std::shared_ptr<batch_target> target, batch_kind kind)
-    : target_(std::move(target)), kind_(kind), timeout_(target_->settings().read_timeout) {}
+    : target_(std::move(target)), kind_(kind), timeout_(target_->settings().read_timeout) {
+    keep_deferred_releases();  // the handles of its commands are mostly dropped on this thread
+}
 
 void batch_queue::add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
                       slot_ref<deferred_slot>&& slot) {

@@ -93,8 +93,8 @@ void give_state_block(void* block, std::size_t size) noexcept {
 namespace {
 
 // Kept on the thread that dropped them, until that thread's next batch waits for the server. A
-// batch's worth is typical (a pipeline whose results nobody reads); past that, the oldest are
-// released at once, so the list never pins much.
+// batch's worth is typical (a pipeline whose results nobody reads); when the list is full, all
+// of it is released at once, so it never pins much.
 constexpr std::size_t max_dropped = 1024;
 
 struct dropped_handles {
@@ -102,9 +102,9 @@ struct dropped_handles {
     std::size_t count = 0;
 
     void release_all() noexcept {
-        // release() may destroy a state; nothing it does comes back here.
-        for (std::size_t i = 0; i < count; ++i) slots[i]->release();
-        count = 0;
+        // Last first, and counted down before each release: destroying a state may drop a
+        // deferred it held, which may come back here and append.
+        while (count > 0) slots[--count]->release();
     }
 };
 
@@ -131,14 +131,16 @@ dropped_handles* make_dropped() noexcept {
 
 }  // namespace
 
-void release_later(deferred_slot* slot) noexcept {
-    dropped_handles* d = dropped != nullptr ? dropped : make_dropped();
-    if (d == nullptr) {
-        slot->release();  // the thread is ending, or there was no memory for the list
-        return;
-    }
+void keep_deferred_releases() noexcept {
+    if (dropped == nullptr) (void)make_dropped();  // without memory for it, releases are immediate
+}
+
+bool defer_release(deferred_slot* slot) noexcept {
+    dropped_handles* d = dropped;
+    if (d == nullptr) return false;  // no batch on this thread, or the thread is ending
     if (d->count == max_dropped) d->release_all();
     d->slots[d->count++] = slot;
+    return true;
 }
 
 void release_dropped_handles() noexcept {

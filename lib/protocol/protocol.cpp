@@ -179,7 +179,14 @@ void reply_reader::feed(const char* data, std::size_t size) {
         pending_.discard_front(pending_at_);
     }
     pending_at_ = 0;
-    pending_.append(data, size);
+    try {
+        pending_.append(data, size);
+    } catch (...) {
+        // The bytes are lost, so the stream is: fail like a reply that could not be built.
+        exception_ = std::current_exception();
+        failure_ = "buffering the reply failed";
+        throw;
+    }
 }
 
 bool reply_reader::hiredis_idle() const noexcept {
