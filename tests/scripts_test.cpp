@@ -12,6 +12,7 @@
 
 #include <redpool/redpool.hpp>
 
+#include "tests/support/alloc_failure.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/test_helpers.hpp"
 
@@ -334,5 +335,32 @@ TEST_CASE("scripts: a script the server will not load fails its own command in a
         CHECK(good.get().as_integer() == 2);
     }
     CHECK_FALSE(server_has(server, broken));
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("scripts: running out of memory in a pipeline's run_script queues the call whole or not at all",
+          "[scripts][pipeline]") {
+    redpool::client redis(options_for(shared_server()));
+    const std::string key = "scripts_test:oom";
+    const redpool::script add_one("return redis.call('INCRBY', KEYS[1], 1)");
+    int failures = 0;
+    for (long n = 0;; ++n) {
+        INFO("allocation " << n << " fails");
+        auto p = redis.pipeline();
+        (void)p.set(key, "0");
+        const bool threw = redpool::test::with_allocation_failing(n, [&] { (void)p.run_script(add_one, {key}); });
+        // The caller was told the script call is queued, or that nothing is: no reply beyond
+        // what it expects, and the script ran only if it was queued.
+        REQUIRE(p.size() == (threw ? 1u : 2u));
+        const auto replies = p.exec();
+        REQUIRE(replies.size() == (threw ? 1u : 2u));
+        CHECK(redis.get(key) == (threw ? "0" : "1"));
+        if (!threw) {
+            CHECK(replies[1].as_integer() == 1);
+            break;
+        }
+        ++failures;
+    }
+    CHECK(failures >= 3);  // the EVALSHA, its deferred, and the SCRIPT LOAD allocate
     check_pool_invariants(redis);
 }

@@ -220,21 +220,31 @@ void batch_queue::add_answered(slot_ref<deferred_slot> slot) {
     slots_.push_back({std::move(slot), 0, true});
 }
 
-void batch_queue::load_first(const script& s) {
+namespace {
+
+// Room for one more, growing by doubling: a reserve of size() + 1 at every call would copy the
+// whole vector each time.
+template <class V>
+void make_room_for_one(V& v) {
+    if (v.size() == v.capacity()) v.reserve(std::max<std::size_t>(8, 2 * v.size()));
+}
+
+}  // namespace
+
+std::size_t batch_queue::load_first(const script& s) {
     const auto index = static_cast<std::size_t>(std::find(loaded_.begin(), loaded_.end(), s.sha1()) - loaded_.begin());
-    const bool new_script = index == loaded_.size();
-    // Everything that may throw first, so a failure cannot leave a use without its load or a
-    // load counted but never sent.
-    script_uses_.reserve(script_uses_.size() + 1);
-    if (new_script) {
-        loaded_.reserve(loaded_.size() + 1);
+    make_room_for_one(script_uses_);  // so that use_loaded() cannot fail
+    if (index == loaded_.size()) {
+        make_room_for_one(loaded_);
         std::string sha1 = s.sha1();
         const auto load = cmd::script_load(s.source());
         preamble_.append(load.wire_bytes().data(), load.wire_bytes().size());
-        loaded_.push_back(std::move(sha1));
+        loaded_.push_back(std::move(sha1));  // cannot throw: there is room, and the string moves
     }
-    script_uses_.emplace_back(slots_.size() - 1, index);
+    return index;
 }
+
+void batch_queue::use_loaded(std::size_t index) noexcept { script_uses_.emplace_back(slots_.size() - 1, index); }
 
 batch_queue::~batch_queue() {
     release_dropped_handles();  // so that the slots below are the last references, as in exec()

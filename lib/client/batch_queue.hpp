@@ -43,10 +43,14 @@ public:
     /// so that exec()'s replies stay one per queued command, in order: a nil reply there.
     void add_answered(slot_ref<deferred_slot> slot);
     /// Makes sure `s` is loaded before the batch's commands run: one SCRIPT LOAD per distinct
-    /// script, sent ahead of them. Its reply is not one of the batch's, but if the server
-    /// refuses to load it (a syntax error), the last command queued, the script's EVALSHA, gets
-    /// that error instead of its NOSCRIPT.
-    void load_first(const script& s);
+    /// script, sent ahead of them, and returns its index for `use_loaded`. Call it before
+    /// queuing the script's EVALSHA: all that may throw is here, so a failure leaves the batch
+    /// as it was, or with a SCRIPT LOAD nothing uses (harmless: its reply is dropped).
+    std::size_t load_first(const script& s);
+    /// The command just queued (the script's EVALSHA) runs loaded script `index`. Its SCRIPT
+    /// LOAD's reply is not one of the batch's, but if the server refuses to load the script (a
+    /// syntax error), the EVALSHA gets that error instead of its NOSCRIPT. Cannot fail.
+    void use_loaded(std::size_t index) noexcept;
 
     std::size_t size() const noexcept { return slots_.size(); }
     /// Forgets the queued commands. Their slots (the queue's references to their deferreds)

@@ -42,8 +42,10 @@ void basic_batch<Self>::enqueue_answered(detail::slot_ref<detail::deferred_slot>
 template <class Self>
 deferred<reply> basic_batch<Self>::run_script(const script& s, std::span<const std::string_view> keys,
                                               std::span<const std::string_view> args) {
+    // The load first: if anything fails, the EVALSHA is not queued (see load_first).
+    const std::size_t loaded = live_queue().load_first(s);
     auto result = run(cmd::evalsha(s.sha1(), keys, args));
-    live_queue().load_first(s);
+    queue_->use_loaded(loaded);
     return result;
 }
 
