@@ -55,9 +55,7 @@ struct reply_builder {
         try {
             return build(owner(task));
         } catch (...) {
-            auto& self = owner(task);
-            self.exception_ = std::current_exception();
-            self.failure_ = "building the reply failed";
+            owner(task).fail_with_current_exception("building the reply failed");
             return nullptr;
         }
     }
@@ -182,11 +180,14 @@ void reply_reader::feed(const char* data, std::size_t size) {
     try {
         pending_.append(data, size);
     } catch (...) {
-        // The bytes are lost, so the stream is: fail like a reply that could not be built.
-        exception_ = std::current_exception();
-        failure_ = "buffering the reply failed";
+        fail_with_current_exception("buffering the reply failed");  // the bytes, so the stream, are lost
         throw;
     }
+}
+
+void reply_reader::fail_with_current_exception(const char* what) noexcept {
+    exception_ = std::current_exception();
+    failure_ = what;
 }
 
 bool reply_reader::hiredis_idle() const noexcept {
@@ -212,10 +213,8 @@ std::size_t reply_reader::next_into(std::span<reply> out) {
                 try {
                     reply_builder::build_simple(out[n], simple);
                 } catch (...) {
-                    // Like a hiredis callback's failure: the reader stays failed, and the
-                    // replies before this one are returned first.
-                    exception_ = std::current_exception();
-                    failure_ = "building the reply failed";
+                    // As when a hiredis callback fails: the replies before this one first.
+                    fail_with_current_exception("building the reply failed");
                     if (n == 0) throw_failure();
                     break;
                 }

@@ -69,6 +69,8 @@ private:
     // Gives pending_'s bytes to hiredis, for a reply only it reads; false if it failed.
     bool hand_pending_to_hiredis();
     [[noreturn]] void throw_failure();
+    // Keeps the exception being handled, for every later call to rethrow: the reader is failed.
+    void fail_with_current_exception(const char* what) noexcept;
     void check_pending_bulk_header();
 
     redisReader* reader_;
