@@ -80,13 +80,14 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                             const std::span<reply> slots = sink.next_slots();
                             const std::size_t wanted = std::min(slots.size(), replies - received);
                             const std::size_t got = reader_.next_into(slots.first(wanted));
+                            // None: the rest has not arrived. After a short run the loop asks
+                            // once more, so that a malformed or too large reply next, which
+                            // next_into holds back until it has nothing to hand over, throws now
+                            // rather than after waiting for bytes that will not come.
+                            if (got == 0) break;
                             received += got;
                             pending_ -= got;
-                            if (got != 0) sink.on_replies(got);
-                            // Fewer than asked: the rest has not arrived, or the next one is
-                            // malformed or too large, which next_into throws on the next call
-                            // (a call with nothing to hand over) rather than waiting for bytes.
-                            if (got < wanted && got == 0) break;
+                            sink.on_replies(got);
                         }
                     }
                     if (received == replies) break;
