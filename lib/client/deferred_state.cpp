@@ -10,6 +10,33 @@
 namespace redpool::detail {
 namespace {
 
+// One T per thread, made by the thread's first make() and destroyed when the thread ends (T's
+// destructor does the cleaning up). The hot path reads one plain pointer, `object` (initial-exec
+// TLS: an offset from the thread pointer, no call). Once the thread's T is gone, make() refuses:
+// `gone` is trivially destructible, so later thread_local or static destructors still read it.
+template <class T>
+struct per_thread {
+    [[gnu::tls_model("initial-exec")]] static inline thread_local T* object = nullptr;
+    [[gnu::tls_model("initial-exec")]] static inline thread_local bool gone = false;
+
+    static T* make() noexcept {
+        if (gone) return nullptr;
+        object = new (std::nothrow) T;
+        if (object != nullptr) {
+            thread_local owner ends_with_the_thread;
+        }
+        return object;
+    }
+
+private:
+    struct owner {
+        ~owner() {
+            gone = true;
+            delete std::exchange(object, nullptr);  // first, so T's destructor cannot reach it
+        }
+    };
+};
+
 // Blocks of one size class (16, 32, ... 256 bytes) kept for reuse. A pipeline of n commands
 // takes n blocks and gives them back together, so each thread keeps up to a batch's worth;
 // beyond that, and for larger states, the system allocator serves. Classes are fine-grained
@@ -26,34 +53,13 @@ struct free_block {
 struct block_cache {
     free_block* head[size_classes] = {};
     std::size_t kept[size_classes] = {};
-};
 
-// The hot path reads one plain pointer (initial-exec TLS: an offset from the thread pointer, no
-// call). The cache is made on a thread's first give-back and freed at its exit; after that,
-// `cache_gone` (trivially destructible, so still readable from later thread_local or static
-// destructors) sends blocks straight to the system allocator.
-[[gnu::tls_model("initial-exec")]] thread_local block_cache* cache = nullptr;
-[[gnu::tls_model("initial-exec")]] thread_local bool cache_gone = false;
-
-struct cache_owner {
-    ~cache_owner() {
-        cache_gone = true;
-        block_cache* c = std::exchange(cache, nullptr);
-        for (auto*& h : c->head) {
+    ~block_cache() {
+        for (auto*& h : head) {
             while (h != nullptr) ::operator delete(std::exchange(h, h->next));
         }
-        delete c;
     }
 };
-
-block_cache* make_cache() noexcept {
-    if (cache_gone) return nullptr;
-    cache = new (std::nothrow) block_cache;
-    if (cache != nullptr) {
-        thread_local cache_owner owner;  // frees the cache when this thread ends
-    }
-    return cache;
-}
 
 // The class of a block of `size` bytes; size_classes when it has none.
 std::size_t class_of(std::size_t size) noexcept { return size == 0 ? size_classes : (size - 1) / block_step; }
@@ -69,10 +75,11 @@ constexpr bool recycle = true;
 
 void* take_state_block(std::size_t size) {
     const std::size_t c = class_of(size);
-    if (recycle && c < size_classes && cache != nullptr && cache->head[c] != nullptr) {
-        free_block* b = cache->head[c];
-        cache->head[c] = b->next;
-        --cache->kept[c];
+    block_cache* k = per_thread<block_cache>::object;
+    if (recycle && c < size_classes && k != nullptr && k->head[c] != nullptr) {
+        free_block* b = k->head[c];
+        k->head[c] = b->next;
+        --k->kept[c];
         return b;
     }
     return ::operator new(c < size_classes ? (c + 1) * block_step : size);
@@ -80,7 +87,11 @@ void* take_state_block(std::size_t size) {
 
 void give_state_block(void* block, std::size_t size) noexcept {
     const std::size_t c = class_of(size);
-    block_cache* k = recycle && c < size_classes ? (cache != nullptr ? cache : make_cache()) : nullptr;
+    block_cache* k = nullptr;
+    if (recycle && c < size_classes) {
+        k = per_thread<block_cache>::object;
+        if (k == nullptr) k = per_thread<block_cache>::make();  // a thread's first give-back
+    }
     if (k != nullptr && k->kept[c] < max_kept) {
         k->head[c] = ::new (block) free_block{k->head[c]};
         ++k->kept[c];
@@ -106,37 +117,19 @@ struct dropped_handles {
         // deferred it held, which may come back here and append.
         while (count > 0) slots[--count]->release();
     }
+    ~dropped_handles() { release_all(); }  // the thread is ending
 };
 
-[[gnu::tls_model("initial-exec")]] thread_local dropped_handles* dropped = nullptr;
-[[gnu::tls_model("initial-exec")]] thread_local bool dropped_gone = false;
-
-struct dropped_owner {
-    ~dropped_owner() {
-        dropped_gone = true;
-        dropped_handles* d = std::exchange(dropped, nullptr);
-        d->release_all();
-        delete d;
-    }
-};
-
-dropped_handles* make_dropped() noexcept {
-    if (dropped_gone) return nullptr;
-    dropped = new (std::nothrow) dropped_handles;
-    if (dropped != nullptr) {
-        thread_local dropped_owner owner;  // releases what is left when this thread ends
-    }
-    return dropped;
-}
+using dropped = per_thread<dropped_handles>;
 
 }  // namespace
 
 void keep_deferred_releases() noexcept {
-    if (dropped == nullptr) (void)make_dropped();  // without memory for it, releases are immediate
+    if (dropped::object == nullptr) (void)dropped::make();  // without memory for it, releases are immediate
 }
 
 bool defer_release(deferred_slot* slot) noexcept {
-    dropped_handles* d = dropped;
+    dropped_handles* d = dropped::object;
     if (d == nullptr) return false;  // no batch on this thread, or the thread is ending
     if (d->count == max_dropped) d->release_all();
     d->slots[d->count++] = slot;
@@ -144,7 +137,7 @@ bool defer_release(deferred_slot* slot) noexcept {
 }
 
 void release_dropped_handles() noexcept {
-    if (dropped != nullptr) dropped->release_all();
+    if (dropped_handles* d = dropped::object) d->release_all();
 }
 
 std::string_view command_name_of(const char* encoded) noexcept {
