@@ -93,6 +93,41 @@ TEST_CASE("protocol: lengths of every digit count are encoded exactly, in the si
     CHECK(encode(many).starts_with("*12\r\n$1\r\nx\r\n"));
 }
 
+TEST_CASE("protocol: a short command written in one pass matches the general encoding", "[protocol]") {
+    using redpool::detail::encode_short_command_at;
+    using redpool::detail::short_command_bound;
+    std::uint64_t state = 42;
+    auto next_random = [&](std::size_t bound) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::size_t>((state >> 33) % bound);
+    };
+    for (int round = 0; round < 2000; ++round) {
+        std::vector<std::string> owned(1 + next_random(9));
+        for (auto& arg : owned) arg.assign(next_random(4) == 0 ? 90 + next_random(10) : next_random(20), 'k');
+        const std::vector<std::string_view> args(owned.begin(), owned.end());
+        const std::size_t bound = short_command_bound(args);
+        REQUIRE(bound >= redpool::detail::encoded_size(args));
+        std::string general(redpool::detail::encoded_size(args), '#');
+        std::vector<std::string_view> general_views(args.size());
+        redpool::detail::encode_command_at(general.data(), args, general_views.data());
+        std::string one_pass(bound + 1, '#');  // one byte past the bound must stay untouched
+        std::vector<std::string_view> views(args.size());
+        const char* end = encode_short_command_at(one_pass.data(), args, views.data());
+        REQUIRE(std::string_view(one_pass.data(), static_cast<std::size_t>(end - one_pass.data())) == general);
+        CHECK(one_pass.back() == '#');
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            CHECK(views[i] == args[i]);
+            CHECK(views[i].data() - one_pass.data() == general_views[i].data() - general.data());
+        }
+    }
+    // Ten arguments, or one of 100 bytes, take the general path.
+    const std::vector<std::string_view> ten(10, "x");
+    CHECK(short_command_bound(ten) == 0);
+    const std::string hundred(100, 'v');
+    CHECK(short_command_bound(std::vector<std::string_view>{"SET", "k", hundred}) == 0);
+    CHECK(short_command_bound(std::vector<std::string_view>{"SET", "k", std::string_view(hundred).substr(1)}) != 0);
+}
+
 TEST_CASE("protocol: commands append to one buffer, in order", "[protocol]") {
     write_buffer out;
     std::vector<std::string_view> a{"INCR", "n"};

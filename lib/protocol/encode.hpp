@@ -69,6 +69,50 @@ inline std::size_t encoded_size(std::span<const std::string_view> args) noexcept
     return size;
 }
 
+/// Most commands are a few short arguments: a name, a key, a small value. For fewer than 10
+/// arguments each under 100 bytes, every length has one or two digits, so the request is
+/// bounded without counting them and can be written in one pass (`encode_short_command_at`).
+/// Returns that bound, or 0 for any other command.
+inline std::size_t short_command_bound(std::span<const std::string_view> args) noexcept {
+    if (args.size() >= 10) return 0;
+    std::size_t bound = 4 + 7 * args.size();  // "*N\r\n", then "$NN\r\n" and "\r\n" around each argument
+    for (auto arg : args) {
+        if (arg.size() >= 100) return 0;
+        bound += arg.size();
+    }
+    return bound;
+}
+
+/// Writes a command that `short_command_bound` accepted at `out` (room for the bound), as
+/// `encode_command_at` does, and returns the end of what it wrote.
+inline char* encode_short_command_at(char* out, std::span<const std::string_view> args,
+                                     std::string_view* views) noexcept {
+    out[0] = '*';
+    out[1] = static_cast<char>('0' + args.size());
+    std::memcpy(out + 2, "\r\n", 2);
+    char* at = out + 4;
+    for (auto arg : args) {
+        const std::size_t n = arg.size();
+        at[0] = '$';
+        if (n < 10) {
+            at[1] = static_cast<char>('0' + n);
+            std::memcpy(at + 2, "\r\n", 2);
+            at += 4;
+        } else {
+            at[1] = static_cast<char>('0' + n / 10);
+            at[2] = static_cast<char>('0' + n % 10);
+            std::memcpy(at + 3, "\r\n", 2);
+            at += 5;
+        }
+        encoding::copy_bytes(at, arg.data(), n);
+        if (views != nullptr) *views++ = std::string_view(at, n);
+        at += n;
+        std::memcpy(at, "\r\n", 2);
+        at += 2;
+    }
+    return at;
+}
+
 /// Writes `args` as one RESP command at `out` (`encoded_size(args)` bytes) and, when `views`
 /// is not null, points `views[i]` at argument i's bytes inside what it wrote, so a command
 /// keeps its arguments and its request in one copy.

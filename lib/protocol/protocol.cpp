@@ -20,6 +20,11 @@ constexpr std::size_t pending_keep = 64 * 1024;
 }  // namespace
 
 void encode_command(write_buffer& out, std::span<const std::string_view> args) {
+    if (const std::size_t bound = short_command_bound(args); bound != 0) {
+        char* const request = out.reserve_tail(bound);
+        out.commit(static_cast<std::size_t>(encode_short_command_at(request, args, nullptr) - request));
+        return;
+    }
     const std::size_t size = encoded_size(args);
     encode_command_at(out.reserve_tail(size), args, nullptr);
     out.commit(size);
