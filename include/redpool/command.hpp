@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "redpool/detail/encode.hpp"
 #include "redpool/error.hpp"
 #include "redpool/reply.hpp"
 
@@ -203,7 +204,20 @@ namespace detail {
 class argument_block {
 public:
     argument_block() noexcept = default;
-    explicit argument_block(std::span<const std::string_view> args);
+    /// Inline, and forced so: a factory such as `cmd::get` passes a fixed list whose first
+    /// argument is a literal, and the compiler then writes most of the request as constants
+    /// (a GET is a few dozen instructions; called through a generic loop, several times that).
+    [[gnu::always_inline]] explicit argument_block(std::span<const std::string_view> args) : count_(args.size()) {
+        if (args.empty()) return;
+        const std::size_t views_size = count_ * sizeof(std::string_view);
+        if (const std::size_t bound = short_command_bound(args); bound != 0 && views_size + bound <= inline_size) {
+            views_ = reinterpret_cast<std::string_view*>(inline_);
+            char* const request = reinterpret_cast<char*>(inline_) + views_size;
+            bytes_ = static_cast<std::size_t>(encode_short_command_at(request, args, views_) - request);
+        } else {
+            encode_long(args);
+        }
+    }
     argument_block(const argument_block& other);
     argument_block(argument_block&& other) noexcept;
     argument_block& operator=(const argument_block& other);
@@ -219,6 +233,8 @@ public:
 private:
     static constexpr std::size_t inline_size = 160;
 
+    // A command that is not short (see short_command_bound), or does not fit inline.
+    void encode_long(std::span<const std::string_view> args);
     bool is_inline() const noexcept { return views_ == reinterpret_cast<const std::string_view*>(inline_); }
     void take(argument_block& other) noexcept;
     // Inline: a short command (nearly every one) has nothing to free.
@@ -250,14 +266,15 @@ public:
     using converter = T (*)(reply&&);
 
     /// Sends `args` and reads the reply with `from_reply<T>`.
-    command(std::initializer_list<std::string_view> args)
+    /// (Forced inline, like `detail::argument_block`'s constructor, so a literal name folds.)
+    [[gnu::always_inline]] command(std::initializer_list<std::string_view> args)
         : args_(std::span<const std::string_view>(args.begin(), args.size())) {}
     /// Same, from a sequence built at run time.
     explicit command(std::span<const std::string_view> args) : args_(args) {}
     /// Sends `args` and reads the reply with `convert`.
     command(std::span<const std::string_view> args, converter convert) : args_(args), convert_(convert) {}
-    command(std::initializer_list<std::string_view> args, converter convert)
-        : command(std::span<const std::string_view>(args.begin(), args.size()), convert) {}
+    [[gnu::always_inline]] command(std::initializer_list<std::string_view> args, converter convert)
+        : args_(std::span<const std::string_view>(args.begin(), args.size())), convert_(convert) {}
 
     /// A command whose result is known without asking the server (DEL of no keys is 0): it
     /// sends nothing, and executors hand `convert(nil)` to the caller.

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "lib/protocol/encode.hpp"
+#include "redpool/detail/encode.hpp"
 #include "redpool/command.hpp"
 
 namespace redpool {
@@ -73,18 +73,10 @@ void rethrow_naming(std::string_view command_name) {
 
 // --- argument_block ------------------------------------------------------------------------
 
-argument_block::argument_block(std::span<const std::string_view> args) : count_(args.size()) {
+void argument_block::encode_long(std::span<const std::string_view> args) {
     if (args.empty()) return;
-    // Nearly every command is short enough to be written inline in one pass.
-    const std::size_t views_size = count_ * sizeof(std::string_view);
-    if (const std::size_t bound = short_command_bound(args); bound != 0 && views_size + bound <= inline_size) {
-        views_ = reinterpret_cast<std::string_view*>(inline_);
-        char* const request = reinterpret_cast<char*>(inline_) + views_size;
-        bytes_ = static_cast<std::size_t>(encode_short_command_at(request, args, views_) - request);
-        return;
-    }
     bytes_ = encoded_size(args);
-    const std::size_t size = views_size + bytes_;
+    const std::size_t size = count_ * sizeof(std::string_view) + bytes_;
     void* block = size <= inline_size ? static_cast<void*>(inline_) : ::operator new(size);
     views_ = static_cast<std::string_view*>(block);
     encode_command_at(reinterpret_cast<char*>(views_ + count_), args, views_);

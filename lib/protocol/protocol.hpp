@@ -8,7 +8,7 @@
 #include <span>
 #include <string_view>
 
-#include "lib/protocol/encode.hpp"
+#include "redpool/detail/encode.hpp"
 #include "lib/protocol/write_buffer.hpp"
 #include "redpool/reply.hpp"
 

@@ -1,5 +1,6 @@
-// detail::encode — RESP requests (`*N\r\n$len\r\narg\r\n...`), written in place. Inline, since
-// encoding is most of the cost of building a command: a GET is a few dozen instructions here.
+// redpool/detail/encode.hpp — not part of the API: RESP requests (`*N\r\n$len\r\narg\r\n...`),
+// written in place. Public only because `command` encodes its arguments inline when it is built
+// (see `detail::argument_block`): encoding is most of the cost of building a command.
 #pragma once
 
 #include <charconv>
@@ -39,7 +40,7 @@ inline char* put_header(char* at, char type, std::size_t n) noexcept {
 // Copies a short argument (a command's name, a key, a small value) without a call into libc:
 // two overlapping fixed-size copies cover any length from 2 to 16, which the compiler turns
 // into a pair of moves.
-inline void copy_bytes(char* to, const char* from, std::size_t n) noexcept {
+[[gnu::always_inline]] inline void copy_bytes(char* to, const char* from, std::size_t n) noexcept {
     if (n >= 8) {
         if (n > 16) {
             std::memcpy(to, from, n);
@@ -76,6 +77,7 @@ inline std::size_t encoded_size(std::span<const std::string_view> args) noexcept
 inline std::size_t short_command_bound(std::span<const std::string_view> args) noexcept {
     if (args.size() >= 10) return 0;
     std::size_t bound = 4 + 7 * args.size();  // "*N\r\n", then "$NN\r\n" and "\r\n" around each argument
+#pragma GCC unroll 9
     for (auto arg : args) {
         if (arg.size() >= 100) return 0;
         bound += arg.size();
@@ -85,14 +87,18 @@ inline std::size_t short_command_bound(std::span<const std::string_view> args) n
 
 /// Writes a command that `short_command_bound` accepted at `out` (room for the bound), as
 /// `encode_command_at` does, and returns the end of what it wrote.
-inline char* encode_short_command_at(char* out, std::span<const std::string_view> args,
+[[gnu::always_inline]] inline char* encode_short_command_at(char* out, std::span<const std::string_view> args,
                                      std::string_view* views) noexcept {
     out[0] = '*';
     out[1] = static_cast<char>('0' + args.size());
     std::memcpy(out + 2, "\r\n", 2);
     char* at = out + 4;
+#pragma GCC unroll 9
     for (auto arg : args) {
         const std::size_t n = arg.size();
+        // The caller's promise (short_command_bound accepted the command). Said to the
+        // compiler too: with it, code inlined for a long argument is seen to be dead.
+        if (n >= 100) __builtin_unreachable();
         at[0] = '$';
         if (n < 10) {
             at[1] = static_cast<char>('0' + n);
