@@ -439,7 +439,8 @@ outcome read_stream(redpool::detail::reply_parsing parsing, const std::string& w
 const std::vector<std::string> simple_samples = {
     "+OK\r\n", "+\r\n", "+a\rb\nc\r\n", "-ERR wrong\r\n", "-\r\n", ":0\r\n", ":-1\r\n", ":42\r\n",
     ":9223372036854775807\r\n", ":-9223372036854775808\r\n", "$0\r\n\r\n", "$-1\r\n", "$3\r\nxxx\r\n",
-    "$4\r\n\r\n\r\n\r\n", "$5\r\n\r\r\r\n\r\n", "$16\r\n0123456789abcdef\r\n",
+    "$4\r\n\r\n\r\n\r\n", "$5\r\n\r\r\r\n\r\n", "$9\r\n123456789\r\n", "$10\r\n0123456789\r\n",
+    "$16\r\n0123456789abcdef\r\n", "$99\r\n" + std::string(99, 'n') + "\r\n", "$100\r\n" + std::string(100, 'h') + "\r\n",
     "$40\r\n" + std::string(40, 'v') + "\r\n", "+" + std::string(5000, 's') + "\r\n",
 };
 const std::vector<std::string> array_samples = {
@@ -448,7 +449,7 @@ const std::vector<std::string> array_samples = {
 // Each ends a stream: hiredis refuses it (or, for the last ones, max_bulk_length does).
 const std::vector<std::string> bad_samples = {
     ":01\r\n", ":-0\r\n", ":9223372036854775808\r\n", ":-9223372036854775809\r\n", ":\r\n", ":1a\r\n",
-    ": 1\r\n", "$-2\r\n", "$01\r\nx\r\n", "$1\r\nxyz\r\n", "$-1x\r\n", "$+1\r\nx\r\n", "!x\r\n", "\r\n",
+    ": 1\r\n", "$-2\r\n", "$01\r\nx\r\n", "$1\rx\r\n", "$12\rxxxxxxxxxxxx\r\n", "$1a\r\nx\r\n", "$1\r\nxyz\r\n", "$-1x\r\n", "$+1\r\nx\r\n", "!x\r\n", "\r\n",
     "$2000\r\n", "$99999999999999999999999\r\n",
 };
 
@@ -467,6 +468,8 @@ TEST_CASE("protocol: simple replies read here match hiredis's reading, split any
     };
     int streams_with_errors = 0;
     for (int round = 0; round < 3000; ++round) {
+        // Now and then a limit under the samples' lengths, so short bulks meet it too.
+        limits.max_bulk_length = round % 4 == 0 ? 2 + next_random(40) : 1000;
         std::string wire;
         const std::size_t count = 1 + next_random(12);
         for (std::size_t i = 0; i < count; ++i) {

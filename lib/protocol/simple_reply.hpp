@@ -91,9 +91,20 @@ inline simple_scan scan_decimal_line(const char* at, const char* end, long long&
     if (kind == '$') {
         long long length = 0;
         const char* body = nullptr;
-        const simple_scan header = scan_decimal_line(at + 1, end, length, body);
+        const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+        if (end - at >= 4 && digit(at[1]) && at[2] == '\r' && at[3] == '\n') {
+            // Most bulks are short: a length of one or two digits is read at once.
+            length = at[1] - '0';
+            body = at + 4;
+        } else if (end - at >= 5 && at[1] != '0' && digit(at[1]) && digit(at[2]) && at[3] == '\r' && at[4] == '\n') {
+            length = (at[1] - '0') * 10 + (at[2] - '0');
+            body = at + 5;
+        } else {
+            const simple_scan header = scan_decimal_line(at + 1, end, length, body);
+            if (length > 0 && static_cast<unsigned long long>(length) > max_bulk_length) return simple_scan::other;
+            if (header != simple_scan::complete) return header;
+        }
         if (length > 0 && static_cast<unsigned long long>(length) > max_bulk_length) return simple_scan::other;
-        if (header != simple_scan::complete) return header;
         out.kind = '$';
         out.nil = length < 0;
         if (out.nil) {
