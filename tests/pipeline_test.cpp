@@ -563,6 +563,28 @@ TEST_CASE("transaction: a refused MULTI throws its error; the commands ran one b
     check_pool_invariants(redis, 2);
 }
 
+TEST_CASE("pipeline: a pipeline destroyed with commands queued, or just after exec(), leaves its deferreds whole", "[pipeline]") {
+    // The queue holds its references to the deferreds as plain pointers; under AddressSanitizer
+    // a reference never released is a leak, and one released twice a use after free.
+    redpool::test::redis_server& server = shared_server();
+    redpool::client redis(options_for(server));
+    redpool::deferred<long long> ran;
+    redpool::deferred<long long> never_sent;
+    {
+        auto p = redis.pipeline();
+        ran = p.incr(key("destroyed"));
+        for (int i = 0; i < 100; ++i) p.incr(key("destroyed"));  // dropped handles, retired after exec()
+        REQUIRE(p.exec().size() == 101);
+        never_sent = p.incr(key("destroyed"));
+        for (int i = 0; i < 100; ++i) p.incr(key("destroyed"));  // queued, never sent
+    }
+    CHECK(ran.get() == 1);
+    CHECK_FALSE(never_sent.ready());
+    CHECK(expect_error([&] { never_sent.get(); }).code() == errc::invalid_argument);
+    CHECK(server.command({"GET", key("destroyed")}) == "101");
+    check_pool_invariants(redis, 1);
+}
+
 TEST_CASE("pipeline: deferred<void> results, and clear() forgets what was queued", "[pipeline]") {
     redpool::test::redis_server& server = shared_server();
     redpool::client redis(options_for(server));

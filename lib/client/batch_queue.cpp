@@ -26,6 +26,12 @@ constexpr std::size_t requests_keep = 1 << 20;
 std::span<const char> bytes_of(std::string_view s) noexcept { return {s.data(), s.size()}; }
 std::span<const char> bytes_of(const write_buffer& b) noexcept { return {b.data(), b.size()}; }
 
+// Releases the queue's references in `slots` and empties it.
+void release_slots(pod_list<batch_queue::queued>& slots) noexcept {
+    for (const auto& q : slots) q.slot->release();
+    slots.clear();
+}
+
 // Only a slot someone still holds a deferred for needs its reply converted.
 void settle(const batch_queue::queued& q, const write_buffer& requests, const reply& r) noexcept {
     if (q.slot->wanted()) q.slot->settle(r, requests.data() + q.at);
@@ -39,7 +45,7 @@ void settle(const batch_queue::queued& q, const write_buffer& requests, const re
 class batch_queue::pipeline_sink final : public connection::reply_sink {
 public:
     pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble,
-                  const script_uses& uses, bool any_answered, std::vector<queued>& retired)
+                  const script_uses& uses, bool any_answered, pod_list<queued>& retired)
         : slots_(slots), requests_(requests), uses_(uses), any_answered_(any_answered), retired_(retired),
           loads_(preamble) {}
 
@@ -48,7 +54,7 @@ public:
         // Dropped handles first (an atomic decrement each, while the server works): the
         // retired slots they leave are then the last references, released without one.
         release_dropped_handles();
-        retired_.clear();
+        release_slots(retired_);
         if (replies_.size() != slots_.size()) replies_.resize(slots_.size());
     }
 
@@ -92,7 +98,7 @@ private:
     const write_buffer& requests_;
     const script_uses& uses_;
     bool any_answered_;
-    std::vector<queued>& retired_;
+    pod_list<queued>& retired_;
     std::vector<reply> loads_;    // the SCRIPT LOADs' replies
     std::size_t loads_read_ = 0;
     std::size_t next_use_ = 0;    // in uses_
@@ -104,12 +110,12 @@ private:
 // command sent, then EXEC's array (or nil, or EXECABORT).
 class batch_queue::transaction_sink final : public connection::reply_sink {
 public:
-    transaction_sink(std::size_t commands, std::size_t preamble, std::vector<queued>& retired)
+    transaction_sink(std::size_t commands, std::size_t preamble, pod_list<queued>& retired)
         : commands_(commands), preamble_(preamble), retired_(retired) {}
 
     void while_waiting() noexcept override {
         release_dropped_handles();
-        retired_.clear();
+        release_slots(retired_);
     }
 
     std::span<reply> next_slots() override { return {&scratch_, 1}; }
@@ -140,7 +146,7 @@ public:
 private:
     std::size_t commands_;
     std::size_t preamble_;
-    std::vector<queued>& retired_;
+    pod_list<queued>& retired_;
     std::vector<reply> loads_;
     bool multi_seen_ = false;
     reply multi_error_;
@@ -155,14 +161,14 @@ batch_queue::batch_queue(std::shared_ptr<batch_target> target, batch_kind kind)
     keep_deferred_releases();  // the handles of its commands are mostly dropped on this thread
 }
 
-void batch_queue::add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
-                      slot_ref<deferred_slot>&& slot) {
+void batch_queue::add_any(std::span<const std::string_view> args, std::span<const char> wire_bytes,
+                          slot_ref<deferred_slot>&& slot) {
     const command_info& command = command_info_of(args);
     // An ordinary command (nearly every one) has one reply, no session effect and no block.
     const bool unusual = args.empty() || &command != &command_table::ordinary;
     const options::duration timeout = unusual ? timeout_with(command, args) : timeout_;
     // Room first, so that a failed push_back cannot leave the request's bytes behind.
-    if (slots_.size() == slots_.capacity()) slots_.reserve(std::max<std::size_t>(16, 2 * slots_.size()));
+    slots_.make_room();
     const bool changes_session = unusual && command.effect == session_effect::changed;
     if (changes_session) session_commands_.emplace_back(args.begin(), args.end());
     const std::size_t at = requests_.size();
@@ -173,7 +179,7 @@ void batch_queue::add(std::span<const std::string_view> args, std::span<const ch
         if (changes_session) session_commands_.pop_back();  // nothing of the command stays queued
         throw;
     }
-    slots_.push_back({std::move(slot), at, false});
+    slots_.push_unchecked({slot.detach(), at, false});
     ++sent_;
     timeout_ = timeout;
 }
@@ -217,7 +223,8 @@ void batch_queue::refuse_transaction_control(const command_info& command, std::s
 }
 
 void batch_queue::add_answered(slot_ref<deferred_slot> slot) {
-    slots_.push_back({std::move(slot), 0, true});
+    slots_.make_room();
+    slots_.push_unchecked({slot.detach(), 0, true});
 }
 
 namespace {
@@ -248,6 +255,8 @@ void batch_queue::use_loaded(std::size_t index) noexcept { script_uses_.emplace_
 
 batch_queue::~batch_queue() {
     release_dropped_handles();  // so that the slots below are the last references, as in exec()
+    release_slots(retired_);
+    release_slots(slots_);
 }
 
 void batch_queue::clear() noexcept {
@@ -257,10 +266,10 @@ void batch_queue::clear() noexcept {
     // deferreds' memory until the next exec().
     constexpr std::size_t retire_at_most = 1 << 16;
     if (slots_.size() <= retire_at_most) {
-        retired_.clear();  // normally empty: released while the last exec() waited
+        release_slots(retired_);  // normally empty: released while the last exec() waited
         slots_.swap(retired_);
     }
-    slots_.clear();
+    release_slots(slots_);
     sent_ = 0;
     loaded_.clear();
     script_uses_.clear();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lib/client/batch_target.hpp"
+#include "lib/client/pod_list.hpp"
 #include "lib/commands/command_table.hpp"
 #include "lib/protocol/write_buffer.hpp"
 #include "redpool/deferred.hpp"
@@ -38,7 +39,17 @@ public:
     /// command, one that needs a connection of its own, MULTI, EXEC or DISCARD (a transaction
     /// sends its own), and in a transaction WATCH and UNWATCH (which must come before MULTI).
     void add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
-             slot_ref<deferred_slot>&& slot);
+             slot_ref<deferred_slot>&& slot) {
+        // Nearly every command: encoded already, ordinary (one reply, no session effect, no
+        // block: the batch's deadline stands), and with room for it.
+        if (!wire_bytes.empty() && !slots_.full() && &command_info_of(args) == &command_table::ordinary &&
+            requests_.append_in_place(wire_bytes.data(), wire_bytes.size())) {
+            slots_.push_unchecked({slot.detach(), requests_.size() - wire_bytes.size(), false});
+            ++sent_;
+            return;
+        }
+        add_any(args, wire_bytes, std::move(slot));
+    }
     /// Keeps the place of a command answered without the server (its slot is settled already),
     /// so that exec()'s replies stay one per queued command, in order: a nil reply there.
     void add_answered(slot_ref<deferred_slot> slot);
@@ -62,9 +73,11 @@ public:
     std::vector<reply> exec();
 
     /// A queued command: where its outcome goes, and where its request starts in `requests_`
-    /// (`answered`: none, it was answered without the server).
+    /// (`answered`: none, it was answered without the server). `slot` is the queue's counted
+    /// reference, released by `release_slots`: held as a plain pointer so that an entry is
+    /// trivially copied, and queuing one is a few stores.
     struct queued {
-        slot_ref<deferred_slot> slot;
+        deferred_slot* slot;
         std::size_t at;
         bool answered;
     };
@@ -73,6 +86,8 @@ private:
     class pipeline_sink;
     class transaction_sink;
 
+    void add_any(std::span<const std::string_view> args, std::span<const char> wire_bytes,
+                 slot_ref<deferred_slot>&& slot);
     options::duration timeout_with(const command_info& command, std::span<const std::string_view> args) const;
     void refuse_transaction_control(const command_info& command, std::string_view name) const;
     std::vector<reply> exec_pipeline();
@@ -85,10 +100,10 @@ private:
     std::shared_ptr<batch_target> target_;
     batch_kind kind_;
     write_buffer requests_;                            // every queued command, encoded
-    std::vector<queued> slots_;                        // one per queued command, in order
+    pod_list<queued> slots_;                           // one per queued command, in order
     // The slots of the last batch, released while the next one waits for the server rather
     // than on the way out of exec() (see clear()).
-    std::vector<queued> retired_;
+    pod_list<queued> retired_;
     std::size_t sent_ = 0;                             // slots that go to the server
     write_buffer preamble_;                            // SCRIPT LOADs
     std::vector<std::string> loaded_;                  // the SHA-1s in the preamble

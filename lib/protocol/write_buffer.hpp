@@ -26,6 +26,14 @@ public:
         size_ += n;
     }
 
+    /// Appends `n` bytes if they fit without growing, and says whether they did.
+    bool append_in_place(const char* bytes, std::size_t n) noexcept {
+        if (capacity_ - size_ < n) return false;
+        std::memcpy(data_.get() + size_, bytes, n);
+        size_ += n;
+        return true;
+    }
+
     /// Drops the first `n` bytes (at most size()), moving the rest to the front.
     void discard_front(std::size_t n) noexcept {
         if (n < size_) std::memmove(data_.get(), data_.get() + n, size_ - n);
