@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/base/pod_list.hpp"
 #include "lib/client/batch_target.hpp"
-#include "lib/client/pod_list.hpp"
 #include "lib/commands/command_table.hpp"
 #include "lib/protocol/write_buffer.hpp"
 #include "redpool/deferred.hpp"
