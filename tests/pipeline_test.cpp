@@ -463,6 +463,22 @@ TEST_CASE("pipeline: commands answered without the server keep their place in ex
         CHECK(n.get() == 1);
         check_pool_invariants(redis, 1);
     }
+    SECTION("transaction refused while queuing: each command keeps its own outcome") {
+        auto tx = redis.transaction();
+        auto removed = tx.del(none);
+        auto n = tx.incr(key("n"));
+        auto refused = tx.command({"SET", key("only-one-argument")});  // ERR wrong number of arguments
+        auto also_removed = tx.del(none);
+        auto m = tx.incr(key("m"));
+        CHECK(expect_error<redpool::reply_error>([&] { tx.exec(); }).prefix() == "EXECABORT");
+        CHECK(removed.get() == 0);
+        CHECK(also_removed.get() == 0);
+        CHECK(refused.get().is_error());
+        CHECK(refused.get().as_string().find("wrong number of arguments") != std::string::npos);
+        for (auto* d : {&n, &m}) CHECK(expect_error<redpool::reply_error>([&] { d->get(); }).prefix() == "EXECABORT");
+        CHECK(server.command({"EXISTS", key("n"), key("m")}) == "0");
+        check_pool_invariants(redis, 1);
+    }
     SECTION("only such commands: no round trip") {
         auto p = redis.pipeline();
         auto removed = p.del(none);

@@ -334,6 +334,26 @@ TEST_CASE("scripts: a script the server will not load fails its own command in a
         CHECK(std::string(e.what()).find("Error compiling script") != std::string::npos);
         CHECK(good.get().as_integer() == 2);
     }
+    SECTION("transaction with commands answered without the server before it") {
+        // The k-th command sent is not the k-th queued: the compile error must still land on
+        // the script's own command.
+        const std::vector<std::string_view> none;
+        auto tx = redis.transaction();
+        auto removed = tx.del(none);
+        auto bad = tx.run_script(broken);
+        auto also_removed = tx.del(none);
+        auto good = tx.run_script(incrby, {"counter"}, {"2"});
+        const auto replies = tx.exec();
+        REQUIRE(replies.size() == 4);
+        CHECK(replies[0].is_nil());
+        CHECK(replies[1].as_string().find("Error compiling script") != std::string::npos);
+        CHECK(replies[2].is_nil());
+        CHECK(replies[3].as_integer() == 2);
+        CHECK(removed.get() == 0);
+        CHECK(also_removed.get() == 0);
+        CHECK(expect_error<redpool::reply_error>([&] { bad.get(); }).prefix() == "ERR");
+        CHECK(good.get().as_integer() == 2);
+    }
     CHECK_FALSE(server_has(server, broken));
     check_pool_invariants(redis);
 }

@@ -329,12 +329,21 @@ std::vector<reply> batch_queue::exec_transaction() {
             if (!q.answered) q.slot->fail(failure);
         }
     };
-    // Where the i-th command sent sits among those queued.
+    // Where the k-th command sent sits among those queued: k itself unless some were answered
+    // without the server (then listed, once per exec()).
     std::vector<std::size_t> sent_index;
-    sent_index.reserve(sent_);
-    for (std::size_t i = 0; i < slots_.size(); ++i) {
-        if (!slots_[i].answered) sent_index.push_back(i);
+    if (sent_ != slots_.size()) {
+        sent_index.reserve(sent_);
+        for (std::size_t i = 0; i < slots_.size(); ++i) {
+            if (!slots_[i].answered) sent_index.push_back(i);
+        }
     }
+    const auto slot_of = [&](std::size_t k) { return sent_index.empty() ? k : sent_index[k]; };
+    const auto sent_position = [&](std::size_t slot) {
+        return sent_index.empty() ? slot
+                                  : static_cast<std::size_t>(std::lower_bound(sent_index.begin(), sent_index.end(), slot) -
+                                                             sent_index.begin());
+    };
     transaction_sink sink(sent_, loaded_.size(), retired_);
     bool slots_failed = false;
     try {
@@ -357,9 +366,9 @@ std::vector<reply> batch_queue::exec_transaction() {
             // EXECABORT: a command was refused while queuing; it keeps its own error.
             std::vector<bool> refused(slots_.size(), false);
             for (auto& [index, refusal] : sink.refusals()) {
-                const queued& q = slots_[sent_index[index]];
+                const queued& q = slots_[slot_of(index)];
                 q.slot->settle(refusal, requests_.data() + q.at);
-                refused[sent_index[index]] = true;
+                refused[slot_of(index)] = true;
             }
             const auto abort = std::make_exception_ptr(reply_error(result.take_string()));
             for (std::size_t i = 0; i < slots_.size(); ++i) {
@@ -380,8 +389,7 @@ std::vector<reply> batch_queue::exec_transaction() {
         // A script the server would not load: its EVALSHA's NOSCRIPT says less than why.
         for (const auto& [slot, loaded] : script_uses_) {
             if (sink.loads()[loaded].is_error()) {
-                ran[static_cast<std::size_t>(std::lower_bound(sent_index.begin(), sent_index.end(), slot) -
-                                             sent_index.begin())] = sink.loads()[loaded];
+                ran[sent_position(slot)] = sink.loads()[loaded];
             }
         }
         if (sent_ == slots_.size()) {
@@ -390,8 +398,8 @@ std::vector<reply> batch_queue::exec_transaction() {
         }
         std::vector<reply> replies(slots_.size());  // nil where a command was answered already
         for (std::size_t k = 0; k < sent_; ++k) {
-            replies[sent_index[k]] = std::move(ran[k]);
-            settle(slots_[sent_index[k]], requests_, replies[sent_index[k]]);
+            replies[slot_of(k)] = std::move(ran[k]);
+            settle(slots_[slot_of(k)], requests_, replies[slot_of(k)]);
         }
         return replies;
     } catch (...) {
