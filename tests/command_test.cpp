@@ -144,6 +144,38 @@ TEST_CASE("from_reply: a user's reply_converter composes with vectors and option
     CHECK(expect_error([] { from_reply<point>(strings({"1"})); }).code() == errc::protocol_error);
 }
 
+TEST_CASE("command: each way of building one encodes the same request", "[command]") {
+    // Short (written in one pass inline), fitting inline only by its exact size (five 9-byte
+    // arguments: 80 bytes of views and 155 of request, where the one-pass bound says 164), and
+    // long (allocated): the request is the RESP encoding of the arguments, and the views point
+    // into it.
+    const std::string nine(9, 'n');
+    const std::string long_value(300, 'l');
+    const std::vector<std::vector<std::string_view>> cases = {
+        {"GET", "k"},
+        {nine, nine, nine, nine, nine},
+        {"SET", "k", long_value},
+        {"A", "B", "C", "D", "E", "F", "G", "H", "I", "J"},  // ten arguments: not short
+    };
+    for (const auto& args : cases) {
+        const redpool::command<redpool::reply> c{std::span<const std::string_view>(args)};
+        std::string expected = "*" + std::to_string(args.size()) + "\r\n";
+        for (auto a : args) expected += "$" + std::to_string(a.size()) + "\r\n" + std::string(a) + "\r\n";
+        CHECK(std::string_view(c.wire_bytes().data(), c.wire_bytes().size()) == expected);
+        REQUIRE(c.args().size() == args.size());
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            CHECK(c.args()[i] == args[i]);
+            CHECK(c.args()[i].data() >= c.wire_bytes().data());
+            CHECK(c.args()[i].data() + c.args()[i].size() <= c.wire_bytes().data() + c.wire_bytes().size());
+        }
+        const redpool::command<redpool::reply> moved = redpool::command<redpool::reply>(c);
+        CHECK(std::string_view(moved.wire_bytes().data(), moved.wire_bytes().size()) == expected);
+    }
+    const redpool::command<redpool::reply> empty{std::span<const std::string_view>()};
+    CHECK(empty.wire_bytes().empty());
+    CHECK(empty.args().empty());
+}
+
 TEST_CASE("command: owns its arguments, and copies and moves keep them", "[command]") {
     std::string key("k\0ey", 4);
     redpool::command<long long> original({"INCRBY", key, "5"});

@@ -62,6 +62,7 @@ errc parse_error(std::string_view bytes, reply_limits limits = default_limits) {
 TEST_CASE("protocol: a command is encoded as a RESP array of bulk strings", "[protocol]") {
     CHECK(encode({"GET", "key"}) == "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n");
     CHECK(encode({"PING"}) == "*1\r\n$4\r\nPING\r\n");
+    CHECK(encode({}) == "*0\r\n");  // no arguments: an empty array, as the general encoder writes it
 }
 
 TEST_CASE("protocol: arguments are binary-safe, empty or long", "[protocol]") {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -18,9 +19,20 @@ namespace redpool::detail {
 /// `MinCapacity`: the capacity of the first allocation.
 template <class T, std::size_t MinCapacity = 16>
 class pod_list {
-    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T> &&
+                  std::is_trivially_default_constructible_v<T>);
 
 public:
+    pod_list() = default;
+    pod_list(const pod_list&) = delete;
+    pod_list& operator=(const pod_list&) = delete;
+    /// The source is left empty, with no memory.
+    pod_list(pod_list&& other) noexcept { swap(other); }
+    pod_list& operator=(pod_list&& other) noexcept {
+        pod_list(std::move(other)).swap(*this);
+        return *this;
+    }
+
     T* data() noexcept { return data_.get(); }
     const T* data() const noexcept { return data_.get(); }
     std::size_t size() const noexcept { return size_; }
@@ -87,6 +99,7 @@ public:
 
 private:
     [[gnu::noinline]] void grow(std::size_t needed) {
+        if (needed > std::size_t(-1) / 2 / sizeof(T)) throw std::length_error("pod_list: too large");
         std::size_t capacity = std::max(MinCapacity, capacity_);
         while (capacity < needed) capacity *= 2;
         std::unique_ptr<T[]> bigger(new T[capacity]);  // default-initialized: not zero-filled

@@ -26,12 +26,6 @@ constexpr std::size_t requests_keep = 1 << 20;
 std::span<const char> bytes_of(std::string_view s) noexcept { return {s.data(), s.size()}; }
 std::span<const char> bytes_of(const write_buffer& b) noexcept { return {b.data(), b.size()}; }
 
-// Releases the queue's references in `slots` and empties it.
-void release_slots(pod_list<batch_queue::queued>& slots) noexcept {
-    for (const auto& q : slots) q.slot->release();
-    slots.clear();
-}
-
 // Only a slot someone still holds a deferred for needs its reply converted.
 void settle(const batch_queue::queued& q, const write_buffer& requests, const reply& r) noexcept {
     if (q.slot->wanted()) q.slot->settle(r, requests.data() + q.at);
@@ -45,7 +39,7 @@ void settle(const batch_queue::queued& q, const write_buffer& requests, const re
 class batch_queue::pipeline_sink final : public connection::reply_sink {
 public:
     pipeline_sink(std::span<const queued> slots, const write_buffer& requests, std::size_t preamble,
-                  const script_uses& uses, bool any_answered, pod_list<queued>& retired)
+                  const script_uses& uses, bool any_answered, slot_list& retired)
         : slots_(slots), requests_(requests), uses_(uses), any_answered_(any_answered), retired_(retired),
           loads_(preamble) {}
 
@@ -54,7 +48,7 @@ public:
         // Dropped handles first (an atomic decrement each, while the server works): the
         // retired slots they leave are then the last references, released without one.
         release_dropped_handles();
-        release_slots(retired_);
+        retired_.release_all();
         if (replies_.size() != slots_.size()) replies_.resize(slots_.size());
     }
 
@@ -98,7 +92,7 @@ private:
     const write_buffer& requests_;
     const script_uses& uses_;
     bool any_answered_;
-    pod_list<queued>& retired_;
+    slot_list& retired_;
     std::vector<reply> loads_;    // the SCRIPT LOADs' replies
     std::size_t loads_read_ = 0;
     std::size_t next_use_ = 0;    // in uses_
@@ -110,12 +104,12 @@ private:
 // command sent, then EXEC's array (or nil, or EXECABORT).
 class batch_queue::transaction_sink final : public connection::reply_sink {
 public:
-    transaction_sink(std::size_t commands, std::size_t preamble, pod_list<queued>& retired)
+    transaction_sink(std::size_t commands, std::size_t preamble, slot_list& retired)
         : commands_(commands), preamble_(preamble), retired_(retired) {}
 
     void while_waiting() noexcept override {
         release_dropped_handles();
-        release_slots(retired_);
+        retired_.release_all();
     }
 
     std::span<reply> next_slots() override { return {&scratch_, 1}; }
@@ -146,7 +140,7 @@ public:
 private:
     std::size_t commands_;
     std::size_t preamble_;
-    pod_list<queued>& retired_;
+    slot_list& retired_;
     std::vector<reply> loads_;
     bool multi_seen_ = false;
     reply multi_error_;
@@ -179,7 +173,7 @@ void batch_queue::add_any(std::span<const std::string_view> args, std::span<cons
         if (changes_session) session_commands_.pop_back();  // nothing of the command stays queued
         throw;
     }
-    slots_.push_unchecked({slot.detach(), at, false});
+    slots_.push_unchecked(std::move(slot), at, false);
     ++sent_;
     timeout_ = timeout;
 }
@@ -224,7 +218,7 @@ void batch_queue::refuse_transaction_control(const command_info& command, std::s
 
 void batch_queue::add_answered(slot_ref<deferred_slot> slot) {
     slots_.make_room();
-    slots_.push_unchecked({slot.detach(), 0, true});
+    slots_.push_unchecked(std::move(slot), 0, true);
 }
 
 namespace {
@@ -254,9 +248,9 @@ std::size_t batch_queue::load_first(const script& s) {
 void batch_queue::use_loaded(std::size_t index) noexcept { script_uses_.emplace_back(slots_.size() - 1, index); }
 
 batch_queue::~batch_queue() {
-    release_dropped_handles();  // so that the slots below are the last references, as in exec()
-    release_slots(retired_);
-    release_slots(slots_);
+    // So that the slot lists, released as members after this, hold the last references, as in
+    // exec().
+    release_dropped_handles();
 }
 
 void batch_queue::clear() noexcept {
@@ -266,10 +260,10 @@ void batch_queue::clear() noexcept {
     // deferreds' memory until the next exec().
     constexpr std::size_t retire_at_most = 1 << 16;
     if (slots_.size() <= retire_at_most) {
-        release_slots(retired_);  // normally empty: released while the last exec() waited
+        retired_.release_all();  // normally empty: released while the last exec() waited
         slots_.swap(retired_);
     }
-    release_slots(slots_);
+    slots_.release_all();
     sent_ = 0;
     loaded_.clear();
     script_uses_.clear();

@@ -40,11 +40,12 @@ public:
     /// sends its own), and in a transaction WATCH and UNWATCH (which must come before MULTI).
     void add(std::span<const std::string_view> args, std::span<const char> wire_bytes,
              slot_ref<deferred_slot>&& slot) {
-        // Nearly every command: encoded already, ordinary (one reply, no session effect, no
+        // Nearly every command: encoded already (so `args` is not empty, which
+        // command_info_of would take as ordinary), ordinary (one reply, no session effect, no
         // block: the batch's deadline stands), and with room for it.
         if (!wire_bytes.empty() && !slots_.full() && &command_info_of(args) == &command_table::ordinary &&
             requests_.append_in_place(wire_bytes.data(), wire_bytes.size())) {
-            slots_.push_unchecked({slot.detach(), requests_.size() - wire_bytes.size(), false});
+            slots_.push_unchecked(std::move(slot), requests_.size() - wire_bytes.size(), false);
             ++sent_;
             return;
         }
@@ -74,12 +75,43 @@ public:
 
     /// A queued command: where its outcome goes, and where its request starts in `requests_`
     /// (`answered`: none, it was answered without the server). `slot` is the queue's counted
-    /// reference, released by `release_slots`: held as a plain pointer so that an entry is
-    /// trivially copied, and queuing one is a few stores.
+    /// reference, owned by the `slot_list` holding the entry: a plain pointer, so that an entry
+    /// is trivially copied and queuing one is a few stores.
     struct queued {
         deferred_slot* slot;
         std::size_t at;
         bool answered;
+    };
+
+    /// Queued commands in order, owning their slots' references: every way of emptying the
+    /// list (release_all, the destructor) releases them.
+    class slot_list {
+    public:
+        slot_list() = default;
+        slot_list(const slot_list&) = delete;
+        slot_list& operator=(const slot_list&) = delete;
+        ~slot_list() { release_all(); }
+
+        std::size_t size() const noexcept { return entries_.size(); }
+        bool full() const noexcept { return entries_.full(); }
+        /// Room for one more; may throw std::bad_alloc, changing nothing.
+        void make_room() { entries_.make_room(); }
+        /// Takes over `slot`'s reference, into room made already (`!full()`).
+        void push_unchecked(slot_ref<deferred_slot>&& slot, std::size_t at, bool answered) noexcept {
+            entries_.push_unchecked({slot.detach(), at, answered});
+        }
+        const queued& operator[](std::size_t i) const noexcept { return entries_[i]; }
+        const queued* begin() const noexcept { return entries_.begin(); }
+        const queued* end() const noexcept { return entries_.end(); }
+        operator std::span<const queued>() const noexcept { return entries_; }
+        void swap(slot_list& other) noexcept { entries_.swap(other.entries_); }
+        void release_all() noexcept {
+            for (const queued& q : entries_) q.slot->release();
+            entries_.clear();
+        }
+
+    private:
+        pod_list<queued> entries_;
     };
 
 private:
@@ -100,10 +132,10 @@ private:
     std::shared_ptr<batch_target> target_;
     batch_kind kind_;
     write_buffer requests_;                            // every queued command, encoded
-    pod_list<queued> slots_;                           // one per queued command, in order
+    slot_list slots_;                                  // one per queued command, in order
     // The slots of the last batch, released while the next one waits for the server rather
     // than on the way out of exec() (see clear()).
-    pod_list<queued> retired_;
+    slot_list retired_;
     std::size_t sent_ = 0;                             // slots that go to the server
     write_buffer preamble_;                            // SCRIPT LOADs
     std::vector<std::string> loaded_;                  // the SHA-1s in the preamble

@@ -101,9 +101,12 @@ inline simple_scan scan_decimal_line(const char* at, const char* end, long long&
             body = at + 5;
         } else {
             const simple_scan header = scan_decimal_line(at + 1, end, length, body);
+            // Checked before the length's end arrives too: a length past the limit is refused
+            // as soon as its digits pass it.
             if (length > 0 && static_cast<unsigned long long>(length) > max_bulk_length) return simple_scan::other;
             if (header != simple_scan::complete) return header;
         }
+        // (Again for the general path; needed for the short lengths read at once above.)
         if (length > 0 && static_cast<unsigned long long>(length) > max_bulk_length) return simple_scan::other;
         out.kind = '$';
         out.nil = length < 0;
