@@ -129,6 +129,41 @@ TEST_CASE("protocol: a short command written in one pass matches the general enc
     CHECK(short_command_bound(std::vector<std::string_view>{"SET", "k", std::string_view(hundred).substr(1)}) != 0);
 }
 
+TEST_CASE("protocol: the request buffer grows by doubling, keeps its bytes, and gives back what it outgrew", "[protocol]") {
+    write_buffer out;  // a pod_list<char, 256>
+    CHECK(out.empty());
+    out.append("ab", 2);
+    const char* first = out.data();
+    out.append(nullptr, 0);  // nothing to copy: allowed
+    CHECK(out.data() == first);
+    const std::string big(1000, 'x');
+    out.append(big.data(), big.size());  // past 256: one growth to 1,024, the bytes kept
+    REQUIRE(out.size() == 1002);
+    CHECK(std::string_view(out.data(), 2) == "ab");
+    CHECK(std::string_view(out.data() + 2, 1000) == big);
+    CHECK(out.append_in_place("cd", 2));  // room left in 1,024
+    CHECK_FALSE(out.append_in_place(big.data(), big.size()));  // no room: nothing appended
+    CHECK(out.size() == 1004);
+    out.discard_front(1002);
+    CHECK(std::string_view(out.data(), out.size()) == "cd");
+    out.discard_front(10);  // more than there is: empty
+    CHECK(out.empty());
+    out.append("ef", 2);
+    const char* kept = out.data();
+    out.clear(4096);  // under the limit: the memory stays
+    out.append("gh", 2);
+    CHECK(out.data() == kept);
+    out.clear(16);  // over it: given back
+    CHECK(out.data() == nullptr);
+    out.append("ij", 2);
+    write_buffer moved(std::move(out));
+    CHECK(std::string_view(moved.data(), moved.size()) == "ij");
+    CHECK(out.empty());  // NOLINT(bugprone-use-after-move): a moved-from list is empty, with no memory
+    CHECK(out.data() == nullptr);
+    out.append("kl", 2);  // and usable
+    CHECK(std::string_view(out.data(), out.size()) == "kl");
+}
+
 TEST_CASE("protocol: commands append to one buffer, in order", "[protocol]") {
     write_buffer out;
     std::vector<std::string_view> a{"INCR", "n"};

@@ -263,7 +263,7 @@ void batch_queue::clear() noexcept {
         retired_.release_all();  // normally empty: released while the last exec() waited
         slots_.swap(retired_);
     }
-    slots_.release_all();
+    slots_.release_all(retire_at_most);  // a huge batch's list is given back, as its requests are
     sent_ = 0;
     loaded_.clear();
     script_uses_.clear();

@@ -105,9 +105,11 @@ public:
         const queued* end() const noexcept { return entries_.end(); }
         operator std::span<const queued>() const noexcept { return entries_; }
         void swap(slot_list& other) noexcept { entries_.swap(other.entries_); }
-        void release_all() noexcept {
+        /// Releases every reference and empties the list, keeping its memory unless it grew
+        /// past `keep` entries.
+        void release_all(std::size_t keep = std::size_t(-1)) noexcept {
             for (const queued& q : entries_) q.slot->release();
-            entries_.clear();
+            entries_.clear(keep);
         }
 
     private:
