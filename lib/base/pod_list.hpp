@@ -39,11 +39,8 @@ public:
     bool empty() const noexcept { return size_ == 0; }
     /// No room for one more without growing.
     bool full() const noexcept { return size_ == capacity_; }
-    T* begin() noexcept { return data(); }
-    T* end() noexcept { return data() + size_; }
     const T* begin() const noexcept { return data(); }
     const T* end() const noexcept { return data() + size_; }
-    T& operator[](std::size_t i) noexcept { return data_[i]; }
     const T& operator[](std::size_t i) const noexcept { return data_[i]; }
     operator std::span<const T>() const noexcept { return {data(), size_}; }
 
@@ -53,10 +50,6 @@ public:
     }
     /// Appends into room made already (`!full()`).
     void push_unchecked(const T& value) noexcept { data_[size_++] = value; }
-    void push_back(const T& value) {
-        make_room();
-        push_unchecked(value);
-    }
 
     /// Makes room for `n` more and returns where they go; `commit` says how many were used.
     T* reserve_tail(std::size_t n) {

@@ -161,7 +161,8 @@ void batch_queue::add_any(std::span<const std::string_view> args, std::span<cons
     // An ordinary command (nearly every one) has one reply, no session effect and no block.
     const bool unusual = args.empty() || &command != &command_table::ordinary;
     const options::duration timeout = unusual ? timeout_with(command, args) : timeout_;
-    // Room first, so that a failed push_back cannot leave the request's bytes behind.
+    // Room first, so that running out of memory for the entry cannot leave the request's bytes
+    // behind.
     slots_.make_room();
     const bool changes_session = unusual && command.effect == session_effect::changed;
     if (changes_session) session_commands_.emplace_back(args.begin(), args.end());
