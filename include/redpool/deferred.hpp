@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "redpool/command.hpp"
+#include "redpool/detail/thread_cache.hpp"
 #include "redpool/error.hpp"
 #include "redpool/reply.hpp"
 
@@ -24,17 +25,6 @@ namespace redpool {
 namespace detail {
 
 class deferred_slot;
-
-/// Makes this thread keep the releases `defer_release` is given. A batch turns it on for the
-/// thread it is built on; other threads release at once.
-void keep_deferred_releases() noexcept;
-/// Keeps `slot`'s release for this thread's next `release_dropped_handles()` and returns true,
-/// or returns false if this thread keeps none (see `keep_deferred_releases`). A full list is
-/// released first; what is left is released when the thread ends.
-bool defer_release(deferred_slot* slot) noexcept;
-/// Releases what `defer_release` kept on this thread. Batches call it while waiting for the
-/// server, and when they are destroyed.
-void release_dropped_handles() noexcept;
 
 /// Where a batch puts the outcome of one of its commands. Implemented once per result type
 /// by `deferred_state<T>`; the batch sees only this. The batch and every `deferred` handed out
@@ -137,11 +127,6 @@ private:
 
 /// The name of a command encoded in RESP (`*2\r\n$3\r\nGET\r\n...`), for messages.
 std::string_view command_name_of(const char* encoded) noexcept;
-
-/// Memory for deferred states, recycled by each thread: a pipeline makes and drops one per
-/// command, and the system allocator's own per-thread cache is far smaller than a batch.
-void* take_state_block(std::size_t size);
-void give_state_block(void* block, std::size_t size) noexcept;
 
 template <class T>
 struct deferred_value {
