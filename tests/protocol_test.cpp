@@ -164,6 +164,24 @@ TEST_CASE("protocol: the request buffer grows by doubling, keeps its bytes, and 
     CHECK(std::string_view(out.data(), out.size()) == "kl");
 }
 
+// append_in_place copies 16 to 64 bytes in 16-byte pieces of its own (the last one overlapping),
+// other sizes with memcpy: every size on both sides of those bounds lands byte for byte.
+TEST_CASE("protocol: appending in place copies every size exactly, next to what is there", "[protocol]") {
+    std::string source(80, '\0');
+    for (std::size_t i = 0; i < source.size(); ++i) source[i] = static_cast<char>('A' + i % 50);
+    for (std::size_t n = 0; n <= source.size(); ++n) {
+        write_buffer out;
+        const std::string filler(200, '#');  // so that a byte left uncopied shows
+        out.append(filler.data(), filler.size());
+        out.clear();
+        out.append("<", 1);
+        REQUIRE(out.append_in_place(source.data(), n));
+        REQUIRE(out.append_in_place(">", 1));
+        REQUIRE(out.size() == n + 2);
+        CHECK(std::string_view(out.data(), out.size()) == "<" + source.substr(0, n) + ">");
+    }
+}
+
 TEST_CASE("protocol: commands append to one buffer, in order", "[protocol]") {
     write_buffer out;
     std::vector<std::string_view> a{"INCR", "n"};
