@@ -29,7 +29,7 @@ detail::batch_queue& basic_batch<Self>::live_queue() const {
 
 template <class Self>
 void basic_batch<Self>::enqueue(std::span<const std::string_view> args, std::span<const char> wire_bytes,
-                                detail::slot_ref<detail::deferred_slot> slot) {
+                                detail::slot_ref<detail::deferred_slot>&& slot) {
     if (!queue_) live_queue();  // throws
     queue_->add(args, wire_bytes, std::move(slot));
 }

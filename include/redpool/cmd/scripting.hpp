@@ -250,7 +250,7 @@ public:
 
 private:
     template <class T>
-    auto run(const command<T>& c) {
+    [[gnu::always_inline]] auto run(const command<T>& c) {  // a forwarder: no call of its own
         return static_cast<Executor&>(*this).run(c);
     }
 };
