@@ -66,3 +66,49 @@ TEST_CASE("reply: formats like redis-cli, escaping binary bytes", "[reply]") {
     auto arr = reply::make_array({reply::make_string("x"), reply::make_array({})});
     CHECK(fmt::format("{}", arr) == "[\"x\", []]");
 }
+
+// The special members are written out (the elements live in a union, so that destroying a
+// reply without elements is inline): each must copy, move and replace the whole value.
+TEST_CASE("reply: copies are deep, moves empty the source, assignment replaces every part", "[reply]") {
+    const auto nested = reply::make_array(
+        {reply::make_string(std::string(40, 'a')), reply::make_array({reply::make_integer(5), reply::make_status("OK")})});
+
+    reply copy(nested);
+    CHECK(copy == nested);
+    copy.elements()[1].elements()[0] = reply::make_integer(6);
+    CHECK(nested[1][0].as_integer() == 5);  // the copy shares nothing
+
+    reply moved(std::move(copy));
+    CHECK(moved.is_array());
+    CHECK(moved[1][0].as_integer() == 6);
+    CHECK(copy.size() == 0);  // NOLINT(bugprone-use-after-move): a moved-from vector is empty
+    CHECK(copy.elements().capacity() == 0);
+
+    // An array replaced by a long string, and back: type, text and elements all change.
+    reply r = nested;
+    r = reply::make_string(std::string(50, 's'));
+    CHECK(r.is_string());
+    CHECK(r.size() == 0);
+    CHECK(r.as_string() == std::string(50, 's'));
+    r = nested;
+    CHECK(r == nested);
+    const reply integer = reply::make_integer(-9);
+    r = integer;
+    CHECK(r.as_integer() == -9);
+    CHECK(r.size() == 0);
+
+    // Self-assignment keeps the value.
+    r = nested;
+    const reply& same = r;
+    r = same;
+    CHECK(r == nested);
+
+    // Destroying an array whose elements were cleared (memory kept, no elements) and one whose
+    // elements were moved away: both must give back exactly what they hold (ASan checks).
+    reply cleared = nested;
+    cleared.elements().clear();
+    CHECK(cleared.elements().capacity() != 0);
+    reply emptied = nested;
+    std::vector<reply> taken = std::move(emptied.elements());
+    CHECK(taken.size() == 2);
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,14 +31,34 @@ enum class reply_type : unsigned char {
 class reply {
 public:
     /// A nil reply.
-    reply() = default;
-    reply(const reply&) = default;
-    reply(reply&&) noexcept = default;
-    reply& operator=(const reply&) = default;
-    reply& operator=(reply&&) noexcept = default;
-    /// Out of line: inlined, the destructor of a reply holding replies unrolls its own recursion
-    /// into every place a vector of replies is destroyed, several times the code of one call.
-    ~reply();
+    reply() noexcept { ::new (&elements_) std::vector<reply>(); }
+    reply(const reply& other) : type_(other.type_), integer_(other.integer_), text_(other.text_) {
+        ::new (&elements_) std::vector<reply>(other.elements_);
+    }
+    reply(reply&& other) noexcept
+        : type_(other.type_), integer_(other.integer_), text_(std::move(other.text_)) {
+        ::new (&elements_) std::vector<reply>(std::move(other.elements_));
+    }
+    reply& operator=(const reply& other) {
+        text_ = other.text_;
+        elements_ = other.elements_;
+        type_ = other.type_;
+        integer_ = other.integer_;
+        return *this;
+    }
+    reply& operator=(reply&& other) noexcept {
+        text_ = std::move(other.text_);
+        elements_ = std::move(other.elements_);
+        type_ = other.type_;
+        integer_ = other.integer_;
+        return *this;
+    }
+    /// Inline for a reply without elements (nearly every one: a batch destroys a thousand at
+    /// once); the elements of an array are destroyed out of line, so that the recursion is not
+    /// unrolled into every place a vector of replies is destroyed.
+    ~reply() {
+        if (elements_.capacity() != 0) destroy_elements();
+    }
 
     static reply make_nil() { return reply(); }
     static reply make_status(std::string text) { return reply(reply_type::status, std::move(text)); }
@@ -95,8 +116,12 @@ private:
         if (elements_.capacity() != 0) drop_elements();
     }
     void drop_elements() noexcept;
+    // Ends elements_, for ~reply().
+    void destroy_elements() noexcept;
 
-    reply(reply_type type, std::string text) : type_(type), text_(std::move(text)) {}
+    reply(reply_type type, std::string text) : type_(type), text_(std::move(text)) {
+        ::new (&elements_) std::vector<reply>();
+    }
 
     bool has_text() const noexcept {
         return type_ == reply_type::string || type_ == reply_type::status || type_ == reply_type::error;
@@ -107,7 +132,11 @@ private:
     reply_type type_ = reply_type::nil;
     long long integer_ = 0;
     std::string text_;              // string, status and error payloads
-    std::vector<reply> elements_;   // array elements
+    // Array elements. In a union so that ~reply() decides whether to destroy them: a vector
+    // that never held memory has nothing to give back. Always alive while the reply is.
+    union {
+        std::vector<reply> elements_;
+    };
 };
 
 /// A short readable name: "nil", "status", "error", "integer", "string", "array".

@@ -33,7 +33,7 @@ const reply& reply::operator[](std::size_t i) const {
     return elements_[i];
 }
 
-reply::~reply() = default;
+void reply::destroy_elements() noexcept { elements_.~vector(); }
 
 bool operator==(const reply& a, const reply& b) {
     return a.type_ == b.type_ && a.integer_ == b.integer_ && a.text_ == b.text_ &&
