@@ -112,3 +112,25 @@ TEST_CASE("reply: copies are deep, moves empty the source, assignment replaces e
     std::vector<reply> taken = std::move(emptied.elements());
     CHECK(taken.size() == 2);
 }
+
+// Replacing a reply with one of its own elements: assigning the elements destroys the one
+// assigned from, so everything else must be read from it before (ASan checks).
+TEST_CASE("reply: a reply can be replaced by one of its own elements, copied or moved", "[reply]") {
+    const auto tree = reply::make_array(
+        {reply::make_array({reply::make_string(std::string(30, 'd')), reply::make_integer(4)}), reply::make_integer(2)});
+    reply r = tree;
+    r = std::move(r.elements()[0]);
+    CHECK(r.is_array());
+    REQUIRE(r.size() == 2);
+    CHECK(r[0].as_string() == std::string(30, 'd'));
+    r = std::move(r.elements()[1]);
+    CHECK(r.is_integer());
+    CHECK(r.as_integer() == 4);
+    CHECK(r.size() == 0);
+
+    reply c = tree;
+    c = c[0];  // a copy of an element, over the array holding it
+    CHECK(c == tree[0]);
+    c = c[1];
+    CHECK(c.as_integer() == 4);
+}

@@ -39,25 +39,31 @@ public:
         : type_(other.type_), integer_(other.integer_), text_(std::move(other.text_)) {
         ::new (&elements_) std::vector<reply>(std::move(other.elements_));
     }
+    // Copy first, then move: `other` may be one of this reply's own elements (`r = r[0]`).
     reply& operator=(const reply& other) {
-        text_ = other.text_;
-        elements_ = other.elements_;
-        type_ = other.type_;
-        integer_ = other.integer_;
-        return *this;
+        reply copy(other);
+        return *this = std::move(copy);
     }
     reply& operator=(reply&& other) noexcept {
+        // `other` may be one of this reply's own elements, which assigning elements_ destroys
+        // (`r = std::move(r.elements()[0])`): everything else is read from it first.
+        const reply_type type = other.type_;
+        const long long integer = other.integer_;
         text_ = std::move(other.text_);
         elements_ = std::move(other.elements_);
-        type_ = other.type_;
-        integer_ = other.integer_;
+        type_ = type;
+        integer_ = integer;
         return *this;
     }
     /// Inline for a reply without elements (nearly every one: a batch destroys a thousand at
     /// once); the elements of an array are destroyed out of line, so that the recursion is not
     /// unrolled into every place a vector of replies is destroyed.
     ~reply() {
+#if defined(_GLIBCXX_DEBUG)
+        destroy_elements();  // the debug vector's destructor also detaches its iterators
+#else
         if (elements_.capacity() != 0) destroy_elements();
+#endif
     }
 
     static reply make_nil() { return reply(); }
@@ -133,7 +139,8 @@ private:
     long long integer_ = 0;
     std::string text_;              // string, status and error payloads
     // Array elements. In a union so that ~reply() decides whether to destroy them: a vector
-    // that never held memory has nothing to give back. Always alive while the reply is.
+    // that holds no memory (capacity 0) has nothing to give back, so its destructor would do
+    // nothing. Always alive while the reply is.
     union {
         std::vector<reply> elements_;
     };
