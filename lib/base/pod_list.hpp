@@ -16,11 +16,10 @@
 
 namespace redpool::detail {
 
-/// `MinCapacity`: the capacity of the first allocation.
 /// memcpy without a call for 16 to 64 bytes (an encoded command, nearly always): 16-byte
 /// pieces, the last one ending at `n` and overlapping the one before. A pipeline appends one
 /// request per command, and the call into libc cost as much as the copy.
-inline void copy_bytes(char* to, const char* from, std::size_t n) noexcept {
+inline void copy_unrolled(char* to, const char* from, std::size_t n) noexcept {
     if (n < 16 || n > 64) {
         if (n != 0) std::memcpy(to, from, n);
         return;
@@ -31,6 +30,7 @@ inline void copy_bytes(char* to, const char* from, std::size_t n) noexcept {
     __builtin_memcpy(to + n - 16, from + n - 16, 16);
 }
 
+/// `MinCapacity`: the capacity of the first allocation.
 template <class T, std::size_t MinCapacity = 16>
 class pod_list {
     static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T> &&
@@ -78,7 +78,7 @@ public:
     /// Appends `n` values if they fit without growing, and says whether they did.
     bool append_in_place(const T* values, std::size_t n) noexcept {
         if (capacity_ - size_ < n) return false;
-        copy_bytes(reinterpret_cast<char*>(data() + size_), reinterpret_cast<const char*>(values), n * sizeof(T));
+        copy_unrolled(reinterpret_cast<char*>(data() + size_), reinterpret_cast<const char*>(values), n * sizeof(T));
         size_ += n;
         return true;
     }

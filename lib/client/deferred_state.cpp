@@ -11,8 +11,9 @@
 
 namespace redpool::detail {
 
-thread_local constinit state_block_cache* thread_state_blocks = nullptr;
-thread_local constinit dropped_handles* thread_dropped_handles = nullptr;
+// The model is repeated: GCC takes it from the definition, not from the header's declaration.
+[[gnu::tls_model("initial-exec")]] thread_local constinit state_block_cache* thread_state_blocks = nullptr;
+[[gnu::tls_model("initial-exec")]] thread_local constinit dropped_handles* thread_dropped_handles = nullptr;
 
 namespace {
 
