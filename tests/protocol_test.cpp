@@ -164,8 +164,9 @@ TEST_CASE("protocol: the request buffer grows by doubling, keeps its bytes, and 
     CHECK(std::string_view(out.data(), out.size()) == "kl");
 }
 
-// append_in_place copies 16 to 64 bytes in 16-byte pieces of its own (the last one overlapping),
-// other sizes with memcpy: every size on both sides of those bounds lands byte for byte.
+// append_in_place copies with detail::copy_bytes: overlapping fixed-size pieces up to 64 bytes
+// (1-8 byte pairs up to 16, then 16-byte pieces), memcpy beyond. Every size on both sides of
+// each of those bounds lands byte for byte.
 TEST_CASE("protocol: appending in place copies every size exactly, next to what is there", "[protocol]") {
     std::string source(80, '\0');
     for (std::size_t i = 0; i < source.size(); ++i) source[i] = static_cast<char>('A' + i % 50);

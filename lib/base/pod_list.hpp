@@ -14,21 +14,9 @@
 #include <type_traits>
 #include <utility>
 
-namespace redpool::detail {
+#include "redpool/detail/copy_bytes.hpp"
 
-/// memcpy without a call for 16 to 64 bytes (an encoded command, nearly always): 16-byte
-/// pieces, the last one ending at `n` and overlapping the one before. A pipeline appends one
-/// request per command, and the call into libc cost as much as the copy.
-inline void copy_unrolled(char* to, const char* from, std::size_t n) noexcept {
-    if (n < 16 || n > 64) {
-        if (n != 0) std::memcpy(to, from, n);
-        return;
-    }
-    __builtin_memcpy(to, from, 16);
-    if (n > 32) __builtin_memcpy(to + 16, from + 16, 16);
-    if (n > 48) __builtin_memcpy(to + 32, from + 32, 16);
-    __builtin_memcpy(to + n - 16, from + n - 16, 16);
-}
+namespace redpool::detail {
 
 /// `MinCapacity`: the capacity of the first allocation.
 template <class T, std::size_t MinCapacity = 16>
@@ -75,10 +63,11 @@ public:
         if (n != 0) std::memcpy(reserve_tail(n), values, n * sizeof(T));
         size_ += n;
     }
-    /// Appends `n` values if they fit without growing, and says whether they did.
-    bool append_in_place(const T* values, std::size_t n) noexcept {
+    /// Appends `n` values if they fit without growing, and says whether they did. Forced inline:
+    /// it is the queuing of each command in a batch, and the copy made it look too large to GCC.
+    [[gnu::always_inline]] bool append_in_place(const T* values, std::size_t n) noexcept {
         if (capacity_ - size_ < n) return false;
-        copy_unrolled(reinterpret_cast<char*>(data() + size_), reinterpret_cast<const char*>(values), n * sizeof(T));
+        copy_bytes(reinterpret_cast<char*>(data() + size_), reinterpret_cast<const char*>(values), n * sizeof(T));
         size_ += n;
         return true;
     }

@@ -9,6 +9,8 @@
 #include <span>
 #include <string_view>
 
+#include "redpool/detail/copy_bytes.hpp"
+
 namespace redpool::detail::encoding {
 
 inline std::size_t decimal_digits(std::size_t n) noexcept {
@@ -35,28 +37,6 @@ inline std::size_t decimal_digits(std::size_t n) noexcept {
     }
     std::memcpy(at, "\r\n", 2);
     return at + 2;
-}
-
-// Copies a short argument (a command's name, a key, a small value) without a call into libc:
-// two overlapping fixed-size copies cover any length from 2 to 16, which the compiler turns
-// into a pair of moves.
-[[gnu::always_inline]] inline void copy_bytes(char* to, const char* from, std::size_t n) noexcept {
-    if (n >= 8) {
-        if (n > 16) {
-            std::memcpy(to, from, n);
-            return;
-        }
-        std::memcpy(to, from, 8);
-        std::memcpy(to + n - 8, from + n - 8, 8);
-    } else if (n >= 4) {
-        std::memcpy(to, from, 4);
-        std::memcpy(to + n - 4, from + n - 4, 4);
-    } else if (n >= 2) {
-        std::memcpy(to, from, 2);
-        std::memcpy(to + n - 2, from + n - 2, 2);
-    } else if (n == 1) {
-        *to = *from;
-    }
 }
 
 // "$<n>\r\n<arg>\r\n" at `at`, pointing `*view` at the argument's bytes there unless `view` is
