@@ -24,45 +24,57 @@ constexpr bool recycle = false;
 constexpr bool recycle = true;
 #endif
 
-// Each thread's cache and list are made by its first need and destroyed when it ends (their
-// destructors do the cleaning up). Once they are gone, nothing makes them again: `*_gone` is
-// trivially destructible, so later thread_local or static destructors still read it and take
-// the slow path (blocks freed, handles released at once).
-[[gnu::tls_model("initial-exec")]] thread_local bool blocks_gone = false;
-[[gnu::tls_model("initial-exec")]] thread_local bool dropped_gone = false;
+// The thread's object behind one of thread_cache.hpp's pointers: made by the thread's first
+// need, and destroyed when the thread ends, after `drain` gave back what it holds. Unhooked
+// before it is drained, so that what draining releases cannot reach it. Once it is gone,
+// nothing makes it again: `gone` is trivially destructible, so later thread_local or static
+// destructors still read it and take the slow path (blocks freed, handles released at once).
+template <class T, T*& (*pointer)() noexcept, void (*drain)(T&) noexcept>
+struct per_thread {
+    [[gnu::tls_model("initial-exec")]] static inline thread_local bool gone = false;
 
-struct blocks_owner {
-    ~blocks_owner() {
-        blocks_gone = true;
-        // Taken first, so that nothing reaches the cache while its blocks are freed.
-        state_block_cache* k = std::exchange(thread_state_blocks, nullptr);
-        for (auto*& h : k->head) {
-            while (h != nullptr) ::operator delete(std::exchange(h, h->next));
+    /// The thread's object, made now; null once the thread's was destroyed, or without memory.
+    static T* make() noexcept {
+        if (gone) return nullptr;
+        T*& object = pointer();
+        object = new (std::nothrow) T;
+        if (object != nullptr) {
+            thread_local owner ends_with_the_thread;
         }
-        delete k;
+        return object;
     }
+
+private:
+    struct owner {
+        ~owner() {
+            gone = true;
+            T* object = std::exchange(pointer(), nullptr);
+            drain(*object);
+            delete object;
+        }
+    };
 };
 
-struct dropped_owner {
-    ~dropped_owner() {
-        dropped_gone = true;
-        dropped_handles* d = thread_dropped_handles;
-        // Last first, counted down before each release: destroying a state may drop a deferred
-        // it held, which comes back to defer_release and is released at once.
-        thread_dropped_handles = nullptr;
-        while (d->count > 0) d->slots[--d->count]->release();
-        delete d;
-    }
-};
+state_block_cache*& block_cache_pointer() noexcept { return thread_state_blocks; }
 
-state_block_cache* make_block_cache() noexcept {
-    if (blocks_gone) return nullptr;
-    thread_state_blocks = new (std::nothrow) state_block_cache;
-    if (thread_state_blocks != nullptr) {
-        thread_local blocks_owner ends_with_the_thread;
+void free_blocks(state_block_cache& k) noexcept {
+    for (auto*& h : k.head) {
+        while (h != nullptr) ::operator delete(std::exchange(h, h->next));
     }
-    return thread_state_blocks;
 }
+
+using blocks = per_thread<state_block_cache, block_cache_pointer, free_blocks>;
+
+dropped_handles*& dropped_handles_pointer() noexcept { return thread_dropped_handles; }
+
+// Last first, and counted down before each release: destroying a state may drop a deferred it
+// held, which may come back to defer_release and append (or, once the list is unhooked at the
+// thread's end, be released at once).
+void release_kept(dropped_handles& d) noexcept {
+    while (d.count > 0) d.slots[--d.count]->release();
+}
+
+using dropped = per_thread<dropped_handles, dropped_handles_pointer, release_kept>;
 
 }  // namespace
 
@@ -76,7 +88,7 @@ void give_state_block(void* block, std::size_t size) noexcept {
     state_block_cache* k = nullptr;
     if (recycle && c < state_block_cache::classes) {
         k = thread_state_blocks;
-        if (k == nullptr) k = make_block_cache();  // a thread's first give-back
+        if (k == nullptr) k = blocks::make();  // a thread's first give-back
     }
     if (k != nullptr && k->kept[c] < state_block_cache::max_kept) {
         k->head[c] = ::new (block) state_block_cache::free_block{k->head[c]};
@@ -89,12 +101,7 @@ void give_state_block(void* block, std::size_t size) noexcept {
 // --- handles dropped while their batch still holds them ----------------------------------------
 
 void keep_deferred_releases() noexcept {
-    if (thread_dropped_handles != nullptr || dropped_gone) return;
-    // Without memory for it, releases are immediate.
-    thread_dropped_handles = new (std::nothrow) dropped_handles;
-    if (thread_dropped_handles != nullptr) {
-        thread_local dropped_owner ends_with_the_thread;
-    }
+    if (thread_dropped_handles == nullptr) (void)dropped::make();  // without memory, releases are immediate
 }
 
 bool defer_release_slow(deferred_slot* slot) noexcept {
@@ -107,11 +114,7 @@ bool defer_release_slow(deferred_slot* slot) noexcept {
 }
 
 void release_dropped_handles() noexcept {
-    dropped_handles* d = thread_dropped_handles;
-    if (d == nullptr) return;
-    // Last first, and counted down before each release: destroying a state may drop a deferred
-    // it held, which may come back here and append.
-    while (d->count > 0) d->slots[--d->count]->release();
+    if (dropped_handles* d = thread_dropped_handles) release_kept(*d);
 }
 
 std::string_view command_name_of(const char* encoded) noexcept {
