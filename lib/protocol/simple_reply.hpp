@@ -92,6 +92,7 @@ inline simple_scan scan_decimal_line(const char* at, const char* end, long long&
         long long length = 0;
         const char* body = nullptr;
         const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+        const auto too_long = [&] { return length > 0 && static_cast<unsigned long long>(length) > max_bulk_length; };
         if (end - at >= 4 && digit(at[1]) && at[2] == '\r' && at[3] == '\n') {
             // Most bulks are short: a length of one or two digits is read at once.
             length = at[1] - '0';
@@ -103,11 +104,10 @@ inline simple_scan scan_decimal_line(const char* at, const char* end, long long&
             const simple_scan header = scan_decimal_line(at + 1, end, length, body);
             // Checked before the length's end arrives too: a length past the limit is refused
             // as soon as its digits pass it.
-            if (length > 0 && static_cast<unsigned long long>(length) > max_bulk_length) return simple_scan::other;
+            if (too_long()) return simple_scan::other;
             if (header != simple_scan::complete) return header;
         }
-        // (Again for the general path; needed for the short lengths read at once above.)
-        if (length > 0 && static_cast<unsigned long long>(length) > max_bulk_length) return simple_scan::other;
+        if (too_long()) return simple_scan::other;  // the lengths read at once above
         out.kind = '$';
         out.nil = length < 0;
         if (out.nil) {
