@@ -289,11 +289,19 @@ TEST_CASE("pool_stats: every field prints under its own name in to_json", "[clie
     s.in_use = 14;
     s.waiters = 15;
     s.pool_size = 16;
+    s.mux_conns = 17;
+    s.in_flight = 18;
+    s.mux_waiting = 19;
+    s.mux_writes = 20;
+    s.mux_requests = 21;
+    s.abandoned_replies = 22;
+    s.resent = 23;
     CHECK(s.to_json() ==
           R"({"hits":1,"misses":2,"timeouts":3,"total_conns":4,"idle_conns":5,"stale_conns":6,)"
           R"("wait_count":7,"wait_duration_ns":8,"max_idle_closed":9,"idle_closed":10,)"
           R"("lifetime_closed":11,"unusable_closed":12,"dial_errors":13,"in_use":14,)"
-          R"("waiters":15,"pool_size":16})");
+          R"("waiters":15,"pool_size":16,"mux_conns":17,"in_flight":18,"mux_waiting":19,)"
+          R"("mux_writes":20,"mux_requests":21,"abandoned_replies":22,"resent":23})");
 }
 
 TEST_CASE("client: set_pool_size and set_min_idle_conns take effect at run time", "[client]") {

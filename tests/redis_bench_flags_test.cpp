@@ -226,10 +226,11 @@ TEST_CASE("redis-bench flags: --threads is 1..64 and --precision 0..6", "[redis-
     CHECK_THAT(error_of({"--threads="}), Contains("--threads: \"\" is not a number"));
 }
 
-TEST_CASE("redis-bench flags: --mode takes sync or async", "[redis-bench]") {
+TEST_CASE("redis-bench flags: --mode takes sync, async or client", "[redis-bench]") {
     CHECK(parse({"--mode", "sync"}).mode == run_mode::sync);
     CHECK(parse({"--mode=async"}).mode == run_mode::async);
-    CHECK_THAT(error_of({"--mode", "fast"}), Contains("--mode: \"fast\" is not sync or async"));
+    CHECK(parse({"--mode", "Client"}).mode == run_mode::client);
+    CHECK_THAT(error_of({"--mode", "fast"}), Contains("--mode: \"fast\" is not sync, async or client"));
 }
 
 TEST_CASE("redis-bench flags: --pool-size, --min-idle and --pool-timeout set the pool",
@@ -301,6 +302,7 @@ TEST_CASE("redis-bench flags: -P above 1 needs --mode async", "[redis-bench]") {
     CHECK(parse({"--mode", "sync", "-P", "1"}).pipeline == 1);
     CHECK(parse({"-P", "8"}).pipeline == 8);
     CHECK_THAT(error_of({"--mode", "sync", "-P", "2"}), Contains("-P needs --mode async"));
+    CHECK_THAT(error_of({"--mode", "client", "-P", "2"}), Contains("the library pipelines"));
 }
 
 TEST_CASE("redis-bench flags: --min-idle may not exceed --pool-size", "[redis-bench]") {

@@ -191,6 +191,18 @@ TEST_CASE("redis-bench: sync mode shares one pool and reports its stats", "[redi
     CHECK(r.out.find("\"wait_count\":0,") == std::string::npos);  // 8 threads on 2: some waited
 }
 
+TEST_CASE("redis-bench: client mode runs callers on one async_client, pipelined by it", "[redis-bench]") {
+    auto& server = shared_server();
+    auto r = run("-p " + port_of(server) + " --mode client -c 32 --threads 2 -t set,get -n 4000 --json");
+    REQUIRE(r.code == 0);
+    INFO(r.out);
+    CHECK(r.out.find("\"requests\":4000,") != std::string::npos);
+    CHECK(r.out.find("\"errors\":0") != std::string::npos);
+    CHECK(r.out.find("\"mux_conns\":1") != std::string::npos);
+    CHECK(r.out.find("\"mux_requests\":4001") != std::string::npos);  // and the PING first
+    CHECK(server.command({"GET", "key:__rand_int__"}) == "xxx");
+}
+
 TEST_CASE("redis-bench: the sweep prints a table, a recommendation and an SVG", "[redis-bench]") {
     auto& server = shared_server();
     const std::string svg = redpool::test::test_tmpdir() + "/sweep.svg";

@@ -98,6 +98,20 @@ struct options {
     /// How often the background reaper closes stale idle connections. Zero disables it.
     duration reaper_interval = std::chrono::minutes(1);
 
+    // --- automatic pipelining (async_client always; client when `multiplex` is set) ----------
+
+    /// Send `client`'s commands through the multiplexer that `async_client` uses: requests of
+    /// concurrent callers share a few pooled connections, coalesced into one write per turn
+    /// and answered in order, instead of each caller borrowing a connection of its own for one
+    /// round trip. Blocking commands, commands that change their connection's session and
+    /// subscribers still get a connection of their own. Off by default (go-redis's model).
+    bool multiplex = false;
+    /// Most requests one multiplexed connection carries at once, written and awaiting their
+    /// replies. When every multiplexed connection is this full and no other may be added, new
+    /// requests wait (at most `pool_timeout`, then `errc::pool_timeout`) rather than queue
+    /// without bound.
+    int max_in_flight = 128;
+
     // --- retries (only where the command cannot have run twice) ------------------------------
 
     /// Retries after a failure that cannot have executed the command. Zero disables retries.

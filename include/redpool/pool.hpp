@@ -39,6 +39,19 @@ struct pool_stats {
     std::uint32_t waiters = 0;       ///< gets waiting for a turn right now
     std::uint32_t pool_size = 0;     ///< the current `pool_size`
 
+    // Automatic pipelining (`async_client`, and `client` with `options::multiplex`); zero
+    // otherwise. Multiplexed connections hold their turns while open, so they also count in
+    // `total_conns` and `in_use`.
+    std::uint32_t mux_conns = 0;     ///< multiplexed connections open
+    std::uint32_t in_flight = 0;     ///< requests sent on them and awaiting their replies
+    std::uint32_t mux_waiting = 0;   ///< requests waiting for room (every connection at max_in_flight)
+    std::uint64_t mux_writes = 0;    ///< writes on them, each carrying one or more requests
+    std::uint64_t mux_requests = 0;  ///< requests those writes carried (divided by mux_writes:
+                                     ///< the average batch)
+    std::uint64_t abandoned_replies = 0;  ///< replies of cancelled requests, read and dropped
+    std::uint64_t resent = 0;        ///< requests sent again: their connection failed before
+                                     ///< sending them, so they cannot have run
+
     /// One JSON object with every field; `wait_duration` as `wait_duration_ns`.
     std::string to_json() const;
 };

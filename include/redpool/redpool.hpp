@@ -1,6 +1,7 @@
 // redpool/redpool.hpp — the umbrella header: everything a user of redpool needs.
 #pragma once
 
+#include "redpool/async_client.hpp"
 #include "redpool/client.hpp"
 #include "redpool/command.hpp"
 #include "redpool/commands.hpp"

@@ -30,10 +30,6 @@ using clock = connection::clock;
 // connections stay small.
 constexpr std::size_t write_buffer_keep = 64 * 1024;
 
-reply_limits limits_of(const options& opts) {
-    return {opts.max_bulk_length, opts.max_array_elements, opts.max_reply_depth};
-}
-
 bool is_auth_refusal(std::string_view message) {
     return message.starts_with("WRONGPASS") || message.starts_with("NOAUTH") ||
            message.starts_with("NOPERM") || message.starts_with("ERR AUTH") ||
@@ -41,6 +37,10 @@ bool is_auth_refusal(std::string_view message) {
 }
 
 }  // namespace
+
+reply_limits reply_limits_of(const options& opts) noexcept {
+    return {opts.max_bulk_length, opts.max_array_elements, opts.max_reply_depth};
+}
 
 char* connection::receive_buffer() {
     thread_local std::unique_ptr<char[]> buffer;
@@ -82,7 +82,7 @@ std::unique_ptr<connection> connection::open(const options& opts, std::stop_toke
 
 connection::connection(int fd, const options& opts)
     : fd_(fd),
-      reader_(limits_of(opts)),
+      reader_(reply_limits_of(opts)),
       read_timeout_(opts.read_timeout),
       write_timeout_(opts.write_timeout),
       used_at_(clock::now()),

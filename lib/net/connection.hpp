@@ -20,6 +20,9 @@
 
 namespace redpool::detail {
 
+/// The limits `opts` sets on what one reply may claim.
+reply_limits reply_limits_of(const options& opts) noexcept;
+
 class connection {
 public:
     using clock = std::chrono::steady_clock;

@@ -49,6 +49,8 @@ constexpr auto fields = std::to_array<field>({
     {"liveness_check_after", &options::liveness_check_after},
     {"pool_fifo", &options::pool_fifo},
     {"reaper_interval", &options::reaper_interval},
+    {"multiplex", &options::multiplex},
+    {"max_in_flight", &options::max_in_flight},
     {"max_retries", &options::max_retries},
     {"min_retry_backoff", &options::min_retry_backoff},
     {"max_retry_backoff", &options::max_retry_backoff},
@@ -419,6 +421,7 @@ void check_durations(const options& o) {
 
 void check_limits(const options& o) {
     require(o.max_retries >= 0, "max_retries {} is negative", o.max_retries);
+    require(o.max_in_flight >= 1, "max_in_flight {} is less than 1", o.max_in_flight);
     require(o.max_reply_depth >= 1 && o.max_reply_depth <= 8,
             "max_reply_depth {} is outside 1..8", o.max_reply_depth);
     require(o.max_bulk_length > 0, "max_bulk_length is 0");

@@ -9,7 +9,7 @@
 
 namespace redis_bench {
 
-enum class run_mode { async, sync };
+enum class run_mode { async, sync, client };
 
 struct config {
     // --- where (redis-benchmark's -h -p -s -a --user --dbnum) ----------------------------------
@@ -30,7 +30,7 @@ struct config {
     long keyspace = 0;              // -r: random keys in [0, keyspace); 0: fixed keys
     /// Canonical lower-case test names, in the order given (-t); the default list when empty.
     std::vector<std::string> tests;
-    int threads = 1;                // --threads: event loops (async mode)
+    int threads = 1;                // --threads: event loops (async mode), io threads (client mode)
 
     // --- output ------------------------------------------------------------------------------
     bool quiet = false;             // -q
@@ -38,7 +38,7 @@ struct config {
     bool json = false;              // --json
     int precision = 3;              // --precision: decimals of latencies in ms
 
-    // --- the pool (sync mode) ----------------------------------------------------------------
+    // --- the pool (sync and client modes) ----------------------------------------------------
     run_mode mode = run_mode::async;
     int pool_size = 0;              // --pool-size; 0: redpool's default
     int min_idle = 0;               // --min-idle

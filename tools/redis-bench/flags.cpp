@@ -166,7 +166,8 @@ run_mode parse_mode(const flag_arg& arg) {
     const std::string mode = lower(arg.value);
     if (mode == "sync") return run_mode::sync;
     if (mode == "async") return run_mode::async;
-    fail(fmt::format("{}: \"{}\" is not sync or async", arg.name, arg.value));
+    if (mode == "client") return run_mode::client;
+    fail(fmt::format("{}: \"{}\" is not sync, async or client", arg.name, arg.value));
 }
 
 struct flag_spec {
@@ -300,6 +301,9 @@ void check_combinations(const parse_state& state) {
     if (cfg.pipeline > 1 && cfg.mode == run_mode::sync) {
         fail("-P needs --mode async: sync mode measures one request per round trip");
     }
+    if (cfg.pipeline > 1 && cfg.mode == run_mode::client) {
+        fail("-P needs --mode async: in client mode the library pipelines the -c callers' requests itself");
+    }
     if (state.min_idle_given && state.pool_size_given && cfg.min_idle > cfg.pool_size) {
         fail(fmt::format("--min-idle: {} is larger than --pool-size {}", cfg.min_idle,
                          cfg.pool_size));
@@ -369,7 +373,8 @@ Options (as redis-benchmark's):
  -a <password>      Password for Redis Auth
  --user <username>  Used to send ACL style 'AUTH username pass'. Needs -a.
  --dbnum <db>       SELECT the specified db number (default 0)
- -c <clients>       Number of parallel connections (async) or threads (sync) (default 50)
+ -c <clients>       Number of parallel connections (async), threads (sync) or callers (client)
+                    (default 50)
  -n <requests>      Total number of requests per test (default 100000)
  -d <size>          Data size of SET/GET value in bytes, at most {max_data} (default 3)
  -P <numreq>        Pipeline <numreq> requests; needs --mode async. Default 1 (no pipeline)
@@ -379,13 +384,16 @@ Options (as redis-benchmark's):
                     (ping means ping_inline,ping_mbulk; lrange means lrange_100..lrange_600)
  -q                 Quiet. Just show query/sec values
  --csv              Output in CSV format
- --threads <num>    Event loops in async mode, 1..{max_threads} (default 1)
+ --threads <num>    Event loops (async mode) or threads running the client's (client mode),
+                    1..{max_threads} (default 1)
  --precision <n>    Decimal places of latencies in ms, 0..{max_precision} (default 3)
 
 redis-bench's own options:
  --json             Output in JSON format (not with --csv)
- --mode <mode>      sync (a redpool pool, one thread per client) or async (default async)
- --pool-size <n>    Pool size in sync mode (default: redpool's, 10 per hardware thread)
+ --mode <mode>      sync (a redpool::client, one thread per client), client (a
+                    redpool::async_client, one coroutine per client, pipelined by the
+                    library) or async (raw connections; default async)
+ --pool-size <n>    Pool size in sync and client modes (default: redpool's, 10 per hardware thread)
  --min-idle <n>     Idle connections the pool keeps ready, at most --pool-size (default 0)
  --pool-timeout <d> Wait for a free pool connection; 0 fails at once (default: redpool's, 4s)
  --duration <d>     Run each test for this long instead of -n requests (default: off)

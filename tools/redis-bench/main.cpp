@@ -51,7 +51,15 @@ void check_server(const redpool::options& server) {
 }
 
 test_result run_one(const config& cfg, const test_spec& spec, const redpool::options& server) {
-    return cfg.mode == run_mode::sync ? run_sync(cfg, spec, server) : run_async(cfg, spec, server);
+    switch (cfg.mode) {
+    case run_mode::sync:
+        return run_sync(cfg, spec, server);
+    case run_mode::client:
+        return run_client(cfg, spec, server);
+    case run_mode::async:
+        break;
+    }
+    return run_async(cfg, spec, server);
 }
 
 void print_result(const config& cfg, const test_result& r) {

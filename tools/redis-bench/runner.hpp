@@ -1,8 +1,10 @@
-// redis_bench's two ways to run a test.
+// redis_bench's three ways to run a test.
 //  - async: `--threads` Asio event loops drive `-c` connections, each keeping `-P` requests in
 //    flight, like redis-benchmark.
 //  - sync: `-c` threads share one redpool::client, one request per round trip, as an
 //    application uses the pool; the result carries the pool's stats.
+//  - client: `-c` coroutines share one redpool::async_client, one request each at a time, on
+//    `--threads` threads; the library pipelines them. The result carries the pool's stats.
 #pragma once
 
 #include <string>
@@ -21,6 +23,10 @@ namespace redis_bench {
 /// breaks mid-test.
 test_result run_async(const config& cfg, const test_spec& spec, const redpool::options& server);
 test_result run_sync(const config& cfg, const test_spec& spec, const redpool::options& server);
+test_result run_client(const config& cfg, const test_spec& spec, const redpool::options& server);
+
+/// The server's options with the pool flags applied (--pool-size, --min-idle, --pool-timeout).
+redpool::options pool_options(const config& cfg, const redpool::options& server);
 
 /// The result of a finished run (counts from `state`, wall and CPU time from `m`; latencies
 /// are the caller's to merge). Throws the failure that ended the run, if any.

@@ -1,8 +1,9 @@
-// What both runners share: turning a finished run into a result, and the progress decision.
+// What the runners share: turning a finished run into a result, and the progress decision.
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "runner.hpp"
@@ -20,6 +21,14 @@ test_result finish_test(const std::string& title, const run_state& state,
     result.user_cpu_s = m.user_seconds();
     result.sys_cpu_s = m.sys_seconds();
     return result;
+}
+
+redpool::options pool_options(const config& cfg, const redpool::options& server) {
+    redpool::options o = server;
+    if (cfg.pool_size > 0) o.pool_size = cfg.pool_size;
+    o.min_idle_conns = std::min(cfg.min_idle, o.pool_size);
+    if (cfg.pool_timeout) o.pool_timeout = *cfg.pool_timeout;
+    return o;
 }
 
 bool show_progress(const config& cfg) {

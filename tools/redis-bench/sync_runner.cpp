@@ -15,14 +15,6 @@ namespace {
 
 using clock = run_state::clock;
 
-redpool::options pool_options(const config& cfg, const redpool::options& server) {
-    redpool::options o = server;
-    if (cfg.pool_size > 0) o.pool_size = cfg.pool_size;
-    o.min_idle_conns = std::min(cfg.min_idle, o.pool_size);
-    if (cfg.pool_timeout) o.pool_timeout = *cfg.pool_timeout;
-    return o;
-}
-
 // Lets background min-idle dials finish before the clock starts (bounded: a failing dial
 // shows up in the pool's dial_errors instead).
 void wait_for_min_idle(const redpool::client& client, int min_idle) {
