@@ -14,6 +14,7 @@
 #include "lib/client/client_core.hpp"
 #include "lib/client/request_views.hpp"
 #include "lib/mux/multiplexer.hpp"
+#include "lib/mux/sync_multiplexer.hpp"
 
 namespace redpool {
 namespace detail {
@@ -60,7 +61,7 @@ public:
 
     static void finish(async_request* r, std::error_code ec) noexcept {
         if (!r->claimed.exchange(true)) r->deliver(ec);
-        delete r;
+        r->dispose();
     }
 
 private:
@@ -77,7 +78,7 @@ private:
             r->result = std::move(out);
             r->deliver(ec);
         }
-        delete r;
+        r->dispose();
     }
 
     void forget(async_request* r) noexcept {
@@ -136,14 +137,7 @@ public:
 
     redpool::pool_stats stats() const {
         redpool::pool_stats s = core_->pool().stats();
-        const mux_stats m = mux_->stats();
-        s.mux_conns = m.connections;
-        s.in_flight = m.in_flight;
-        s.mux_waiting = m.waiting;
-        s.mux_writes = m.writes;
-        s.mux_requests = m.requests_written;
-        s.abandoned_replies = m.abandoned_replies;
-        s.resent = m.resent;
+        add_mux_stats(s, mux_->stats());
         return s;
     }
 

@@ -35,7 +35,7 @@ reply client::run_checked(std::span<const std::string_view> args, std::span<cons
     return r;
 }
 
-redpool::pool_stats client::pool_stats() const { return core_->pool().stats(); }
+redpool::pool_stats client::pool_stats() const { return core_->stats(); }
 
 void client::set_pool_size(int size) { core_->pool().set_pool_size(size); }
 
@@ -55,6 +55,6 @@ void client::set_conn_max_lifetime_jitter(options::duration d) {
 
 void client::set_pool_fifo(bool fifo) { core_->pool().set_pool_fifo(fifo); }
 
-void client::close() { core_->pool().close(); }
+void client::close() { core_->close(); }
 
 }  // namespace redpool

@@ -4,6 +4,8 @@
 // included) goes to the caller as is, so a write is never applied twice.
 #include "lib/client/client_core.hpp"
 
+#include "redpool/command.hpp"
+
 #include <algorithm>
 #include <random>
 #include <thread>
@@ -12,6 +14,7 @@
 
 #include "lib/base/deadline.hpp"
 #include "lib/protocol/refusals.hpp"
+#include "redpool/command.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::detail {
@@ -80,14 +83,35 @@ client_core::client_core(options opts)
     : opts_(validated(std::move(opts))),
       pool_(connection_pool::create(
           pool_config_of(*opts_), [o = opts_](std::stop_token stop) { return connection::open(*o, stop); },
-          make_thread_scheduler())) {}
+          make_thread_scheduler())) {
+    if (opts_->multiplex) mux_ = std::make_unique<sync_multiplexer>(pool_, opts_);
+}
 
-client_core::~client_core() { pool_->close(); }
+client_core::~client_core() {
+    pool_->close();
+    mux_.reset();  // after the pool's close: a connection it is fetching comes back at once
+}
+
+void client_core::close() noexcept {
+    pool_->close();
+    if (mux_) mux_->close();
+}
+
+redpool::pool_stats client_core::stats() const {
+    redpool::pool_stats s = pool_->stats();
+    if (mux_) add_mux_stats(s, mux_->stats());
+    return s;
+}
 
 reply client_core::run(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) throw_needs_own_connection(args[0], command);
+    if (mux_ && command.effect == session_effect::none && command.timeout == block_timeout::not_blocking) {
+        if (!wire_bytes.empty()) return mux_->run(wire_bytes, args[0]);
+        const argument_block encoded(args);
+        return mux_->run(encoded.encoded(), args[0]);
+    }
     const auto timeout = read_timeout_for(command, args, opts_->read_timeout);
     reply out;
     with_retries(*opts_, [&](connection_pool::wait_budget& waiting, bool last) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "lib/commands/command_table.hpp"
+#include "lib/mux/sync_multiplexer.hpp"
 #include "lib/net/connection.hpp"
 #include "lib/pool/pool.hpp"
 #include "redpool/error.hpp"
@@ -24,7 +25,7 @@ class client_core {
 public:
     /// Validates `opts` and starts the pool (background min-idle dials, reaper).
     explicit client_core(options opts);
-    /// Closes the pool. Leases still out keep it alive until they come back.
+    /// Closes the pool (and the multiplexer). Leases still out keep it alive until they come back.
     ~client_core();
     client_core(const client_core&) = delete;
     client_core& operator=(const client_core&) = delete;
@@ -34,6 +35,14 @@ public:
     /// attempt dials at most once (within dial_timeout).
     /// Runs a command; `wire_bytes`, when not empty, is `args` already encoded.
     reply run(std::span<const std::string_view> args, std::span<const char> wire_bytes = {});
+
+    /// With `options::multiplex`, ordinary commands go through the multiplexer (see
+    /// sync_multiplexer); blocking and session commands still borrow a connection each.
+
+    /// Closes the pool; later calls throw pool_closed, calls under way finish.
+    void close() noexcept;
+    /// The pool's stats, with the multiplexer's.
+    redpool::pool_stats stats() const;
 
     connection_pool& pool() noexcept { return *pool_; }
     const connection_pool& pool() const noexcept { return *pool_; }
@@ -52,6 +61,7 @@ private:
 
     const std::shared_ptr<const options> opts_;
     const std::shared_ptr<connection_pool> pool_;
+    std::unique_ptr<sync_multiplexer> mux_;  // with options::multiplex
 };
 
 /// The jittered exponential backoff before retry number `retry` (0-based), as go-redis's:

@@ -39,8 +39,8 @@ multiplexer::multiplexer(asio::any_io_executor executor, std::shared_ptr<pool_ty
 
 multiplexer::~multiplexer() {
     if (fetcher_.joinable()) fetcher_.join();  // only without shut_down: the pool's get ends it
-    for (async_request* r = submitted_.take_all(); r != nullptr;) delete std::exchange(r, r->next_submitted);
-    while (async_request* r = waiting_.pop_front()) delete r;
+    for (async_request* r = submitted_.take_all(); r != nullptr;) std::exchange(r, r->next_submitted)->dispose();
+    while (async_request* r = waiting_.pop_front()) r->dispose();
     // Connections delete their own requests when the last handler holding them goes.
 }
 
@@ -62,7 +62,7 @@ void multiplexer::take_submitted() {
         r->next_submitted = nullptr;
         if (shut_down_) {
             r->deliver(aborted());
-            delete r;
+            r->dispose();
         } else {
             r->queued_at = now;
             waiting_.push_back(r);
@@ -159,7 +159,7 @@ void multiplexer::on_failed(mux_connection& failed, request_fifo& unsent, std::e
     while (async_request* r = unsent.pop_front()) {
         if (shut_down_ || ++r->retries > opts_->max_retries) {
             r->deliver(shut_down_ ? aborted() : ec);
-            delete r;
+            r->dispose();
             continue;
         }
         resent_.fetch_add(1, std::memory_order_relaxed);
@@ -172,7 +172,7 @@ void multiplexer::on_failed(mux_connection& failed, request_fifo& unsent, std::e
 void multiplexer::fail_waiting(std::error_code ec) {
     while (async_request* r = waiting_.pop_front()) {
         r->deliver(ec);
-        delete r;
+        r->dispose();
     }
     waiting_count_.store(0, std::memory_order_relaxed);
 }
@@ -196,7 +196,7 @@ void multiplexer::on_wait_timer(std::error_code) {
     while (!waiting_.empty() && saturating_add(waiting_.front()->queued_at, opts_->pool_timeout) <= now) {
         async_request* r = waiting_.pop_front();
         r->deliver(make_error_code(errc::pool_timeout));
-        delete r;
+        r->dispose();
     }
     waiting_count_.store(static_cast<std::uint32_t>(waiting_.size()), std::memory_order_relaxed);
     arm_wait_timer();
@@ -207,7 +207,7 @@ void multiplexer::cancel(std::uint64_t id, asio::cancellation_type type) {
         self->take_submitted();
         if (async_request* r = self->waiting_.remove(id)) {
             r->deliver(aborted());
-            delete r;
+            r->dispose();
             return;
         }
         // Already sent: the server may be running it, so only a cancellation that gives up on

@@ -1,5 +1,8 @@
 #include "lib/mux/mux_connection.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <new>
 #include <utility>
 
@@ -18,6 +21,15 @@ namespace {
 // until it completes, and a few multiplexed connections serve every caller.
 constexpr std::size_t receive_size = 64 * 1024;
 
+// The protocol of a connected socket, which Asio needs to adopt it: TCP or a unix socket.
+asio::generic::stream_protocol protocol_of(int fd) {
+    sockaddr_storage address{};
+    socklen_t size = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+    const int family = address.ss_family;
+    return {family, family == AF_UNIX ? 0 : IPPROTO_TCP};
+}
+
 std::error_code as_redpool_error(std::error_code ec) {
     if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
         return make_error_code(errc::io_error);
@@ -32,7 +44,7 @@ mux_connection::mux_connection(mux_strand strand, connection_lease lease, const 
                                std::weak_ptr<mux_owner> owner, mux_counters& counters)
     : strand_(std::move(strand)),
       lease_(std::move(lease)),
-      socket_(strand_, lease_->native_handle()),
+      socket_(strand_, protocol_of(lease_->native_handle()), lease_->native_handle()),
       watchdog_(strand_),
       reader_(reply_limits_of(opts)),
       owner_(std::move(owner)),
@@ -44,7 +56,7 @@ mux_connection::mux_connection(mux_strand strand, connection_lease lease, const 
 mux_connection::~mux_connection() {
     // Only reached with requests left when the event loop was destroyed before they finished:
     // their handlers can no longer run, so they go with them.
-    while (async_request* r = in_flight_.pop_front()) delete r;
+    while (async_request* r = in_flight_.pop_front()) r->dispose();
     if (!failed_) {
         socket_.release();
         lease_->close();
@@ -108,7 +120,7 @@ void mux_connection::on_read(std::error_code ec, std::size_t n) {
             in_flight_.pop_front();
             if (r->abandoned) {
                 counters_.abandoned_replies.fetch_add(1, std::memory_order_relaxed);
-                delete r;
+                r->dispose();
             } else {
                 *done_tail = r;
                 done_tail = &r->next;
@@ -125,7 +137,7 @@ void mux_connection::on_read(std::error_code ec, std::size_t n) {
     while (async_request* r = done_head) {
         done_head = r->next;
         r->deliver({});
-        delete r;
+        r->dispose();
     }
     if (failure) return fail(failure, true);
     start_read();
@@ -183,9 +195,10 @@ void mux_connection::fail(std::error_code ec, bool report) {
         }
         if (!r->abandoned) {
             if (report) counters_.failed_in_doubt.fetch_add(1, std::memory_order_relaxed);
+            r->in_doubt = true;
             r->deliver(ec);
         }
-        delete r;
+        r->dispose();
     }
     queued_.clear();
     queued_requests_ = 0;
@@ -193,7 +206,7 @@ void mux_connection::fail(std::error_code ec, bool report) {
     if (owner) return owner->on_failed(*this, unsent, ec);
     while (async_request* r = unsent.pop_front()) {
         r->deliver(ec);
-        delete r;
+        r->dispose();
     }
 }
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
-#include <asio/posix/stream_descriptor.hpp>
+#include <asio/generic/stream_protocol.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
 
@@ -92,7 +92,9 @@ private:
 
     mux_strand strand_;
     connection_lease lease_;
-    asio::posix::stream_descriptor socket_;
+    // A socket, not a descriptor: writes then pass MSG_NOSIGNAL, so a peer that closed raises
+    // an error here rather than SIGPIPE in the whole program.
+    asio::generic::stream_protocol::socket socket_;
     asio::steady_timer watchdog_;
     reply_reader reader_;
     std::weak_ptr<mux_owner> owner_;

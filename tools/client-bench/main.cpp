@@ -2,11 +2,14 @@
 // ../shared/anchors (hiredis-direct, hiredis-mutexpool), so the two run side by side:
 //   client-bench --port P --threads N --pool P --ops M --cmd get|set --value-size B
 //                [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat] [--pipeline N]
+//                [--multiplex] [--max-in-flight N]
 // prints: ops_per_sec=X p50_us=Y p99_us=Z user_s=U sys_s=S
 // --ops is the total over all threads; keys are prefilled; each thread warms up first; the
 // measured part runs from a barrier until the last thread ends. --pipeline N sends the
 // commands in redpool::pipeline batches of N (the last one may be shorter), as
 // `redis-benchmark -P N` does; ops still count commands, and latencies are then per batch.
+// --multiplex sets options::multiplex: the threads' commands share a few connections through
+// the multiplexer instead of borrowing one each.
 #include <algorithm>
 #include <barrier>
 #include <chrono>
@@ -38,7 +41,7 @@ struct bench_args {
     std::fprintf(stderr,
                  "usage: client-bench --port P --threads N --pool P --ops M --cmd get|set "
                  "--value-size B [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat] "
-                 "[--pipeline N]\n");
+                 "[--pipeline N] [--multiplex] [--max-in-flight N]\n");
     std::exit(2);
 }
 
@@ -66,6 +69,8 @@ bench_args parse(int argc, char** argv) {
         else if (flag == "--warmup") a.warmup = std::atoi(value().c_str());
         else if (flag == "--no-lat") a.latency = false;
         else if (flag == "--pipeline") a.pipeline = std::atoi(value().c_str());
+        else if (flag == "--multiplex") a.opts.multiplex = true;
+        else if (flag == "--max-in-flight") a.opts.max_in_flight = std::atoi(value().c_str());
         else usage();
     }
     if (a.threads < 1 || a.ops < 0 || a.keys < 1 || a.value_size < 0 || a.pipeline < 0) usage();

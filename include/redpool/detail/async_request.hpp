@@ -66,8 +66,8 @@ enum class request_route : unsigned char {
     refused,    ///< nowhere: completes with `errc::invalid_argument` (empty, or not for a shared client)
 };
 
-/// An operation handed to the library. The library calls `deliver` exactly once, and deletes
-/// the request when it is done with it: at once, or, for a request cancelled after it was sent,
+/// An operation handed to the library. The library calls `deliver` exactly once, and `dispose`
+/// when it is done with the request: at once, or, for a request cancelled after it was sent,
 /// once its reply has been read and dropped. A request dropped without `deliver` (its executor
 /// is gone) destroys the caller's handler with it.
 class async_request {
@@ -80,6 +80,9 @@ public:
     /// Hands `result` (moved out), or the failure `ec`, to the caller's handler, through the
     /// handler's executor: never inline.
     virtual void deliver(std::error_code ec) noexcept = 0;
+    /// What the library calls instead of `delete` when it is done with the request (a caller
+    /// that waits on it may still be reading it).
+    virtual void dispose() noexcept { delete this; }
 
     const request_bytes bytes;
     const request_route route;
@@ -94,6 +97,7 @@ public:
     std::chrono::steady_clock::time_point queued_at{};  // when it began to wait for room
     int retries = 0;                          // resent after a connection failed before sending it
     bool abandoned = false;                   // cancelled after it was sent: drop its reply
+    bool in_doubt = false;                    // failed after it was sent: it may have run
     std::atomic<bool> claimed{false};         // dedicated route: completed by the run or by shutdown
 };
 
