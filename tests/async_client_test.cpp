@@ -215,6 +215,54 @@ TEST_CASE("async_client: refused, local and dedicated commands", "[async]") {
     check_pool_invariants(redis);
 }
 
+TEST_CASE("async_client: pipelines and transactions run with async_exec", "[async]") {
+    auto& server = shared_server();
+    asio::io_context io;
+    redpool::async_client redis(io.get_executor(), options_for(server));
+
+    bool done = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            redpool::pipeline p = redis.pipeline();
+            p.set("pa", "1");
+            redpool::deferred<long long> n = p.incr("pa");
+            redpool::deferred<std::optional<std::string>> v = p.get("pa");
+            auto wrong = p.lpush("pa", "x");  // a server error fails this command alone
+            auto op = redis.async_exec(p, asio::experimental::deferred);
+            CHECK(p.size() == 0);  // taken when async_exec was called: reusable at once
+            std::vector<redpool::reply> replies = co_await std::move(op)(asio::use_awaitable);
+            REQUIRE(replies.size() == 4);
+            CHECK(replies[0].as_string() == "OK");
+            CHECK(n.get() == 2);
+            CHECK(v.get() == "2");
+            CHECK(replies[3].is_error());
+            CHECK_THROWS_AS(wrong.get(), redpool::reply_error);
+
+            redpool::transaction t = redis.transaction();
+            auto first = t.incr("tx");
+            auto second = t.incr("tx");
+            std::vector<redpool::reply> exec_replies = co_await redis.async_exec(t, asio::use_awaitable);
+            CHECK(exec_replies.size() == 2);
+            CHECK(first.get() == 1);
+            CHECK(second.get() == 2);
+
+            // EXECABORT: nothing ran; the operation fails with server_error.
+            redpool::transaction bad = redis.transaction();
+            auto never = bad.incr("tx");
+            bad.command({"NO-SUCH-COMMAND"});
+            auto [ec, none] = co_await redis.async_exec(bad, asio::experimental::as_tuple(asio::use_awaitable));
+            CHECK(ec == errc::server_error);
+            CHECK(none.empty());
+            CHECK_THROWS_AS(never.get(), redpool::reply_error);
+            done = true;
+        },
+        asio::detached);
+    REQUIRE(run_until(io, [&] { return done; }));
+    CHECK(server.command({"GET", "tx"}) == "2");
+    check_pool_invariants(redis);
+}
+
 TEST_CASE("async_client: concurrent requests share writes, replies matched in order", "[async]") {
     auto& server = shared_server();
     asio::io_context io;

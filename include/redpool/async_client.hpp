@@ -23,6 +23,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_cancellation_slot.hpp>
@@ -37,6 +38,7 @@
 #include "redpool/detail/async_request.hpp"
 #include "redpool/error.hpp"
 #include "redpool/options.hpp"
+#include "redpool/pipeline.hpp"
 #include "redpool/pool.hpp"
 #include "redpool/reply.hpp"
 
@@ -138,6 +140,47 @@ private:
     work_executor work_;
 };
 
+class batch_queue;
+/// Runs a pipeline's or transaction's queue as its exec() would; a failure in `ec` (the
+/// deferreds hold the outcome of each command). Blocks: called on a thread of the library's.
+std::vector<reply> exec_batch_queue(batch_queue& queue, std::error_code& ec) noexcept;
+/// Destroys a queue taken from a pipeline or transaction.
+void destroy_batch_queue(batch_queue* queue) noexcept;
+
+/// An async exec of a pipeline or transaction: the queue it took, run on a connection of its
+/// own; completes with `(std::error_code, std::vector<reply>)`.
+template <class Handler>
+class async_batch_operation final : public async_request {
+public:
+    async_batch_operation(std::shared_ptr<batch_queue> queue, Handler&& handler, const asio::any_io_executor& fallback)
+        : async_request(request_bytes(), request_route::batch),
+          queue_(std::move(queue)),
+          handler_(std::move(handler)),
+          work_(asio::prefer(asio::get_associated_executor(handler_, fallback),
+                             asio::execution::outstanding_work.tracked)) {}
+
+    std::error_code run_batch() noexcept override {
+        std::error_code ec;
+        replies_ = exec_batch_queue(*queue_, ec);
+        return ec;
+    }
+
+    void deliver(std::error_code ec) noexcept override {
+        work_executor work(std::move(work_));
+        asio::post(work, [h = std::move(handler_), ec, r = std::move(replies_)]() mutable { std::move(h)(ec, std::move(r)); });
+    }
+
+private:
+    using work_executor = std::decay_t<decltype(asio::prefer(
+        std::declval<asio::associated_executor_t<Handler, asio::any_io_executor>>(),
+        asio::execution::outstanding_work.tracked))>;
+
+    std::shared_ptr<batch_queue> queue_;
+    std::vector<reply> replies_;
+    Handler handler_;
+    work_executor work_;
+};
+
 /// Passes a cancellation slot's signal on to the client, which acts on it on its own strand.
 struct request_canceller {
     std::weak_ptr<async_core> core;
@@ -158,6 +201,23 @@ struct initiate_request {
         auto slot = asio::get_associated_cancellation_slot(handler);
         handler_type h(std::forward<Handler>(handler));
         auto* op = new async_operation<T, handler_type>(std::move(wire), route, convert, message, std::move(h), fallback);
+        op->id = new_request_id(*core);
+        if (slot.is_connected()) slot.template emplace<request_canceller>(request_canceller{core, op->id});
+        start_request(*core, op);
+    }
+};
+
+/// async_initiate's initiation for a batch.
+struct initiate_batch {
+    std::shared_ptr<async_core> core;
+    asio::any_io_executor fallback;
+
+    template <class Handler>
+    void operator()(Handler&& handler, std::shared_ptr<batch_queue> queue) const {
+        using handler_type = std::decay_t<Handler>;
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        handler_type h(std::forward<Handler>(handler));
+        auto* op = new async_batch_operation<handler_type>(std::move(queue), std::move(h), fallback);
         op->id = new_request_id(*core);
         if (slot.is_connected()) slot.template emplace<request_canceller>(request_canceller{core, op->id});
         start_request(*core, op);
@@ -258,6 +318,32 @@ public:
         return run_with_message(c, &error_message, std::forward<CompletionToken>(token));
     }
 
+    // --- many commands, one connection ----------------------------------------------------------
+
+    /// An empty pipeline or MULTI/EXEC transaction on this client's pool: queue commands with
+    /// its typed methods (each returns a `deferred<T>`), then `async_exec` it. Its `exec()`
+    /// works too, blocking the calling thread.
+    redpool::pipeline pipeline();
+    redpool::transaction transaction();
+
+    /// Sends every command queued in `batch` on a pooled connection of its own (a big batch
+    /// streams, as `pipeline::exec` does) and completes with `void(std::error_code,
+    /// std::vector<redpool::reply>)`: the replies in order, and each command's `deferred` filled
+    /// before the handler runs. The failures `exec()` would throw complete it with their code
+    /// (`errc::tx_failed` when a WATCHed key changed, `errc::server_error` for EXECABORT, ...);
+    /// the deferreds then hold the details. The queued commands are taken when this is called:
+    /// `batch` is empty at once, and may be reused or destroyed before the operation ends.
+    /// Cancellation completes the operation with `operation_aborted`, but the batch, once
+    /// started, runs to its end.
+    template <class CompletionToken>
+    auto async_exec(redpool::pipeline& batch, CompletionToken&& token) {
+        return initiate_batch(batch.take_queue(), std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    auto async_exec(redpool::transaction& batch, CompletionToken&& token) {
+        return initiate_batch(batch.take_queue(), std::forward<CompletionToken>(token));
+    }
+
     /// A snapshot of the pool's counters, the multiplexed connections' included.
     redpool::pool_stats pool_stats() const;
 
@@ -275,6 +361,13 @@ private:
                   std::string* message, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, typename detail::async_signature<T>::type>(
             detail::initiate_request<T>{core_, executor_}, token, std::move(wire), route, convert, message);
+    }
+
+    template <class CompletionToken>
+    auto initiate_batch(detail::batch_queue* queue, CompletionToken&& token) {
+        std::shared_ptr<detail::batch_queue> shared(queue, &detail::destroy_batch_queue);
+        return asio::async_initiate<CompletionToken, void(std::error_code, std::vector<reply>)>(
+            detail::initiate_batch{core_, executor_}, token, std::move(shared));
     }
 
     asio::any_io_executor executor_;

@@ -28,6 +28,8 @@
 
 namespace redpool {
 
+class async_client;
+
 namespace detail {
 class batch_queue;
 }
@@ -95,7 +97,13 @@ public:
     void clear() noexcept;
 
 protected:
+    friend class async_client;
     explicit basic_batch(std::unique_ptr<detail::batch_queue> queue) noexcept;
+    /// Takes the queued commands away (for an async exec), leaving the batch empty and ready
+    /// for reuse; throws `errc::invalid_argument` for a moved-from batch. The caller owns the
+    /// result (a plain pointer: the type is incomplete here), and ends it with
+    /// `detail::destroy_batch_queue`.
+    detail::batch_queue* take_queue();
     /// The queue; throws `errc::invalid_argument` for a moved-from batch.
     detail::batch_queue& live_queue() const;
 
@@ -131,6 +139,7 @@ public:
 private:
     friend class client;
     friend class pinned;
+    friend class async_client;
     explicit pipeline(std::unique_ptr<detail::batch_queue> queue) noexcept;
 };
 
@@ -157,6 +166,7 @@ public:
 private:
     friend class client;
     friend class pinned;
+    friend class async_client;
     explicit transaction(std::unique_ptr<detail::batch_queue> queue) noexcept;
 };
 

@@ -11,6 +11,7 @@
 
 #include <asio/error.hpp>
 
+#include "lib/client/batch_queue.hpp"
 #include "lib/client/client_core.hpp"
 #include "lib/client/request_views.hpp"
 #include "lib/mux/multiplexer.hpp"
@@ -67,12 +68,17 @@ public:
 private:
     void run(async_request* r) noexcept {
         std::error_code ec;
-        reply out = exec_noexcept(
-            [&] {
-                const std::vector<std::string_view> args = request_views(r->bytes.bytes());
-                return core_->run(args, r->bytes.bytes());
-            },
-            ec);
+        reply out;
+        if (r->route == request_route::batch) {
+            ec = r->run_batch();
+        } else {
+            out = exec_noexcept(
+                [&] {
+                    const std::vector<std::string_view> args = request_views(r->bytes.bytes());
+                    return core_->run(args, r->bytes.bytes());
+                },
+                ec);
+        }
         forget(r);
         if (!r->claimed.exchange(true)) {
             r->result = std::move(out);
@@ -108,6 +114,7 @@ public:
         case request_route::shared:
             return mux_->submit(r);
         case request_route::dedicated:
+        case request_route::batch:
             return dedicated_->start(r);
         case request_route::local:
             return dedicated_runs::finish(r, {});
@@ -141,6 +148,8 @@ public:
         return s;
     }
 
+    client_core& core() noexcept { return *core_; }
+
 private:
     const std::shared_ptr<client_core> core_;
     const std::shared_ptr<multiplexer> mux_;
@@ -157,6 +166,19 @@ request_route route_for(std::span<const std::string_view> args) noexcept {
     }
     return request_route::shared;
 }
+
+std::vector<reply> exec_batch_queue(batch_queue& queue, std::error_code& ec) noexcept {
+    std::vector<reply> replies;
+    exec_noexcept(
+        [&] {
+            replies = queue.exec();
+            return reply();
+        },
+        ec);
+    return replies;
+}
+
+void destroy_batch_queue(batch_queue* queue) noexcept { delete queue; }
 
 std::uint64_t new_request_id(async_core& core) noexcept { return core.new_id(); }
 
@@ -182,5 +204,15 @@ async_client::async_client(asio::any_io_executor executor, options opts)
 async_client::~async_client() { core_->shut_down(); }
 
 redpool::pool_stats async_client::pool_stats() const { return core_->stats(); }
+
+redpool::pipeline async_client::pipeline() {
+    return redpool::pipeline(std::make_unique<detail::batch_queue>(detail::make_pool_target(core_->core()),
+                                                                   detail::batch_kind::pipeline));
+}
+
+redpool::transaction async_client::transaction() {
+    return redpool::transaction(std::make_unique<detail::batch_queue>(detail::make_pool_target(core_->core()),
+                                                                      detail::batch_kind::transaction));
+}
 
 }  // namespace redpool

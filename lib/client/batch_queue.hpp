@@ -65,6 +65,9 @@ public:
     void use_loaded(std::size_t index) noexcept;
 
     std::size_t size() const noexcept { return slots_.size(); }
+    /// An empty queue on the same target, of the same kind (what a batch keeps when an async
+    /// exec takes its queue away).
+    std::unique_ptr<batch_queue> make_empty_like() const { return std::make_unique<batch_queue>(target_, kind_); }
     /// Forgets the queued commands. Their slots (the queue's references to their deferreds)
     /// are only released during the next exec()'s wait for the server, or with the queue: an
     /// idle client has nothing better to do then, while exec()'s caller is waiting now.

@@ -50,6 +50,12 @@ deferred<reply> basic_batch<Self>::run_script(const script& s, std::span<const s
 }
 
 template <class Self>
+detail::batch_queue* basic_batch<Self>::take_queue() {
+    auto fresh = live_queue().make_empty_like();
+    return std::exchange(queue_, std::move(fresh)).release();
+}
+
+template <class Self>
 std::size_t basic_batch<Self>::size() const noexcept {
     return queue_ ? queue_->size() : 0;
 }

@@ -62,6 +62,7 @@ private:
 enum class request_route : unsigned char {
     shared,     ///< on a multiplexed connection, pipelined with other callers' requests
     dedicated,  ///< on a pooled connection of its own (blocking and session commands)
+    batch,      ///< a pipeline or transaction, on a pooled connection of its own (`run_batch`)
     local,      ///< nowhere: answered without the server (a command answered locally)
     refused,    ///< nowhere: completes with `errc::invalid_argument` (empty, or not for a shared client)
 };
@@ -83,6 +84,8 @@ public:
     /// What the library calls instead of `delete` when it is done with the request (a caller
     /// that waits on it may still be reading it).
     virtual void dispose() noexcept { delete this; }
+    /// For route `batch`: runs the batch, blocking (on a thread of the library's); its failure.
+    virtual std::error_code run_batch() noexcept { return {}; }
 
     const request_bytes bytes;
     const request_route route;
