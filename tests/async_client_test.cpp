@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -260,6 +262,44 @@ TEST_CASE("async_client: pipelines and transactions run with async_exec", "[asyn
         asio::detached);
     REQUIRE(run_until(io, [&] { return done; }));
     CHECK(server.command({"GET", "tx"}) == "2");
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("async_client: a subscriber's async_receive, cancelled, and pending at its end", "[async][pubsub]") {
+    auto& server = shared_server();
+    asio::io_context io;
+    redpool::async_client redis(io.get_executor(), options_for(server));
+    std::vector<std::pair<std::error_code, std::string>> got;
+    {
+        redpool::async_subscriber sub = redis.subscriber();
+        sub.subscribe({"news"});
+        sub.psubscribe({"sport.*"});
+
+        sub.async_receive([&](std::error_code ec, redpool::message m) { got.emplace_back(ec, m.channel + "=" + m.payload); });
+        server.command({"PUBLISH", "news", "one"});
+        REQUIRE(run_until(io, [&] { return got.size() == 1; }));
+        CHECK(got[0] == std::pair(std::error_code(), std::string("news=one")));
+
+        // Cancelled while it waits: operation_aborted, and the next message goes to the next one.
+        asio::cancellation_signal cancel;
+        sub.async_receive(asio::bind_cancellation_slot(
+            cancel.slot(), [&](std::error_code ec, redpool::message m) { got.emplace_back(ec, m.payload); }));
+        cancel.emit(asio::cancellation_type::terminal);
+        REQUIRE(run_until(io, [&] { return got.size() == 2; }));
+        CHECK(got[1].first == asio::error::operation_aborted);
+        server.command({"PUBLISH", "sport.chess", "two"});
+        sub.async_receive([&](std::error_code ec, redpool::message m) {
+            got.emplace_back(ec, m.pattern + ":" + m.channel + "=" + m.payload);
+        });
+        REQUIRE(run_until(io, [&] { return got.size() == 3; }));
+        CHECK(got[2] == std::pair(std::error_code(), std::string("sport.*:sport.chess=two")));
+
+        // Pending when the subscriber goes.
+        sub.async_receive([&](std::error_code ec, redpool::message) { got.emplace_back(ec, "last"); });
+    }
+    REQUIRE(run_until(io, [&] { return got.size() == 4; }));
+    CHECK(got[3].first == asio::error::operation_aborted);
+    CHECK(redpool::test::eventually([&] { return redpool::test::client_list(server, "pubsub").empty(); }));
     check_pool_invariants(redis);
 }
 

@@ -34,6 +34,7 @@
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
 
+#include "redpool/async_subscriber.hpp"
 #include "redpool/command.hpp"
 #include "redpool/detail/async_request.hpp"
 #include "redpool/error.hpp"
@@ -343,6 +344,11 @@ public:
     auto async_exec(redpool::transaction& batch, CompletionToken&& token) {
         return initiate_batch(batch.take_queue(), std::forward<CompletionToken>(token));
     }
+
+    /// A pub/sub connection of its own, outside the pool, whose messages come through
+    /// `async_receive` (see `redpool::async_subscriber`). Dials lazily: the first subscribe
+    /// connects.
+    redpool::async_subscriber subscriber();
 
     /// A snapshot of the pool's counters, the multiplexed connections' included.
     redpool::pool_stats pool_stats() const;

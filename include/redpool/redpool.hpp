@@ -2,6 +2,7 @@
 #pragma once
 
 #include "redpool/async_client.hpp"
+#include "redpool/async_subscriber.hpp"
 #include "redpool/client.hpp"
 #include "redpool/command.hpp"
 #include "redpool/commands.hpp"

@@ -14,6 +14,7 @@
 #include "lib/client/batch_queue.hpp"
 #include "lib/client/client_core.hpp"
 #include "lib/client/request_views.hpp"
+#include "lib/client/subscriber_session.hpp"
 #include "lib/mux/multiplexer.hpp"
 #include "lib/mux/sync_multiplexer.hpp"
 
@@ -204,6 +205,11 @@ async_client::async_client(asio::any_io_executor executor, options opts)
 async_client::~async_client() { core_->shut_down(); }
 
 redpool::pool_stats async_client::pool_stats() const { return core_->stats(); }
+
+redpool::async_subscriber async_client::subscriber() {
+    return redpool::async_subscriber(
+        executor_, redpool::subscriber(std::make_unique<detail::subscriber_session>(core_->core().shared_settings())));
+}
 
 redpool::pipeline async_client::pipeline() {
     return redpool::pipeline(std::make_unique<detail::batch_queue>(detail::make_pool_target(core_->core()),
