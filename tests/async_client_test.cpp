@@ -308,6 +308,7 @@ TEST_CASE("async_client: concurrent requests share writes, replies matched in or
     asio::io_context io;
     auto o = options_for(server);
     o.pool_size = 10;
+    o.max_in_flight = 64;  // one connection for all of them
     redpool::async_client redis(io.get_executor(), o);
 
     constexpr int callers = 64;

@@ -5,6 +5,7 @@
 // (row 10), and close().
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -101,7 +102,8 @@ TEST_CASE("multiplex: row 1 soak: 100 threads, INCR and ordered echo, pool 1 and
     CHECK(command_calls(server, "incr") == threads * increments);
     const auto s = redis.pool_stats();
     INFO(s.to_json());
-    CHECK(s.mux_conns == 1);
+    CHECK(s.mux_conns >= 1);
+    CHECK(static_cast<int>(s.mux_conns) <= std::max(1, pool_size / 2));  // half the pool at most
     CHECK(s.mux_writes < s.mux_requests);  // requests of different threads shared writes
     check_pool_invariants(redis);
 }

@@ -239,6 +239,8 @@ TEST_CASE("redis-bench flags: --pool-size, --min-idle and --pool-timeout set the
     CHECK(cfg.pool_size == 16);
     CHECK(cfg.min_idle == 4);
     CHECK(cfg.pool_timeout == 250ms);
+    CHECK(parse({"--max-in-flight", "8"}).max_in_flight == 8);
+    CHECK(parse({}).max_in_flight == 0);  // redpool's default
     CHECK(parse({"--pool-timeout=0"}).pool_timeout == 0ms);
     CHECK(parse({"--min-idle", "0"}).min_idle == 0);
     CHECK_THAT(error_of({"--pool-size", "0"}), Contains("--pool-size: 0 is out of range (1..)"));

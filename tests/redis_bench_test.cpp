@@ -193,7 +193,7 @@ TEST_CASE("redis-bench: sync mode shares one pool and reports its stats", "[redi
 
 TEST_CASE("redis-bench: client mode runs callers on one async_client, pipelined by it", "[redis-bench]") {
     auto& server = shared_server();
-    auto r = run("-p " + port_of(server) + " --mode client -c 32 --threads 2 -t set,get -n 4000 --json");
+    auto r = run("-p " + port_of(server) + " --mode client -c 32 --threads 2 -t set,get -n 4000 --max-in-flight 64 --json");
     REQUIRE(r.code == 0);
     INFO(r.out);
     CHECK(r.out.find("\"requests\":4000,") != std::string::npos);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,6 +34,7 @@
 #include <asio/execution/outstanding_work.hpp>
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
+#include <asio/recycling_allocator.hpp>
 
 #include "redpool/async_subscriber.hpp"
 #include "redpool/command.hpp"
@@ -77,6 +79,24 @@ class async_operation final : public async_request {
 public:
     using converter = T (*)(reply&&);
 
+    /// Made and ended through Asio's recycling allocator: a thread running an io_context keeps
+    /// a few such blocks, so an operation of the event loop's own costs no malloc and free.
+    template <class... Args>
+    static async_operation* make(Args&&... args) {
+        allocator memory;
+        async_operation* p = memory.allocate(1);
+        try {
+            return ::new (static_cast<void*>(p)) async_operation(std::forward<Args>(args)...);
+        } catch (...) {
+            memory.deallocate(p, 1);
+            throw;
+        }
+    }
+    void dispose() noexcept override {
+        this->~async_operation();
+        allocator().deallocate(this, 1);
+    }
+
     async_operation(request_bytes wire, request_route route, converter convert, std::string* message,
                     Handler&& handler, const asio::any_io_executor& fallback)
         : async_request(std::move(wire), route),
@@ -107,6 +127,8 @@ public:
     }
 
 private:
+    using allocator = asio::recycling_allocator<async_operation>;
+
     template <class... Out>
     std::error_code convert_result(Out&... out) noexcept {
         if (result.is_error()) {
@@ -201,7 +223,7 @@ struct initiate_request {
         using handler_type = std::decay_t<Handler>;
         auto slot = asio::get_associated_cancellation_slot(handler);
         handler_type h(std::forward<Handler>(handler));
-        auto* op = new async_operation<T, handler_type>(std::move(wire), route, convert, message, std::move(h), fallback);
+        auto* op = async_operation<T, handler_type>::make(std::move(wire), route, convert, message, std::move(h), fallback);
         op->id = new_request_id(*core);
         if (slot.is_connected()) slot.template emplace<request_canceller>(request_canceller{core, op->id});
         start_request(*core, op);

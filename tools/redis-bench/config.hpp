@@ -43,6 +43,7 @@ struct config {
     int pool_size = 0;              // --pool-size; 0: redpool's default
     int min_idle = 0;               // --min-idle
     std::optional<std::chrono::milliseconds> pool_timeout;  // --pool-timeout
+    int max_in_flight = 0;          // --max-in-flight (client mode); 0: redpool's default
     std::vector<int> sweep_pool_sizes;  // --sweep pool-size=1,2,4
     std::string plot_file;          // --plot FILE.svg
 };

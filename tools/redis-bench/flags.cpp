@@ -230,6 +230,9 @@ constexpr std::array flag_table{
     flag_spec{"--pool-timeout", true, [](parse_state& s, const flag_arg& a) {
         s.cfg.pool_timeout = parse_duration(a, true);
     }},
+    flag_spec{"--max-in-flight", true, [](parse_state& s, const flag_arg& a) {
+        s.cfg.max_in_flight = parse_int<int>(a, 1);
+    }},
     flag_spec{"--duration", true, [](parse_state& s, const flag_arg& a) {
         s.cfg.duration = parse_duration(a, false);
     }},
@@ -396,6 +399,9 @@ redis-bench's own options:
  --pool-size <n>    Pool size in sync and client modes (default: redpool's, 10 per hardware thread)
  --min-idle <n>     Idle connections the pool keeps ready, at most --pool-size (default 0)
  --pool-timeout <d> Wait for a free pool connection; 0 fails at once (default: redpool's, 4s)
+ --max-in-flight <n>
+                    Client mode: requests one multiplexed connection carries at once; a
+                    second connection opens when the first is full (default: redpool's, 32)
  --duration <d>     Run each test for this long instead of -n requests (default: off)
  --sweep pool-size=<n,n,...>
                     Run the tests once per pool size and recommend one; needs --mode sync

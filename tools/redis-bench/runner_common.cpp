@@ -28,6 +28,7 @@ redpool::options pool_options(const config& cfg, const redpool::options& server)
     if (cfg.pool_size > 0) o.pool_size = cfg.pool_size;
     o.min_idle_conns = std::min(cfg.min_idle, o.pool_size);
     if (cfg.pool_timeout) o.pool_timeout = *cfg.pool_timeout;
+    if (cfg.max_in_flight > 0) o.max_in_flight = cfg.max_in_flight;
     return o;
 }
 
