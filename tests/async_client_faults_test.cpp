@@ -231,16 +231,17 @@ TEST_CASE("async_client: read_timeout fails a silent connection; the late reply 
 
 namespace {
 
-// Echo traffic from `callers` coroutines until `stop`, counting replies that are not the
-// caller's own (must stay 0), failures, and successes.
+// Echo traffic from `callers` coroutines, on an event loop of its own thread, until `finish`:
+// counts replies that are not the caller's own (must stay 0), failures, and successes.
 struct echo_load {
     std::atomic<bool> stop{false};
     std::atomic<int> running{0};
     std::atomic<long long> ok{0};
     std::atomic<long long> failed{0};
     std::atomic<long long> wrong{0};
+    std::jthread loop;
 
-    void start(asio::io_context& io, redpool::async_client& redis, int callers) {
+    echo_load(asio::io_context& io, redpool::async_client& redis, int callers) {
         for (int c = 0; c < callers; ++c) {
             ++running;
             asio::co_spawn(
@@ -258,6 +259,23 @@ struct echo_load {
                 },
                 asio::detached);
         }
+        loop = std::jthread([this, &io] { run_until(io, [this] { return stop && running == 0; }, 120s); });
+    }
+    // Also when a REQUIRE left the test early.
+    ~echo_load() { stop = true; }
+
+    // Waits until `n` more requests succeeded than now.
+    void wait_for_more(long long n, std::chrono::milliseconds limit = 5s) {
+        const long long before = ok;
+        REQUIRE(redpool::test::eventually([&] { return ok > before + n; }, limit));
+    }
+
+    void finish() {
+        stop = true;
+        loop.join();
+        INFO("failed " << failed << ", ok " << ok);
+        CHECK(running == 0);
+        CHECK(wrong == 0);
     }
 };
 
@@ -269,21 +287,13 @@ TEST_CASE("async_client: CLIENT KILL under load: failures, never another caller'
     auto o = options_for(server);
     o.pool_size = 10;
     redpool::async_client redis(io.get_executor(), o);
-    echo_load load;
-    load.start(io, redis, 32);
-    std::jthread loop([&] { run_until(io, [&] { return load.stop && load.running == 0; }, 120s); });
+    echo_load load(io, redis, 32);
     for (int kill = 0; kill < 10; ++kill) {
-        const long long before = load.ok;
-        REQUIRE(redpool::test::eventually([&] { return load.ok > before + 200; }));
+        load.wait_for_more(200);
         server.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
     }
-    const long long before = load.ok;
-    REQUIRE(redpool::test::eventually([&] { return load.ok > before + 200; }));
-    load.stop = true;
-    loop.join();
-    CHECK(load.running == 0);
-    CHECK(load.wrong == 0);
-    INFO("failed " << load.failed << ", ok " << load.ok);
+    load.wait_for_more(200);
+    load.finish();
     check_pool_invariants(redis);
 }
 
@@ -295,18 +305,11 @@ TEST_CASE("async_client: a server restart under load: requests fail or succeed, 
     o.pool_size = 10;
     o.max_retries = 5;
     redpool::async_client redis(io.get_executor(), o);
-    echo_load load;
-    load.start(io, redis, 32);
-    std::jthread loop([&] { run_until(io, [&] { return load.stop && load.running == 0; }, 120s); });
-    REQUIRE(redpool::test::eventually([&] { return load.ok > 1000; }));
+    echo_load load(io, redis, 32);
+    load.wait_for_more(1000);
     server.stop();
     server.start();
-    const long long after_restart = load.ok;
-    REQUIRE(redpool::test::eventually([&] { return load.ok > after_restart + 1000; }, 20s));
-    load.stop = true;
-    loop.join();
-    CHECK(load.running == 0);
-    CHECK(load.wrong == 0);
-    INFO("failed " << load.failed << ", ok " << load.ok);
+    load.wait_for_more(1000, 20s);
+    load.finish();
     check_pool_invariants(redis);
 }

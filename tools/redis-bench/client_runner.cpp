@@ -27,17 +27,11 @@ using clock = run_state::clock;
 
 asio::awaitable<void> caller(redpool::async_client& client, const test_spec& spec, long keyspace, unsigned seed,
                              run_state& state, latency_histogram& latency) {
-    key_randomizer keys(keyspace, seed);
-    std::vector<std::string> args(spec.args.size());
-    std::vector<std::string_view> views(spec.args.size());
+    request_args requests(spec, keyspace, seed);
     while (state.claim(1) == 1) {
-        for (std::size_t i = 0; i < args.size(); ++i) {
-            args[i] = keys.fill_copy(spec.args[i]);
-            views[i] = args[i];
-        }
+        const std::span<const std::string_view> args = requests.next();
         const auto start = clock::now();
-        auto [ec, reply] = co_await client.async_exec(std::span<const std::string_view>(views),
-                                                      asio::experimental::as_tuple(asio::use_awaitable));
+        auto [ec, reply] = co_await client.async_exec(args, asio::experimental::as_tuple(asio::use_awaitable));
         latency.record(static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count()));
         // A pool timeout is a measurement here (it shows in the pool's stats), not a failure.

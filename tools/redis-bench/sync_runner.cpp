@@ -26,18 +26,13 @@ void wait_for_min_idle(const redpool::client& client, int min_idle) {
 
 void worker(redpool::client& client, const test_spec& spec, long keyspace, unsigned seed,
             run_state& state, latency_histogram& latency) {
-    key_randomizer keys(keyspace, seed);
-    std::vector<std::string> args(spec.args.size());
-    std::vector<std::string_view> views(spec.args.size());
+    request_args requests(spec, keyspace, seed);
     while (state.claim(1) == 1) {
-        for (std::size_t i = 0; i < args.size(); ++i) {
-            args[i] = keys.fill_copy(spec.args[i]);
-            views[i] = args[i];
-        }
+        const std::span<const std::string_view> args = requests.next();
         const auto start = clock::now();
         bool failed = false;
         try {
-            failed = client.exec(views).is_error();
+            failed = client.exec(args).is_error();
         } catch (const redpool::error& e) {
             // A pool timeout is a measurement here (it shows in the pool's stats), not a failure.
             if (e.code() != redpool::errc::pool_timeout) state.fail(e.what());

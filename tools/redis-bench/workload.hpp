@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,29 @@ public:
 private:
     long keyspace_;
     std::minstd_rand engine_;
+};
+
+/// One request after another of a test, its keys randomized, as arguments for a client call
+/// (sync and client modes).
+class request_args {
+public:
+    request_args(const test_spec& spec, long keyspace, unsigned seed)
+        : spec_(spec), keys_(keyspace, seed), args_(spec.args.size()), views_(spec.args.size()) {}
+
+    /// The next request's arguments, valid until the next call.
+    std::span<const std::string_view> next() {
+        for (std::size_t i = 0; i < args_.size(); ++i) {
+            args_[i] = keys_.fill_copy(spec_.args[i]);
+            views_[i] = args_[i];
+        }
+        return views_;
+    }
+
+private:
+    const test_spec& spec_;
+    key_randomizer keys_;
+    std::vector<std::string> args_;
+    std::vector<std::string_view> views_;
 };
 
 }  // namespace redis_bench
