@@ -103,6 +103,34 @@ TEST_CASE("async_client: a request cancelled before it is sent is never sent", "
     check_pool_invariants(redis);
 }
 
+// RELIABILITY row 3 with the async client: a request waiting for room (every connection at
+// max_in_flight) is cancelled: it completes at once and is never sent.
+TEST_CASE("async_client: a request cancelled while it waits for room is never sent", "[async][faults]") {
+    auto& server = shared_server();
+    asio::io_context io;
+    auto o = options_for(server);
+    o.pool_size = 2;  // one multiplexed connection
+    o.max_in_flight = 1;
+    redpool::async_client redis(io.get_executor(), o);
+    REQUIRE(!exec_now(io, redis, {"PING"}).first);
+
+    std::optional<std::error_code> sleeper, cancelled;
+    redis.async_exec({"DEBUG", "SLEEP", "0.3"}, [&](std::error_code ec, redpool::reply) { sleeper = ec; });
+    asio::cancellation_signal cancel;
+    redis.async_run(redpool::cmd::incr("waited"),
+                    asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec, long long) { cancelled = ec; }));
+    REQUIRE(run_until(io, [&] { return redis.pool_stats().mux_waiting == 1; }));
+    cancel.emit(asio::cancellation_type::terminal);
+    REQUIRE(run_until(io, [&] { return cancelled.has_value(); }));
+    CHECK(*cancelled == asio::error::operation_aborted);
+    CHECK(!sleeper);  // it was still asleep: the cancellation did not wait for room
+    REQUIRE(run_until(io, [&] { return sleeper.has_value(); }));
+    CHECK(!*sleeper);
+    check_ordered_echo(io, redis, "after-room");
+    CHECK(!server_ran(server, "incr"));
+    check_pool_invariants(redis);
+}
+
 // RELIABILITY row 12: the reply is held after k bytes for every k (the request was sent and
 // run), the operation is cancelled, then the rest comes: the reply is read and dropped, the
 // connection stays, and the next callers get their own replies.

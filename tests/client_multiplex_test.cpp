@@ -164,3 +164,43 @@ TEST_CASE("multiplex: close() refuses later calls", "[multiplex]") {
     redis.close();
     CHECK(expect_error([&] { redis.exec({"PING"}); }).code() == errc::pool_closed);
 }
+
+TEST_CASE("multiplex: a server restart under load: errors or own replies, never another thread's",
+          "[multiplex]") {
+    redpool::test::redis_server server;
+    auto o = multiplexed(server);
+    o.max_retries = 5;
+    redpool::client redis(o);
+    std::atomic<bool> stop{false};
+    std::atomic<long long> ok{0}, failed{0}, wrong{0};
+    {
+        std::vector<std::jthread> workers;
+        for (int t = 0; t < 16; ++t) {
+            workers.emplace_back([&, t] {
+                for (long long i = 0; !stop; ++i) {
+                    const std::string payload = std::to_string(t) + ":" + std::to_string(i);
+                    try {
+                        if (redis.echo(payload) == payload) ++ok;
+                        else ++wrong;
+                    } catch (const redpool::error&) {
+                        ++failed;
+                    }
+                }
+            });
+        }
+        const auto more = [&](long long n, std::chrono::milliseconds limit) {
+            const long long before = ok;
+            return eventually([&] { return ok > before + n; }, limit);
+        };
+        const bool before_restart = more(1000, 5s);
+        server.stop();
+        server.start();
+        const bool after_restart = more(1000, 20s);
+        stop = true;
+        CHECK(before_restart);
+        CHECK(after_restart);
+    }
+    CHECK(wrong == 0);
+    INFO("ok " << ok << ", failed " << failed);
+    check_pool_invariants(redis);
+}

@@ -129,8 +129,10 @@ void multiplexer::on_connection(connection_lease lease, std::error_code ec) {
     if (shut_down_) return;  // the lease goes back to the pool
     if (ec) {
         // With no connection at all, nothing will free room: the waiting requests get the
-        // cause (a dial error, pool_timeout, pool_closed). Otherwise they wait for room.
+        // cause (a dial error, pool_timeout, pool_closed). Otherwise they wait for room, at
+        // most pool_timeout (the timer stood still while the connection was on its way).
         if (connections_.empty()) fail_waiting(ec);
+        else arm_wait_timer();
         return;
     }
     auto conn = std::make_shared<mux_connection>(strand_, std::move(lease), *opts_,
