@@ -340,6 +340,43 @@ TEST_CASE("async_client: concurrent requests share writes, replies matched in or
     check_pool_invariants(redis);
 }
 
+TEST_CASE("async_client: large values both ways; a reply over max_bulk_length fails only its connection",
+          "[async]") {
+    auto& server = shared_server();
+    asio::io_context io;
+    auto o = options_for(server);
+    o.max_bulk_length = 4u * 1024 * 1024;
+    redpool::async_client redis(io.get_executor(), o);
+
+    std::string big(3u * 1024 * 1024 + 7, 'x');
+    for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i % 26);
+    const std::string too_big(5u * 1024 * 1024, 'y');
+    server.command({"SET", "async:too-big", too_big});
+    bool done = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            co_await redis.async_run(redpool::cmd::set("async:big", big), asio::use_awaitable);
+            std::optional<std::string> back = co_await redis.async_run(redpool::cmd::get("async:big"), asio::use_awaitable);
+            CHECK(back == big);
+
+            auto [ec, v] = co_await redis.async_run(redpool::cmd::get("async:too-big"),
+                                                    asio::experimental::as_tuple(asio::use_awaitable));
+            CHECK(ec == errc::reply_too_large);
+            CHECK(!v);
+            // The connection that met it is gone; the next request gets a new one.
+            std::string echoed = co_await redis.async_run(redpool::cmd::echo("after"), asio::use_awaitable);
+            CHECK(echoed == "after");
+            done = true;
+        },
+        asio::detached);
+    REQUIRE(run_until(io, [&] { return done; }));
+    const auto s = redis.pool_stats();
+    INFO(s.to_json());
+    CHECK(s.unusable_closed == 1);
+    check_pool_invariants(redis);
+}
+
 TEST_CASE("async_client: at max_in_flight requests wait for room, then for pool_timeout", "[async]") {
     auto& server = shared_server();
     asio::io_context io;
