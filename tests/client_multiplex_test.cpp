@@ -125,15 +125,18 @@ TEST_CASE("multiplex: a reply later than read_timeout fails with outcome unknown
     check_pool_invariants(redis);
 }
 
-TEST_CASE("multiplex: CLIENT KILL under load: errors, never another thread's reply", "[multiplex]") {
-    auto& server = shared_server();
-    redpool::client redis(multiplexed(server));
+namespace {
+
+// Echo traffic from 16 threads until `finish`: counts replies that are not the thread's own
+// (must stay 0), failures, and successes.
+struct echo_threads {
     std::atomic<bool> stop{false};
     std::atomic<long long> ok{0}, failed{0}, wrong{0};
-    {
-        std::vector<std::jthread> workers;
+    std::vector<std::jthread> workers;
+
+    explicit echo_threads(redpool::client& redis) {
         for (int t = 0; t < 16; ++t) {
-            workers.emplace_back([&, t] {
+            workers.emplace_back([this, &redis, t] {
                 for (long long i = 0; !stop; ++i) {
                     const std::string payload = std::to_string(t) + ":" + std::to_string(i);
                     try {
@@ -145,15 +148,35 @@ TEST_CASE("multiplex: CLIENT KILL under load: errors, never another thread's rep
                 }
             });
         }
-        for (int kill = 0; kill < 10; ++kill) {
-            const long long before = ok;
-            REQUIRE(eventually([&] { return ok > before + 200; }));
-            server.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
-        }
-        stop = true;
     }
-    CHECK(wrong == 0);
-    INFO("ok " << ok << ", failed " << failed);
+    // Also when a REQUIRE left the test early: the threads end before the client goes.
+    ~echo_threads() { stop = true; }
+
+    // Waits until `n` more requests succeeded than now.
+    void wait_for_more(long long n, std::chrono::milliseconds limit = 5s) {
+        const long long before = ok;
+        REQUIRE(eventually([&] { return ok > before + n; }, limit));
+    }
+
+    void finish() {
+        stop = true;
+        workers.clear();
+        INFO("ok " << ok << ", failed " << failed);
+        CHECK(wrong == 0);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("multiplex: CLIENT KILL under load: errors, never another thread's reply", "[multiplex]") {
+    auto& server = shared_server();
+    redpool::client redis(multiplexed(server));
+    echo_threads load(redis);
+    for (int kill = 0; kill < 10; ++kill) {
+        load.wait_for_more(200);
+        server.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+    }
+    load.finish();
     check_pool_invariants(redis);
 }
 
@@ -171,36 +194,11 @@ TEST_CASE("multiplex: a server restart under load: errors or own replies, never 
     auto o = multiplexed(server);
     o.max_retries = 5;
     redpool::client redis(o);
-    std::atomic<bool> stop{false};
-    std::atomic<long long> ok{0}, failed{0}, wrong{0};
-    {
-        std::vector<std::jthread> workers;
-        for (int t = 0; t < 16; ++t) {
-            workers.emplace_back([&, t] {
-                for (long long i = 0; !stop; ++i) {
-                    const std::string payload = std::to_string(t) + ":" + std::to_string(i);
-                    try {
-                        if (redis.echo(payload) == payload) ++ok;
-                        else ++wrong;
-                    } catch (const redpool::error&) {
-                        ++failed;
-                    }
-                }
-            });
-        }
-        const auto more = [&](long long n, std::chrono::milliseconds limit) {
-            const long long before = ok;
-            return eventually([&] { return ok > before + n; }, limit);
-        };
-        const bool before_restart = more(1000, 5s);
-        server.stop();
-        server.start();
-        const bool after_restart = more(1000, 20s);
-        stop = true;
-        CHECK(before_restart);
-        CHECK(after_restart);
-    }
-    CHECK(wrong == 0);
-    INFO("ok " << ok << ", failed " << failed);
+    echo_threads load(redis);
+    load.wait_for_more(1000);
+    server.stop();
+    server.start();
+    load.wait_for_more(1000, 20s);
+    load.finish();
     check_pool_invariants(redis);
 }
