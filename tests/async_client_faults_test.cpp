@@ -341,3 +341,26 @@ TEST_CASE("async_client: a server restart under load: requests fail or succeed, 
     load.finish();
     check_pool_invariants(redis);
 }
+
+// conn_max_lifetime applies to multiplexed connections too: past it, one takes no more
+// requests and goes back to the pool once it has answered what it carries. Under load, no
+// request fails for it and none is misdelivered.
+TEST_CASE("async_client: multiplexed connections are replaced at conn_max_lifetime without failing a request",
+          "[async][faults]") {
+    auto& server = shared_server();
+    asio::io_context io;
+    auto o = options_for(server);
+    o.pool_size = 10;
+    o.conn_max_lifetime = 150ms;
+    redpool::async_client redis(io.get_executor(), o);
+    echo_load load(io, redis, 32);
+    REQUIRE(redpool::test::eventually([&] { return redis.pool_stats().lifetime_closed >= 3; }, 10s));
+    load.wait_for_more(200);
+    const long long failed = load.failed;
+    load.finish();
+    CHECK(failed == 0);
+    const auto s = redis.pool_stats();
+    INFO(s.to_json());
+    CHECK(s.unusable_closed == 0);  // given back clean, closed by the pool for its age
+    check_pool_invariants(redis);
+}

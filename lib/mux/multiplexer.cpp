@@ -72,6 +72,8 @@ void multiplexer::take_submitted() {
 }
 
 void multiplexer::place_waiting() {
+    placing_ = true;
+    drain_old_connections();
     // The first connection with room takes requests until it is full: deep queues, big writes.
     std::size_t at = 0;
     while (!waiting_.empty() && at < connections_.size()) {
@@ -88,10 +90,33 @@ void multiplexer::place_waiting() {
     for (const auto& conn : connections_) in_flight += static_cast<std::uint32_t>(conn->in_flight());
     in_flight_count_.store(in_flight, std::memory_order_relaxed);
     waiting_count_.store(static_cast<std::uint32_t>(waiting_.size()), std::memory_order_relaxed);
+    placing_ = false;
 
     if (waiting_.empty()) return;
     add_connection_if_needed();
     arm_wait_timer();
+}
+
+void multiplexer::drain_old_connections() {
+    // A multiplexed connection holds its lease for good, so conn_max_lifetime is applied here:
+    // past it, a connection takes nothing more and goes back to the pool once it has answered
+    // what it carries (the pool then closes it, counted in lifetime_closed). A copy, since a
+    // drained idle connection retires at once, leaving connections_.
+    std::vector<mux_connection*> old;
+    for (const auto& conn : connections_) {
+        if (!conn->draining() && pool_->is_past_lifetime(conn->lease())) old.push_back(conn.get());
+    }
+    for (mux_connection* conn : old) conn->drain();
+}
+
+void multiplexer::forget(mux_connection& conn) {
+    std::erase_if(connections_, [&](const auto& c) { return c.get() == &conn; });
+    connection_count_.store(static_cast<std::uint32_t>(connections_.size()), std::memory_order_relaxed);
+}
+
+void multiplexer::on_retired(mux_connection& conn) {
+    forget(conn);
+    if (!placing_) place_waiting();
 }
 
 void multiplexer::add_connection_if_needed() {
@@ -153,8 +178,7 @@ void multiplexer::on_room(mux_connection&) {
 }
 
 void multiplexer::on_failed(mux_connection& failed, request_fifo& unsent, std::error_code ec) {
-    std::erase_if(connections_, [&](const auto& c) { return c.get() == &failed; });
-    connection_count_.store(static_cast<std::uint32_t>(connections_.size()), std::memory_order_relaxed);
+    forget(failed);
     // Requests that never left go first again, in their order, ahead of those that waited
     // behind them; each may be sent again up to max_retries times (it cannot have run).
     request_fifo again;

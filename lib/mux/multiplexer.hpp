@@ -69,10 +69,13 @@ public:
 private:
     void on_room(mux_connection& conn) override;
     void on_failed(mux_connection& conn, request_fifo& unsent, std::error_code ec) override;
+    void on_retired(mux_connection& conn) override;
 
     // On the strand, all of them.
     void take_submitted();
     void place_waiting();
+    void drain_old_connections();
+    void forget(mux_connection& conn);
     void add_connection_if_needed();
     void on_connection(connection_lease lease, std::error_code ec);
     void fail_waiting(std::error_code ec);
@@ -98,6 +101,7 @@ private:
     asio::steady_timer wait_timer_;
     bool wait_timer_armed_ = false;
     bool adding_connection_ = false;
+    bool placing_ = false;  // inside place_waiting: a connection retired meanwhile needs no new call
     bool shut_down_ = false;
 
     mux_counters counters_;

@@ -1,5 +1,6 @@
 #include "lib/mux/mux_connection.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -140,6 +141,7 @@ void mux_connection::on_read(std::error_code ec, std::size_t n) {
         r->dispose();
     }
     if (failure) return fail(failure, true);
+    if (draining_ && in_flight_.empty()) return retire();
     start_read();
     if (freed_room) {
         if (auto owner = owner_.lock()) owner->on_room(*this);
@@ -172,6 +174,21 @@ bool mux_connection::abandon(std::uint64_t id) {
         r->deliver(asio::error::operation_aborted);
     }
     return true;
+}
+
+void mux_connection::drain() {
+    draining_ = true;
+    if (!failed_ && in_flight_.empty()) retire();
+}
+
+void mux_connection::retire() {
+    failed_ = true;
+    watchdog_.cancel();
+    const int fd = socket_.release();  // cancels the read; the socket stays open
+    // Asio made it non-blocking; the pool's connections wait with poll and blocking calls.
+    if (const int flags = ::fcntl(fd, F_GETFL); flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    lease_.release();  // clean: nothing pending, nothing buffered
+    if (auto owner = owner_.lock()) owner->on_retired(*this);
 }
 
 void mux_connection::shut_down(std::error_code ec) {

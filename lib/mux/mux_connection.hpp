@@ -43,6 +43,8 @@ public:
     /// The connection failed with `ec`; `unsent` never left it and may be sent on another
     /// connection (take them). The connection is finished.
     virtual void on_failed(mux_connection& conn, request_fifo& unsent, std::error_code ec) = 0;
+    /// A draining connection answered its last request and went back to the pool.
+    virtual void on_retired(mux_connection& conn) = 0;
 
 protected:
     ~mux_owner() = default;
@@ -67,8 +69,9 @@ public:
 
     /// Starts reading; replies and failures are reported from then on.
     void start();
-    /// Whether it takes another request: not failed, fewer than max_in_flight in flight.
-    bool has_room() const noexcept { return !failed_ && in_flight_.size() < max_in_flight_; }
+    /// Whether it takes another request: not failed or draining, fewer than max_in_flight in
+    /// flight.
+    bool has_room() const noexcept { return !failed_ && !draining_ && in_flight_.size() < max_in_flight_; }
     /// Requests sent or about to be, whose replies are still due (cancelled ones included).
     std::size_t in_flight() const noexcept { return in_flight_.size(); }
     /// Queues `r` to be sent with the next write. Requires has_room().
@@ -80,6 +83,12 @@ public:
     bool abandon(std::uint64_t id);
     /// Fails every request held with `ec` and closes the connection (the client is closing).
     void shut_down(std::error_code ec);
+    /// Takes no more requests; once those in flight are answered, gives the connection back to
+    /// the pool (which closes it if it is past conn_max_lifetime) and tells the owner.
+    void drain();
+    bool draining() const noexcept { return draining_; }
+    /// The lease it holds, for the pool's questions about it.
+    const connection_lease& lease() const noexcept { return lease_; }
 
 private:
     void start_read();
@@ -89,6 +98,8 @@ private:
     void on_watch(std::error_code ec);
     // Closes the connection and settles every request held (see the class comment).
     void fail(std::error_code ec, bool report);
+    // A drained connection goes back to the pool as it is: clean, in blocking mode again.
+    void retire();
 
     mux_strand strand_;
     connection_lease lease_;
@@ -116,7 +127,8 @@ private:
     reply dropped_;  // where a cancelled request's reply is read
     std::chrono::steady_clock::time_point last_progress_{};
     bool watching_ = false;
-    bool failed_ = false;
+    bool failed_ = false;    // or retired: nothing of it runs any more
+    bool draining_ = false;
 };
 
 }  // namespace redpool::detail

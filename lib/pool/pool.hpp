@@ -185,6 +185,13 @@ public:
     /// Same, waiting only what is left of `budget`, and taking what it waits out of it.
     [[gnu::always_inline]] lease get(wait_budget& budget) { return get_within(&budget); }
 
+    /// Whether the connection `l` holds has outlived conn_max_lifetime (with its jitter): a
+    /// holder that keeps it for long (a multiplexed connection) gives it back when it is.
+    bool is_past_lifetime(const lease& l) const noexcept {
+        pool_lock lock(const_cast<basic_pool&>(*this));
+        return config_.conn_max_lifetime.count() > 0 && clock_.now() >= expires_at(*l.entry_);
+    }
+
     /// Closes idle connections now, wakes every waiter with pool_closed, cancels dials in
     /// flight and stops the background work; leased connections are closed as they come back.
     /// Idempotent; safe while other threads use the pool.
