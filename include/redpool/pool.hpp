@@ -1,7 +1,8 @@
 // redpool/pool.hpp — what the connection pool reports about itself.
 //
 // Every `redpool::client` owns a go-redis-style pool: `pool_size` turns bound the connections
-// in use, waiters are served first come first served for up to `pool_timeout`, idle connections
+// in use, waiters are served first come first served for up to `pool_timeout` (a running thread
+// may take a free turn ahead of them until the oldest has waited 1 ms), idle connections
 // are reused (LIFO, or FIFO with `pool_fifo`) with a liveness check when they have been idle
 // for longer than `liveness_check_after`, `min_idle_conns` are kept ready by background dials,
 // and a reaper closes stale idle connections.
