@@ -42,12 +42,6 @@ using redpool::test::run_until;
 using redpool::test::server_ran;
 using redpool::test::shared_server;
 
-namespace {
-
-std::size_t soak(std::size_t full) { return std::getenv("REDPOOL_FULL_SOAK") != nullptr ? full : full / 10; }
-
-}  // namespace
-
 TEST_CASE("async_client: a callback, use_future, use_awaitable and deferred all complete", "[async]") {
     auto& server = shared_server();
     asio::io_context io;
@@ -417,7 +411,7 @@ TEST_CASE("async_client: at max_in_flight requests wait for room, then for pool_
 TEST_CASE("async_client: row 1 soak: 100 coroutines, INCR and ordered echo, pool 1 and 10", "[async][soak]") {
     auto& server = shared_server();
     const int pool_size = GENERATE(1, 10);
-    const long long increments = static_cast<long long>(soak(10'000));
+    const long long increments = static_cast<long long>(redpool::test::soak_size(10'000));
     asio::io_context io;
     auto o = options_for(server);
     o.pool_size = pool_size;

@@ -28,8 +28,6 @@ using redpool::test::shared_server;
 
 namespace {
 
-std::size_t soak(std::size_t full) { return std::getenv("REDPOOL_FULL_SOAK") != nullptr ? full : full / 10; }
-
 redpool::options multiplexed(const redpool::test::redis_server& server, int pool_size = 10) {
     auto o = options_for(server);
     o.multiplex = true;
@@ -73,7 +71,7 @@ TEST_CASE("multiplex: commands share one connection; blocking and session comman
 TEST_CASE("multiplex: row 1 soak: 100 threads, INCR and ordered echo, pool 1 and 10", "[multiplex][soak]") {
     auto& server = shared_server();
     const int pool_size = GENERATE(1, 10);
-    const long long increments = static_cast<long long>(soak(10'000)) / 2;
+    const long long increments = static_cast<long long>(redpool::test::soak_size(10'000)) / 2;
     redpool::client redis(multiplexed(server, pool_size));
     constexpr int threads = 100;
     std::atomic<int> out_of_order{0};

@@ -31,9 +31,6 @@ namespace {
 
 std::string key(const std::string& name) { return "pipeline_test:" + name; }
 
-// CI runs a tenth of the full size; REDPOOL_FULL_SOAK=1 runs the 1,000,000.
-std::size_t soak(std::size_t full) { return std::getenv("REDPOOL_FULL_SOAK") != nullptr ? full : full / 10; }
-
 redpool::options through(const fault_proxy& proxy) {
     redpool::options o;
     o.host = "127.0.0.1";
@@ -157,7 +154,7 @@ TEST_CASE("pipeline: a session command in it closes the connection afterwards", 
 TEST_CASE("pipeline: a batch larger than both socket buffers streams through", "[pipeline][stream]") {
     redpool::test::redis_server& server = shared_server();
     redpool::client redis(options_for(server));
-    const std::size_t n = soak(1'000'000);
+    const std::size_t n = redpool::test::soak_size(1'000'000);
     const std::string value(100, 'v');
     redis.set(key("big"), value);
     auto p = redis.pipeline();

@@ -9,7 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <initializer_list>
 #include <map>
 #include <sstream>
@@ -43,6 +45,11 @@ Error expect_error(Body body) {
     }
     FAIL("the expected exception was not thrown");
     throw std::logic_error("unreachable");
+}
+
+/// A soak's size: `full` with REDPOOL_FULL_SOAK set, a tenth of it otherwise (CI).
+inline std::size_t soak_size(std::size_t full) {
+    return std::getenv("REDPOOL_FULL_SOAK") != nullptr ? full : full / 10;
 }
 
 /// Seconds elapsed since `t0`, for the generous caps that only stop a hang.
