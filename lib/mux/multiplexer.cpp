@@ -35,7 +35,8 @@ multiplexer::multiplexer(asio::any_io_executor executor, std::shared_ptr<pool_ty
       pool_(std::move(pool)),
       opts_(std::move(opts)),
       max_connections_(connection_limit(*opts_)),
-      wait_timer_(strand_) {}
+      wait_timer_(strand_),
+      lifetime_timer_(strand_) {}
 
 multiplexer::~multiplexer() {
     if (fetcher_.joinable()) fetcher_.join();  // only without shut_down: the pool's get ends it
@@ -72,8 +73,6 @@ void multiplexer::take_submitted() {
 }
 
 void multiplexer::place_waiting() {
-    placing_ = true;
-    drain_old_connections();
     // The first connection with room takes requests until it is full: deep queues, big writes.
     std::size_t at = 0;
     while (!waiting_.empty() && at < connections_.size()) {
@@ -90,11 +89,25 @@ void multiplexer::place_waiting() {
     for (const auto& conn : connections_) in_flight += static_cast<std::uint32_t>(conn->in_flight());
     in_flight_count_.store(in_flight, std::memory_order_relaxed);
     waiting_count_.store(static_cast<std::uint32_t>(waiting_.size()), std::memory_order_relaxed);
-    placing_ = false;
 
     if (waiting_.empty()) return;
     add_connection_if_needed();
     arm_wait_timer();
+}
+
+void multiplexer::arm_lifetime_timer() {
+    if (lifetime_timer_armed_ || shut_down_ || connections_.empty()) return;
+    lifetime_timer_armed_ = true;
+    // On a timer, not at every placing turn: asking the pool takes its lock. Ten looks a second
+    // with a lifetime set; one a second otherwise, as one may be set at run time.
+    using namespace std::chrono_literals;
+    lifetime_timer_.expires_after(opts_->conn_max_lifetime.count() > 0 ? 100ms : 1s);
+    lifetime_timer_.async_wait([self = shared_from_this()](std::error_code) {
+        self->lifetime_timer_armed_ = false;
+        if (self->shut_down_) return;
+        self->drain_old_connections();
+        self->arm_lifetime_timer();
+    });
 }
 
 void multiplexer::drain_old_connections() {
@@ -116,7 +129,7 @@ void multiplexer::forget(mux_connection& conn) {
 
 void multiplexer::on_retired(mux_connection& conn) {
     forget(conn);
-    if (!placing_) place_waiting();
+    place_waiting();
 }
 
 void multiplexer::add_connection_if_needed() {
@@ -165,6 +178,7 @@ void multiplexer::on_connection(connection_lease lease, std::error_code ec) {
     conn->start();
     connections_.push_back(std::move(conn));
     connection_count_.store(static_cast<std::uint32_t>(connections_.size()), std::memory_order_relaxed);
+    arm_lifetime_timer();
     place_waiting();
 }
 
@@ -264,6 +278,7 @@ void multiplexer::close_now() {
     take_submitted();
     fail_waiting(aborted());
     wait_timer_.cancel();
+    lifetime_timer_.cancel();
     for (const auto& conn : connections_) conn->shut_down(aborted());
     connections_.clear();
     connection_count_.store(0, std::memory_order_relaxed);

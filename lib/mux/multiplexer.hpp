@@ -75,6 +75,7 @@ private:
     void take_submitted();
     void place_waiting();
     void drain_old_connections();
+    void arm_lifetime_timer();
     void forget(mux_connection& conn);
     void add_connection_if_needed();
     void on_connection(connection_lease lease, std::error_code ec);
@@ -100,8 +101,9 @@ private:
     request_fifo waiting_;
     asio::steady_timer wait_timer_;
     bool wait_timer_armed_ = false;
+    asio::steady_timer lifetime_timer_;  // looks for connections past conn_max_lifetime
+    bool lifetime_timer_armed_ = false;
     bool adding_connection_ = false;
-    bool placing_ = false;  // inside place_waiting: a connection retired meanwhile needs no new call
     bool shut_down_ = false;
 
     mux_counters counters_;
