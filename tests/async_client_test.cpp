@@ -297,6 +297,39 @@ TEST_CASE("async_client: a subscriber's async_receive, cancelled, and pending at
     check_pool_invariants(redis);
 }
 
+TEST_CASE("async_client: a subscriber's unsubscribe and close; a typed command of no value", "[async][pubsub]") {
+    auto& server = shared_server();
+    asio::io_context io;
+    redpool::async_client redis(io.get_executor(), options_for(server));
+    redpool::async_subscriber sub = redis.subscriber();
+    sub.subscribe({"a", "b"});
+    CHECK(server.command({"PUBLISH", "a", "x"}) == "1");
+    sub.unsubscribe({"a"});
+    CHECK(server.command({"PUBLISH", "a", "x"}) == "0");  // nobody listens to it any more
+    CHECK(server.command({"PUBLISH", "b", "y"}) == "1");
+
+    std::vector<std::pair<std::error_code, std::string>> got;
+    auto record = [&](std::error_code ec, redpool::message m) { got.emplace_back(ec, m.channel + "=" + m.payload); };
+    sub.async_receive(record);
+    sub.async_receive(record);
+    REQUIRE(run_until(io, [&] { return got.size() == 2; }));
+    CHECK(got[0] == std::pair(std::error_code(), std::string("a=x")));  // sent before the unsubscribe
+    CHECK(got[1] == std::pair(std::error_code(), std::string("b=y")));
+
+    sub.close();
+    sub.async_receive(record);
+    REQUIRE(run_until(io, [&] { return got.size() == 3; }));
+    CHECK(got[2].first == errc::pool_closed);
+
+    // command<void>: completes with the error code alone.
+    std::optional<std::error_code> flushed;
+    const redpool::command<void> ping({"PING"});
+    redis.async_run(ping, [&](std::error_code ec) { flushed = ec; });
+    REQUIRE(run_until(io, [&] { return flushed.has_value(); }));
+    CHECK(!*flushed);
+    check_pool_invariants(redis);
+}
+
 TEST_CASE("async_client: concurrent requests share writes, replies matched in order", "[async]") {
     auto& server = shared_server();
     asio::io_context io;
