@@ -262,7 +262,9 @@ struct initiate_batch {
 /// run on a pooled connection of their own instead, as `client::exec` runs them. The
 /// multiplexed connections come from the same pool as those (`pool_size` turns, min idle,
 /// reaper, dial breaker, stats): at most half the pool and at most four are multiplexed, the
-/// second only when the first is full.
+/// second only when the first is full. A multiplexed connection holds its turn while it lives,
+/// so with `pool_size` 1 it holds the only one, and blocking or session commands and batches
+/// then wait for it (`pool_timeout`): give them a pool of at least 2.
 ///
 /// **Failures** complete the operation with an error code (a `redpool::errc`, or
 /// `asio::error::operation_aborted`). A request is resent (up to `max_retries` times) only when

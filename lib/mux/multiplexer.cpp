@@ -136,16 +136,27 @@ void multiplexer::add_connection_if_needed() {
     if (adding_connection_ || shut_down_ || static_cast<int>(connections_.size()) >= max_connections_) return;
     adding_connection_ = true;
     // A get may wait for a turn and dial (seconds, at worst), so it runs off the event loop.
-    // The lease travels back with its pool: the pool must outlive a lease never delivered.
-    struct delivery {
-        std::shared_ptr<pool_type> pool;
-        connection_lease lease;
-    };
     std::lock_guard lock(fetcher_mutex_);
     if (closed_) return;
     // The previous fetch has posted its result (on_connection ran): this join is immediate.
     if (fetcher_.joinable()) fetcher_.join();
-    fetcher_ = std::thread([weak = weak_from_this(), pool = pool_, strand = strand_]() mutable {
+    try {
+        fetcher_ = start_fetcher();
+    } catch (const std::system_error& e) {
+        // No thread to fetch with: as a failed fetch, so that nothing waits on it for ever.
+        adding_connection_ = false;
+        if (connections_.empty()) fail_waiting(e.code());
+    }
+}
+
+// The thread that gets a connection from the pool and posts it to the strand. The lease
+// travels back with its pool: the pool must outlive a lease never delivered.
+std::thread multiplexer::start_fetcher() {
+    struct delivery {
+        std::shared_ptr<pool_type> pool;
+        connection_lease lease;
+    };
+    return std::thread([weak = weak_from_this(), pool = pool_, strand = strand_]() mutable {
         auto got = std::make_shared<delivery>();
         got->pool = pool;
         std::error_code ec;

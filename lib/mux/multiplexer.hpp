@@ -78,6 +78,7 @@ private:
     void arm_lifetime_timer();
     void forget(mux_connection& conn);
     void add_connection_if_needed();
+    std::thread start_fetcher();
     void on_connection(connection_lease lease, std::error_code ec);
     void fail_waiting(std::error_code ec);
     void arm_wait_timer();
