@@ -369,7 +369,9 @@ private:
     public:
         explicit pool_lock(basic_pool& pool) noexcept : pool_(pool) { pool_.mutex_.lock(); }
         ~pool_lock() {
+            std::atomic<int>* const wake = pool_.take_deferred_wake();
             pool_.mutex_.unlock();
+            if (wake != nullptr) futex_wake(wake, 1);
             doomed_.close_all();
         }
         pool_lock(const pool_lock&) = delete;
@@ -388,7 +390,9 @@ private:
     class pool_unlock {
     public:
         explicit pool_unlock(pool_lock& lock) noexcept : lock_(lock) {
+            std::atomic<int>* const wake = lock_.pool_.take_deferred_wake();
             lock_.pool_.mutex_.unlock();
+            if (wake != nullptr) futex_wake(wake, 1);
             lock_.doomed_.close_all();
         }
         ~pool_unlock() { lock_.pool_.mutex_.lock(); }
@@ -412,6 +416,7 @@ private:
         waiter* prev = nullptr;
         waiter* next = nullptr;
         wait_clock::time_point since{};
+        bool polling = false;  // guarded by the pool's lock; it sleeps at most head_poll at a time
 
         void signal(int why) noexcept {
             state.store(why, std::memory_order_relaxed);
@@ -521,12 +526,20 @@ private:
                 ++in_use_;
                 self.state.store(waiter::granted, std::memory_order_relaxed);
                 grant_turns();  // another free turn goes on to the next waiter, if it is due
+                // Or the next waiter, now the head, is told to look for it (see head_poll).
+                if (in_use_ < config_.pool_size && waiters_head_ != nullptr && !waiters_head_->polling) {
+                    defer_wake(waiters_head_->state);
+                }
                 break;
             }
             if (now >= deadline) break;
             // While young, it wakes when it is due: a turn left free meanwhile is then its own.
             auto until = deadline;
             if (now < self.since + barging_limit) until = std::min(until, self.since + barging_limit);
+            if (waiters_head_ == &self) {
+                until = std::min(until, now + head_poll);
+                self.polling = true;
+            }
             pool_unlock unlocked(lock);
             futex_wait(&self.state, waiter::waiting,
                        until == wait_clock::time_point::max() ? std::chrono::nanoseconds(-1) : until - now);
@@ -582,29 +595,34 @@ private:
         if (waiters_head_ != nullptr) [[unlikely]] grant_turns_to_waiters();
     }
     // DESIGN §3.1's bounded exception to first come, first served: a running thread may take a
-    // free turn ahead of the waiters unless the oldest has waited this long, and a freed turn is
-    // handed to the oldest waiter only once it has; before that the head is woken to take it
-    // itself, so a freed turn nobody else wants is not left waiting for the head's timer (with
-    // 11 threads on pool 10, p99 315-338 us). Measured with 64 threads on pool 10 (pool-bench,
-    // no I/O): 3.05 us per get+put with the strict queue, 0.72 us with this (0.53 us without
-    // the wake, but then a queued get waited up to 1 ms for a turn nobody took); client-bench
-    // GET: 113-115k ops/s beside hiredis-direct's 153-157k (strict: 79-88k beside 105-121k),
-    // p99 1.3-1.5 ms against its 0.86-0.90 ms. A 3 ms limit gave more, but a 3.3 ms p99.
+    // free turn ahead of the waiters unless the oldest has waited barging_limit, and a freed turn
+    // is handed to the oldest waiter only once it has. Before that the head of the queue looks
+    // for a free turn itself every head_poll, so a turn nobody else wants is not left waiting
+    // for the head's timer; a releasing thread wakes nobody, as it usually takes the turn back
+    // at once (waking the head for it cost a futex wake and a wasted wake-up per release).
+    //
+    // Measured with 64 threads on pool 10, GET through client-bench beside hiredis-direct (64
+    // connections) in the same runs, and pool-bench (no I/O):
+    //   strict queue           0.72-0.75x, p99 ~1.3x; 3.05 us per get+put
+    //   limit 1 ms, head woken 0.72-0.75x, p99 1.3-1.7x; 0.72 us
+    //   limit 1 ms, head polls 0.79-0.82x, p99 1.3x;     0.36-0.39 us (2 threads: 0.29 us)
+    //   limit 2 ms             0.95x, p99 2.3x
+    //   limit 5 ms             1.04x, p99 5.6x
+    // A queued get waits about the limit (Little's law: the 54 threads without a turn are
+    // served by turns freed at the throughput), so the limit trades throughput for p99 one for
+    // one; 1 ms keeps p99 near the direct connections'. 11 threads on pool 10: p99 143-205 us.
     static constexpr std::chrono::milliseconds barging_limit{1};
+    static constexpr std::chrono::microseconds head_poll{100};
 
     bool head_starving() const noexcept { return wait_clock::now() - waiters_head_->since >= barging_limit; }
     [[gnu::noinline]] void grant_turns_to_waiters() noexcept {
         while (waiters_head_ != nullptr && in_use_ < config_.pool_size && !closed_) {
-            if (!head_starving()) {
-                // Not handed over yet, but the head is told: it takes the turn itself unless a
-                // running thread took it first, so no free turn waits for the head's timer.
-                futex_wake(&waiters_head_->state, 1);
-                break;
-            }
+            if (!head_starving()) break;  // the head looks for it itself (see head_poll)
             waiter* w = waiters_head_;
             unlink(w);  // it still counts as waiting until it has left queue_for_turn
             ++in_use_;
-            w->signal(waiter::granted);
+            w->state.store(waiter::granted, std::memory_order_relaxed);
+            defer_wake(w->state);
         }
     }
 
@@ -995,6 +1013,15 @@ private:
     }
 
     mutable futex_mutex mutex_;
+    // A granted waiter's futex word, woken only after the lock is released, so the waiter does
+    // not wake into a held lock. The waiter may have left by then (granted, it returns on any
+    // wake-up); a wake on its stale word is a spurious wake-up, which every futex wait allows.
+    std::atomic<int>* deferred_wake_ = nullptr;
+    std::atomic<int>* take_deferred_wake() noexcept { return std::exchange(deferred_wake_, nullptr); }
+    void defer_wake(std::atomic<int>& word) noexcept {
+        if (deferred_wake_ == nullptr) deferred_wake_ = &word;
+        else futex_wake(&word, 1);  // a second one in the same lock: rare, woken at once
+    }
     pool_config config_;                     // guarded by mutex_
     typename time_point::duration fresh_for_;  // guarded by mutex_; fresh_window(config_)
     const dialer dial_;
