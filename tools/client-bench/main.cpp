@@ -35,13 +35,14 @@ struct bench_args {
     int warmup = 200;
     bool latency = true;
     int pipeline = 0;  // commands per batch; 0: one call per command
+    bool stats = false;  // the pool's stats as JSON on stderr after the run
 };
 
 [[noreturn]] void usage() {
     std::fprintf(stderr,
                  "usage: client-bench --port P --threads N --pool P --ops M --cmd get|set "
                  "--value-size B [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat] "
-                 "[--pipeline N] [--multiplex] [--max-in-flight N]\n");
+                 "[--pipeline N] [--multiplex] [--max-in-flight N] [--stats]\n");
     std::exit(2);
 }
 
@@ -71,6 +72,7 @@ bench_args parse(int argc, char** argv) {
         else if (flag == "--pipeline") a.pipeline = std::atoi(value().c_str());
         else if (flag == "--multiplex") a.opts.multiplex = true;
         else if (flag == "--max-in-flight") a.opts.max_in_flight = std::atoi(value().c_str());
+        else if (flag == "--stats") a.stats = true;
         else usage();
     }
     if (a.threads < 1 || a.ops < 0 || a.keys < 1 || a.value_size < 0 || a.pipeline < 0) usage();
@@ -172,6 +174,7 @@ int main(int argc, char** argv) {
             all.insert(all.end(), r.latencies.begin(), r.latencies.end());
         }
         redpool::bench::print_anchor_line(a.ops, m, all);
+        if (a.stats) std::fprintf(stderr, "%s\n", redis.pool_stats().to_json().c_str());
         if (errors != 0) std::fprintf(stderr, "errors=%ld\n", errors);
         return errors == 0 ? 0 : 1;
     } catch (const redpool::error& e) {
