@@ -234,6 +234,103 @@ TEST_CASE("async_client: destroying the client completes what is outstanding wit
 
 // RELIABILITY row 11 with the async client: nothing for read_timeout fails the connection and
 // what was in flight on it; a request merely slower than others does not.
+// failure_details: the same error code (io_error) from a request that ran and from one that
+// was never sent; only outcome_unknown tells them apart, on the multiplexed path, on a
+// connection of its own (BLPOP), for a cancelled request and for a server error.
+TEST_CASE("async_client: failure_details says whether a failed request may have run", "[async][faults]") {
+    auto& server = shared_server();
+    asio::io_context io;
+    using details = redpool::failure_details;
+    // Runs `c` to completion, filling `d` (each case starts it from values it must overwrite).
+    auto run = [&](redpool::async_client& redis, const auto& c, details& d) {
+        std::optional<std::error_code> result;
+        redis.async_run(c, d, [&](std::error_code ec, auto&&...) { result = ec; });
+        REQUIRE(run_until(io, [&] { return result.has_value(); }));
+        return *result;
+    };
+
+    SECTION("sent, run, and the connection lost before the reply") {
+        fault_proxy proxy(server.port());
+        redpool::async_client redis(io.get_executor(), through(proxy));
+        REQUIRE(!exec_now(io, redis, {"PING"}).first);
+        // And a client whose pooled connection for blocking commands is dialed already.
+        redpool::async_client blocking(io.get_executor(), through(proxy));
+        REQUIRE(exec_now(io, blocking, {"BLPOP", "fd:list", "0.01"}).second.is_nil());
+        proxy.drop_before_replies(true);
+        details d{"untouched", false};
+        CHECK(run(redis, redpool::cmd::incr("fd:ran"), d) == errc::io_error);
+        CHECK(d.outcome_unknown);
+        CHECK_THAT(d.message, Catch::Matchers::Contains("INCR") && Catch::Matchers::Contains("may have run"));
+        CHECK(server.command({"GET", "fd:ran"}) == "1");  // it did run, once
+
+        // On a connection of its own: BLPOP takes the element, and its reply is lost.
+        std::optional<std::error_code> popped;
+        details bd{"untouched", false};
+        blocking.async_run(redpool::cmd::blpop({"fd:list"}, 0s), bd,
+                           [&](std::error_code ec, auto&&) { popped = ec; });
+        REQUIRE(run_until(io, [&] {
+            return server.command({"INFO", "clients"}).find("blocked_clients:1") != std::string::npos;
+        }));
+        server.command({"RPUSH", "fd:list", "x"});
+        REQUIRE(run_until(io, [&] { return popped.has_value(); }));
+        CHECK(*popped == errc::io_error);
+        CHECK(bd.outcome_unknown);
+        CHECK(server.command({"LLEN", "fd:list"}) == "0");  // it ran: the element is gone
+        proxy.drop_before_replies(false);
+        check_ordered_echo(io, redis, "after-drop");
+        check_pool_invariants(redis);
+        check_pool_invariants(blocking);
+    }
+    SECTION("never sent: nothing listens") {
+        redpool::options o;
+        o.port = redpool::test::unused_port();
+        redpool::async_client redis(io.get_executor(), o);
+        details d{"untouched", true};
+        CHECK(run(redis, redpool::cmd::incr("fd:never"), d) == errc::io_error);
+        CHECK(!d.outcome_unknown);
+        CHECK_THAT(d.message, Catch::Matchers::Contains("INCR") && !Catch::Matchers::Contains("may have run"));
+        check_pool_invariants(redis);
+    }
+    SECTION("cancelled after it was sent") {
+        fault_proxy proxy(server.port());
+        redpool::async_client redis(io.get_executor(), through(proxy));
+        REQUIRE(!exec_now(io, redis, {"PING"}).first);
+        proxy.hold_replies_after(0);
+        const long long before = command_calls(server, "incr");
+        details d{"untouched", false};
+        asio::cancellation_signal cancel;
+        std::optional<std::error_code> result;
+        redis.async_run(redpool::cmd::incr("fd:cancelled"), d,
+                        asio::bind_cancellation_slot(cancel.slot(), [&](std::error_code ec, long long) { result = ec; }));
+        wait_for_calls(io, server, "incr", before + 1);
+        cancel.emit(asio::cancellation_type::terminal);
+        REQUIRE(run_until(io, [&] { return result.has_value(); }));
+        CHECK(*result == asio::error::operation_aborted);
+        CHECK(d.outcome_unknown);
+        proxy.resume_replies();
+        check_ordered_echo(io, redis, "after-cancel");
+        check_pool_invariants(redis);
+    }
+    SECTION("the server answered with an error: no doubt") {
+        redpool::async_client redis(io.get_executor(), options_for(server));
+        server.command({"SET", "fd:text", "abc"});
+        details d{"untouched", true};
+        CHECK(run(redis, redpool::cmd::incr("fd:text"), d) == errc::server_error);
+        CHECK(!d.outcome_unknown);
+        CHECK_THAT(d.message, Catch::Matchers::StartsWith("ERR"));
+
+        // async_exec: a server error is data, and a success leaves the details alone.
+        details e{"untouched", true};
+        std::optional<redpool::reply> r;
+        redis.async_exec({"INCR", "fd:text"}, e, [&](std::error_code, redpool::reply got) { r = std::move(got); });
+        REQUIRE(run_until(io, [&] { return r.has_value(); }));
+        CHECK(r->is_error());
+        CHECK(e.message == "untouched");
+        CHECK(e.outcome_unknown);
+        check_pool_invariants(redis);
+    }
+}
+
 TEST_CASE("async_client: read_timeout fails a silent connection; the late reply reaches nobody", "[async][faults]") {
     auto& server = shared_server();
     asio::io_context io;

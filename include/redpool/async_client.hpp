@@ -47,9 +47,29 @@
 
 namespace redpool {
 
+/// What an asynchronous operation's error code cannot say, for `async_run` and `async_exec`
+/// overloads that take one: filled in before a failed operation completes (so it must live
+/// until then, like a buffer passed to an Asio read), and left unchanged by a success.
+struct failure_details {
+    /// The server's message (`WRONGTYPE Operation against a key ...`), what was wrong with the
+    /// reply, or the command's name with the failure (never an argument or a password).
+    std::string message;
+    /// True when the request may have reached the server before the failure (the connection
+    /// failed or fell silent after the write, or the operation was cancelled after it): it may
+    /// or may not have run, as `redpool::error::outcome_unknown()` says for `client`. False when
+    /// it cannot have run (it was never sent), or when the server answered.
+    bool outcome_unknown = false;
+};
+
 namespace detail {
 
 class async_core;
+
+/// Where an operation reports what its error code cannot carry (either may be null).
+struct failure_out {
+    std::string* message = nullptr;
+    bool* outcome_unknown = nullptr;
+};
 
 // The non-template half, in lib/client/async_client.cpp.
 /// How `args` travels (see request_route).
@@ -97,16 +117,17 @@ public:
         allocator().deallocate(this, 1);
     }
 
-    async_operation(request_bytes wire, request_route route, converter convert, std::string* message,
+    async_operation(request_bytes wire, request_route route, converter convert, failure_out out,
                     Handler&& handler, const asio::any_io_executor& fallback)
         : async_request(std::move(wire), route),
           convert_(convert),
-          message_(message),
+          out_(out),
           handler_(std::move(handler)),
           work_(asio::prefer(asio::get_associated_executor(handler_, fallback),
                              asio::execution::outstanding_work.tracked)) {}
 
     void deliver(std::error_code ec) noexcept override {
+        if (ec) report_failure(ec);
         // The handler and the work both leave with the post: what stays behind (the library
         // may keep this request a while, to drop a late reply) refers to no executor.
         work_executor work(std::move(work_));
@@ -129,10 +150,22 @@ public:
 private:
     using allocator = asio::recycling_allocator<async_operation>;
 
+    // A failure before any reply: the connection, a timeout, cancellation, the client's end.
+    void report_failure(std::error_code ec) noexcept {
+        if (out_.outcome_unknown != nullptr) *out_.outcome_unknown = in_doubt;
+        if (out_.message == nullptr) return;
+        try {
+            *out_.message = std::string(bytes.command_name()) + ": " + ec.message() +
+                            (in_doubt ? " (it was sent, so it may have run)" : "");
+        } catch (...) {  // no memory for the message: the code alone says what happened
+        }
+    }
+
+    // The server answered, so a failure from here on is no doubt about whether it ran.
     template <class... Out>
     std::error_code convert_result(Out&... out) noexcept {
         if (result.is_error()) {
-            if (message_ != nullptr) *message_ = result.as_string();
+            answered_with_failure(result.as_string());
             return make_error_code(errc::server_error);
         }
         try {
@@ -144,12 +177,22 @@ private:
                 rethrow_naming(bytes.command_name());
             }
         } catch (const redpool::error& e) {
-            if (message_ != nullptr) *message_ = e.what();
+            answered_with_failure(e.what());
             return e.code();
         } catch (const std::system_error& e) {
+            answered_with_failure(e.what());
             return e.code();
         } catch (...) {
             return std::make_error_code(std::errc::not_enough_memory);
+        }
+    }
+
+    void answered_with_failure(std::string_view message) noexcept {
+        if (out_.outcome_unknown != nullptr) *out_.outcome_unknown = false;
+        if (out_.message == nullptr) return;
+        try {
+            *out_.message = message;
+        } catch (...) {  // no memory for the message: the code alone says what happened
         }
     }
 
@@ -158,7 +201,7 @@ private:
         asio::execution::outstanding_work.tracked))>;
 
     converter convert_;
-    std::string* message_;
+    failure_out out_;
     Handler handler_;
     work_executor work_;
 };
@@ -219,11 +262,11 @@ struct initiate_request {
 
     template <class Handler>
     void operator()(Handler&& handler, request_bytes wire, request_route route, T (*convert)(reply&&),
-                    std::string* message) const {
+                    failure_out out) const {
         using handler_type = std::decay_t<Handler>;
         auto slot = asio::get_associated_cancellation_slot(handler);
         handler_type h(std::forward<Handler>(handler));
-        auto* op = async_operation<T, handler_type>::make(std::move(wire), route, convert, message, std::move(h), fallback);
+        auto* op = async_operation<T, handler_type>::make(std::move(wire), route, convert, out, std::move(h), fallback);
         op->id = new_request_id(*core);
         if (slot.is_connected()) slot.template emplace<request_canceller>(request_canceller{core, op->id});
         start_request(*core, op);
@@ -268,8 +311,9 @@ struct initiate_batch {
 ///
 /// **Failures** complete the operation with an error code (a `redpool::errc`, or
 /// `asio::error::operation_aborted`). A request is resent (up to `max_retries` times) only when
-/// it cannot have reached the server; `io_error`, `read_timeout` and `protocol_error` mean it
-/// may have run. A connection on which nothing arrives for `read_timeout` while replies are
+/// it cannot have reached the server. Whether a failed one may have run (the same `io_error`
+/// comes from a refused dial and from a connection reset after the write) is told by the
+/// overloads taking a `redpool::failure_details`. A connection on which nothing arrives for `read_timeout` while replies are
 /// due fails, and its requests with it; one slow request alone does not fail while the replies
 /// of others keep arriving.
 ///
@@ -322,9 +366,19 @@ public:
     }
     template <class CompletionToken>
     auto async_exec(std::span<const std::string_view> args, CompletionToken&& token) {
-        const detail::argument_block encoded(args);
-        return initiate<reply>(detail::request_bytes(encoded.encoded()), detail::route_for(args),
-                               &reply_converter<reply>::convert, nullptr, std::forward<CompletionToken>(token));
+        return exec_reporting(args, {}, std::forward<CompletionToken>(token));
+    }
+    /// Same, and a failure (there is none for a server error, which is data here) says in
+    /// `details` whether the request may have run, with a message (see `failure_details`).
+    template <class CompletionToken>
+    auto async_exec(std::initializer_list<std::string_view> args, failure_details& details, CompletionToken&& token) {
+        return async_exec(std::span<const std::string_view>(args.begin(), args.size()), details,
+                          std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken>
+    auto async_exec(std::span<const std::string_view> args, failure_details& details, CompletionToken&& token) {
+        return exec_reporting(args, {&details.message, &details.outcome_unknown},
+                              std::forward<CompletionToken>(token));
     }
 
     /// Runs a typed command (any factory of `redpool::cmd`, or a `command<T>` of your own);
@@ -333,14 +387,21 @@ public:
     /// shape with `errc::protocol_error`. The command is copied before this returns.
     template <class T, class CompletionToken>
     auto async_run(const command<T>& c, CompletionToken&& token) {
-        return run_with_message(c, nullptr, std::forward<CompletionToken>(token));
+        return run_reporting(c, {}, std::forward<CompletionToken>(token));
     }
-    /// Same, and the server's message (`WRONGTYPE Operation against a key ...`), or what was
-    /// wrong with the reply, is written to `error_message` before a failed operation completes:
-    /// it must live until then, like a buffer passed to an Asio read. Unchanged on success.
+    /// Same, and the server's message (`WRONGTYPE Operation against a key ...`), what was wrong
+    /// with the reply, or (no reply) the command's name and the failure, is written to
+    /// `error_message` before a failed operation completes: it must live until then, like a
+    /// buffer passed to an Asio read. Unchanged on success.
     template <class T, class CompletionToken>
     auto async_run(const command<T>& c, std::string& error_message, CompletionToken&& token) {
-        return run_with_message(c, &error_message, std::forward<CompletionToken>(token));
+        return run_reporting(c, {&error_message, nullptr}, std::forward<CompletionToken>(token));
+    }
+    /// Same, with the message and whether a failed request may have run in `details` (see
+    /// `failure_details`): what decides whether retrying a write is safe.
+    template <class T, class CompletionToken>
+    auto async_run(const command<T>& c, failure_details& details, CompletionToken&& token) {
+        return run_reporting(c, {&details.message, &details.outcome_unknown}, std::forward<CompletionToken>(token));
     }
 
     // --- many commands, one connection ----------------------------------------------------------
@@ -378,19 +439,26 @@ public:
     redpool::pool_stats pool_stats() const;
 
 private:
+    template <class CompletionToken>
+    auto exec_reporting(std::span<const std::string_view> args, detail::failure_out out, CompletionToken&& token) {
+        const detail::argument_block encoded(args);
+        return initiate<reply>(detail::request_bytes(encoded.encoded()), detail::route_for(args),
+                               &reply_converter<reply>::convert, out, std::forward<CompletionToken>(token));
+    }
+
     template <class T, class CompletionToken>
-    auto run_with_message(const command<T>& c, std::string* message, CompletionToken&& token) {
+    auto run_reporting(const command<T>& c, detail::failure_out out, CompletionToken&& token) {
         const detail::request_route route =
             c.answered_locally() ? detail::request_route::local : detail::route_for(c.args());
-        return initiate<T>(detail::request_bytes(c.wire_bytes()), route, c.reader(), message,
+        return initiate<T>(detail::request_bytes(c.wire_bytes()), route, c.reader(), out,
                            std::forward<CompletionToken>(token));
     }
 
     template <class T, class CompletionToken>
     auto initiate(detail::request_bytes wire, detail::request_route route, T (*convert)(reply&&),
-                  std::string* message, CompletionToken&& token) {
+                  detail::failure_out out, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, typename detail::async_signature<T>::type>(
-            detail::initiate_request<T>{core_, executor_}, token, std::move(wire), route, convert, message);
+            detail::initiate_request<T>{core_, executor_}, token, std::move(wire), route, convert, out);
     }
 
     template <class CompletionToken>

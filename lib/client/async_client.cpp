@@ -48,7 +48,7 @@ public:
     void cancel(std::uint64_t id) noexcept {
         std::lock_guard lock(mutex_);
         for (async_request* r : running_) {
-            if (r->id == id && !r->claimed.exchange(true)) r->deliver(asio::error::operation_aborted);
+            if (r->id == id) abort_running(r);
         }
     }
 
@@ -56,9 +56,7 @@ public:
     void close() noexcept {
         std::lock_guard lock(mutex_);
         closed_ = true;
-        for (async_request* r : running_) {
-            if (!r->claimed.exchange(true)) r->deliver(asio::error::operation_aborted);
-        }
+        for (async_request* r : running_) abort_running(r);
     }
 
     static void finish(async_request* r, std::error_code ec) noexcept {
@@ -70,22 +68,36 @@ private:
     void run(async_request* r) noexcept {
         std::error_code ec;
         reply out;
+        bool may_have_run = false;
         if (r->route == request_route::batch) {
             ec = r->run_batch();
         } else {
             out = exec_noexcept(
                 [&] {
-                    const std::vector<std::string_view> args = request_views(r->bytes.bytes());
-                    return core_->run(args, r->bytes.bytes());
+                    try {
+                        const std::vector<std::string_view> args = request_views(r->bytes.bytes());
+                        return core_->run(args, r->bytes.bytes());
+                    } catch (const error& e) {
+                        may_have_run = e.outcome_unknown();
+                        throw;
+                    }
                 },
                 ec);
         }
         forget(r);
-        if (!r->claimed.exchange(true)) {
+        if (!r->claimed.exchange(true)) {  // only the one completing it writes it
             r->result = std::move(out);
+            r->in_doubt = may_have_run;
             r->deliver(ec);
         }
         r->dispose();
+    }
+
+    // A request completed while its run goes on: it may reach the server yet.
+    static void abort_running(async_request* r) noexcept {
+        if (r->claimed.exchange(true)) return;
+        r->in_doubt = true;
+        r->deliver(asio::error::operation_aborted);
     }
 
     void forget(async_request* r) noexcept {

@@ -171,6 +171,7 @@ bool mux_connection::abandon(std::uint64_t id) {
     if (r == nullptr) return false;
     if (!r->abandoned) {
         r->abandoned = true;
+        r->in_doubt = true;  // in a write, or about to be: the server may run it
         r->deliver(asio::error::operation_aborted);
     }
     return true;
