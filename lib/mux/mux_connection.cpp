@@ -135,9 +135,10 @@ void mux_connection::on_read(std::error_code ec, std::size_t n) {
         failure = std::make_error_code(std::errc::not_enough_memory);
     }
     const bool freed_room = done_head != nullptr;
-    while (async_request* r = done_head) {
+    for (async_request* r = done_head; r != nullptr; r = r->next) r->deliver_among(woken_);
+    if (!woken_.empty()) woken_.publish();
+    while (async_request* r = done_head) {  // only now: the tree's members must be ours until published
         done_head = r->next;
-        r->deliver({});
         r->dispose();
     }
     if (failure) return fail(failure, true);

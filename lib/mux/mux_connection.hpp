@@ -22,6 +22,7 @@
 #include <asio/strand.hpp>
 
 #include "lib/mux/request_fifo.hpp"
+#include "lib/mux/sync_request.hpp"
 #include "lib/net/connection.hpp"
 #include "lib/pool/pool.hpp"
 #include "lib/protocol/protocol.hpp"
@@ -122,6 +123,7 @@ private:
     bool writing_now_ = false;
 
     request_fifo in_flight_;  // oldest first
+    wake_tree woken_;         // the sync callers of the replies of one read (see on_read)
 
     std::unique_ptr<char[]> receive_;
     reply dropped_;  // where a cancelled request's reply is read

@@ -67,6 +67,8 @@ enum class request_route : unsigned char {
     refused,    ///< nowhere: completes with `errc::invalid_argument` (empty, or not for a shared client)
 };
 
+class wake_tree;  // lib/mux/sync_request.hpp
+
 /// An operation handed to the library. The library calls `deliver` exactly once, and `dispose`
 /// when it is done with the request: at once, or, for a request cancelled after it was sent,
 /// once its reply has been read and dropped. A request dropped without `deliver` (its executor
@@ -81,6 +83,10 @@ public:
     /// Hands `result` (moved out), or the failure `ec`, to the caller's handler, through the
     /// handler's executor: never inline.
     virtual void deliver(std::error_code ec) noexcept = 0;
+    /// `deliver({})` for one of the replies read in one go. A caller sleeping on a futex
+    /// (`client` with `multiplex`) joins `tree` instead, to be woken with the others once they
+    /// are all parsed; every other kind delivers at once.
+    virtual void deliver_among(wake_tree&) noexcept { deliver({}); }
     /// What the library calls instead of `delete` when it is done with the request (a caller
     /// that waits on it may still be reading it).
     virtual void dispose() noexcept { delete this; }
