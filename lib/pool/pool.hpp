@@ -605,7 +605,7 @@ private:
     // connections) in the same runs, and pool-bench (no I/O):
     //   strict queue           79-88k ops/s beside 105-121k;   3.05 us per get+put
     //   limit 1 ms, head woken 0.72-0.75x, p99 1.4-1.7x;        0.72 us
-    //   limit 1 ms, head polls 0.78-0.84x, p99 1.2-1.5x;        0.35-0.43 us (2 threads: 0.29-0.32)
+    //   limit 1 ms, head polls 0.76-0.84x, p99 1.2-1.6x;        0.35-0.43 us (2 threads: 0.29-0.32)
     //   limit 2 ms             0.95x, p99 2.3x
     //   limit 5 ms             1.04x, p99 5.6x
     //   1 ms + spin first      0.73-0.76x with 100 pauses before queueing, 0.24x with 2,000:
