@@ -1,0 +1,208 @@
+#include "lib/cluster/command_keys.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "redpool/error.hpp"
+
+namespace redpool::detail {
+namespace {
+
+[[noreturn]] void bad_shape(std::string_view what) {
+    throw error(errc::protocol_error, fmt::format("COMMAND: unexpected reply ({})", what));
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
+// A RESP2 map: a flat array of key, value, key, value... The value of `key`, or nullptr.
+const reply* field(const reply& map, std::string_view key) {
+    if (!map.is_array()) return nullptr;
+    for (std::size_t i = 0; i + 1 < map.size(); i += 2) {
+        if (map[i].is_string() || map[i].is_status()) {
+            if (map[i].as_string() == key) return &map[i + 1];
+        }
+    }
+    return nullptr;
+}
+
+int int_field(const reply& map, std::string_view key) {
+    const reply* value = field(map, key);
+    if (value == nullptr || !value->is_integer()) bad_shape(fmt::format("no integer \"{}\" in a key spec", key));
+    return static_cast<int>(value->as_integer());
+}
+
+key_spec spec_of(const reply& map) {
+    key_spec spec;
+    const reply* begin = field(map, "begin_search");
+    const reply* find = field(map, "find_keys");
+    if (begin == nullptr || find == nullptr) bad_shape("a key spec without begin_search or find_keys");
+    const reply* begin_type = field(*begin, "type");
+    const reply* begin_args = field(*begin, "spec");
+    if (begin_type == nullptr || begin_args == nullptr) bad_shape("a begin_search without type or spec");
+    const std::string_view begin_kind = begin_type->as_string();
+    if (begin_kind == "index") {
+        spec.begin_kind = key_spec::begin::index;
+        spec.index = int_field(*begin_args, "index");
+    } else if (begin_kind == "keyword") {
+        spec.begin_kind = key_spec::begin::keyword;
+        const reply* keyword = field(*begin_args, "keyword");
+        if (keyword == nullptr || !keyword->is_string()) bad_shape("a keyword begin_search without its keyword");
+        spec.keyword = std::string(keyword->as_string());
+        spec.start_from = int_field(*begin_args, "startfrom");
+    }
+    const reply* find_type = field(*find, "type");
+    const reply* find_args = field(*find, "spec");
+    if (find_type == nullptr || find_args == nullptr) bad_shape("a find_keys without type or spec");
+    const std::string_view find_kind = find_type->as_string();
+    if (find_kind == "range") {
+        spec.find_kind = key_spec::find::range;
+        spec.last_key = int_field(*find_args, "lastkey");
+        spec.key_step = int_field(*find_args, "keystep");
+        spec.limit = int_field(*find_args, "limit");
+    } else if (find_kind == "keynum") {
+        spec.find_kind = key_spec::find::keynum;
+        spec.keynum_index = int_field(*find_args, "keynumidx");
+        spec.first_key = int_field(*find_args, "firstkey");
+        spec.key_step = int_field(*find_args, "keystep");
+    }
+    return spec;
+}
+
+void read_tip(std::string_view tip, command_routing& routing) {
+    constexpr std::string_view request = "request_policy:";
+    constexpr std::string_view response = "response_policy:";
+    if (tip.starts_with(request)) {
+        const std::string_view p = tip.substr(request.size());
+        if (p == "all_shards") routing.request = request_policy::all_shards;
+        else if (p == "all_nodes") routing.request = request_policy::all_nodes;
+        else if (p == "multi_shard") routing.request = request_policy::multi_shard;
+        else if (p == "special") routing.request = request_policy::special;
+    } else if (tip.starts_with(response)) {
+        const std::string_view p = tip.substr(response.size());
+        if (p == "all_succeeded") routing.response = response_policy::all_succeeded;
+        else if (p == "one_succeeded") routing.response = response_policy::one_succeeded;
+        else if (p == "agg_sum") routing.response = response_policy::agg_sum;
+        else if (p == "agg_min") routing.response = response_policy::agg_min;
+        else if (p == "agg_max") routing.response = response_policy::agg_max;
+        else if (p == "agg_logical_and") routing.response = response_policy::agg_logical_and;
+        else if (p == "agg_logical_or") routing.response = response_policy::agg_logical_or;
+        else if (p == "special") routing.response = response_policy::special;
+    }
+}
+
+// One COMMAND entry: [name, arity, flags, first key, last key, step, ACL categories, tips, key
+// specs, subcommands], and its subcommands (entries of the same shape) into `out`.
+void read_entry(const reply& entry, std::unordered_map<std::string, command_routing>& out) {
+    if (entry.is_nil()) return;  // COMMAND INFO of a name the server does not know
+    if (!entry.is_array() || entry.size() < 10 || !entry[0].is_string()) bad_shape("an entry is not 10 fields");
+    command_routing routing;
+    for (const reply& flag : entry[2].elements()) {
+        if ((flag.is_status() || flag.is_string()) && flag.as_string() == "readonly") routing.readonly = true;
+    }
+    for (const reply& tip : entry[7].elements()) {
+        if (tip.is_string() || tip.is_status()) read_tip(tip.as_string(), routing);
+    }
+    for (const reply& spec : entry[8].elements()) routing.keys.push_back(spec_of(spec));
+    for (const reply& sub : entry[9].elements()) read_entry(sub, out);
+    out.insert_or_assign(lower(entry[0].as_string()), std::move(routing));
+}
+
+// A non-negative count from an argument, as the server reads numkeys; -1 when it is not one.
+long long count_of(std::string_view text) {
+    long long n = -1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    return ec == std::errc() && end == text.data() + text.size() && n >= 0 ? n : -1;
+}
+
+// The keys one spec finds in `args` (db.c, getKeysUsingKeySpecs), appended to `keys`.
+void add_keys(const key_spec& spec, std::span<const std::string_view> args, std::vector<std::string_view>& keys) {
+    const long long argc = static_cast<long long>(args.size());
+    long long first = 0;
+    switch (spec.begin_kind) {
+        case key_spec::begin::index:
+            first = spec.index;
+            break;
+        case key_spec::begin::keyword: {
+            const bool forward = spec.start_from > 0;
+            long long i = forward ? spec.start_from : argc + spec.start_from;
+            const long long end = forward ? argc - 1 : 0;
+            first = -1;
+            for (; forward ? i <= end : i >= end; i += forward ? 1 : -1) {
+                if (i >= 0 && i < argc && equal_ignoring_case(args[static_cast<std::size_t>(i)], spec.keyword)) {
+                    first = i + 1;
+                    break;
+                }
+            }
+            if (first < 0) return;  // no such keyword: no keys from this spec
+            break;
+        }
+        case key_spec::begin::unknown:
+            return;
+    }
+    long long last = 0;
+    switch (spec.find_kind) {
+        case key_spec::find::range:
+            if (spec.last_key >= 0) last = first + spec.last_key;
+            else if (spec.limit <= 1) last = argc + spec.last_key;
+            else last = first + ((argc - first) / spec.limit + spec.last_key);
+            break;
+        case key_spec::find::keynum: {
+            const long long at = first + spec.keynum_index;
+            if (at < 0 || at >= argc) return;
+            const long long count = count_of(args[static_cast<std::size_t>(at)]);
+            if (count < 0) return;  // the server refuses it
+            first += spec.first_key;
+            last = first + count - 1;
+            break;
+        }
+        case key_spec::find::unknown:
+            return;
+    }
+    const long long step = std::max(spec.key_step, 1);
+    for (long long i = first; i <= last && i < argc; i += step) {
+        if (i >= 1) keys.push_back(args[static_cast<std::size_t>(i)]);
+    }
+}
+
+}  // namespace
+
+command_keys command_keys::from_command_reply(const reply& commands) {
+    if (!commands.is_array()) bad_shape("not an array");
+    command_keys table;
+    for (const reply& entry : commands.elements()) read_entry(entry, table.commands_);
+    return table;
+}
+
+const command_routing* command_keys::find(std::span<const std::string_view> args) const {
+    if (args.empty()) return nullptr;
+    std::string name = lower(args[0]);
+    if (args.size() >= 2) {
+        // A container's subcommand has an entry of its own ("object|encoding").
+        auto sub = commands_.find(name + "|" + lower(args[1]));
+        if (sub != commands_.end()) return &sub->second;
+    }
+    auto it = commands_.find(name);
+    return it == commands_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string_view> command_keys::keys_of(const command_routing& routing,
+                                                    std::span<const std::string_view> args) {
+    std::vector<std::string_view> keys;
+    for (const key_spec& spec : routing.keys) add_keys(spec, args, keys);
+    return keys;
+}
+
+}  // namespace redpool::detail

@@ -1,0 +1,66 @@
+// detail::command_keys — where each command's keys are, and how a keyless one is routed, from
+// the server's own COMMAND table (Redis 7: key specifications and command tips). Asking the
+// server rather than keeping a table here means every command the server knows routes, modules'
+// included, with the server's own rules for finding keys (db.c, getKeysUsingKeySpecs).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "redpool/reply.hpp"
+
+namespace redpool::detail {
+
+/// Where a keyless command goes (its `request_policy` tip), and how the replies of several
+/// nodes become one (its `response_policy` tip).
+enum class request_policy { any_node, all_shards, all_nodes, multi_shard, special };
+enum class response_policy { none, all_succeeded, one_succeeded, agg_sum, agg_min, agg_max, agg_logical_and, agg_logical_or, special };
+
+/// One key specification: how to find where a run of keys begins, and how far it goes.
+struct key_spec {
+    enum class begin { index, keyword, unknown } begin_kind = begin::unknown;
+    int index = 0;            // begin::index: the first key's position
+    std::string keyword;      // begin::keyword: the keys follow this argument (upper case)
+    int start_from = 0;       // begin::keyword: where the search starts; negative: from the end, backwards
+    enum class find { range, keynum, unknown } find_kind = find::unknown;
+    int last_key = 0;         // find::range: relative to the first key; negative: from the end
+    int key_step = 1;         // both: keys are this many arguments apart
+    int limit = 0;            // find::range with last_key < 0: keys take 1/limit of what is left
+    int keynum_index = 0;     // find::keynum: the count's position, relative to the begin
+    int first_key = 0;        // find::keynum: the first key's position, relative to the begin
+};
+
+struct command_routing {
+    std::vector<key_spec> keys;
+    request_policy request = request_policy::any_node;
+    response_policy response = response_policy::none;
+    bool readonly = false;  // may run on a replica (its "readonly" flag)
+};
+
+class command_keys {
+public:
+    command_keys() = default;
+
+    /// Builds the table from a COMMAND reply (or COMMAND INFO's). Throws `errc::protocol_error`
+    /// for a reply of another shape.
+    static command_keys from_command_reply(const reply& commands);
+
+    /// The routing of `args`' command (its subcommand's, for a container such as OBJECT or
+    /// XGROUP), or nullptr for a command the server does not know.
+    const command_routing* find(std::span<const std::string_view> args) const;
+
+    /// The keys of `args`, in order, as the server would find them; empty for a keyless command.
+    /// Arguments that the specifications point past (a malformed command) are left out: the
+    /// server rejects the command itself.
+    static std::vector<std::string_view> keys_of(const command_routing& routing, std::span<const std::string_view> args);
+
+    std::size_t size() const noexcept { return commands_.size(); }
+
+private:
+    std::unordered_map<std::string, command_routing> commands_;  // lower case; "config|get" for a subcommand
+};
+
+}  // namespace redpool::detail
