@@ -4,6 +4,7 @@
 #include "redpool/async_client.hpp"
 #include "redpool/async_subscriber.hpp"
 #include "redpool/client.hpp"
+#include "redpool/cluster_client.hpp"
 #include "redpool/command.hpp"
 #include "redpool/commands.hpp"
 #include "redpool/conn.hpp"

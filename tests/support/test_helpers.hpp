@@ -88,6 +88,24 @@ inline void check_pool_invariants(const redpool::client& c) {
     CHECK(s.total_conns <= s.pool_size);
 }
 
+/// The same for every node's pool of a cluster client, and its sum.
+inline void check_pool_invariants(const redpool::cluster_client& c) {
+    eventually([&] {
+        const auto s = c.pool_stats();
+        return s.in_use == s.mux_conns && s.in_flight == 0;
+    });
+    for (const auto& [node, s] : c.node_stats()) {
+        INFO(node << ": " << s.to_json());
+        CHECK(s.in_use == s.mux_conns);
+        CHECK(s.in_flight == 0);
+        CHECK(s.waiters == 0);
+        CHECK(s.idle_conns + s.in_use == s.total_conns);
+        CHECK(s.total_conns <= s.pool_size);
+    }
+    const auto sum = c.pool_stats();
+    CHECK(sum.idle_conns + sum.in_use == sum.total_conns);
+}
+
 /// Same, and every get was either a hit or a miss: `gets` borrows had a turn.
 inline void check_pool_invariants(const redpool::client& c, std::uint64_t gets) {
     check_pool_invariants(c);

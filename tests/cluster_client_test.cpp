@@ -1,0 +1,283 @@
+// redpool::cluster_client against a real 3-master, 3-replica cluster (tests/support/
+// redis_cluster): keys routed by slot and read back (RELIABILITY row 25), hash tags and
+// CROSSSLOT, keyless commands by their tips, a slot migrated under the client's feet (ASK
+// followed while it moves, MOVED after), reads from replicas, and bad options. Every case ends
+// with the invariants of every node's pool.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lib/cluster/key_slot.hpp"
+#include "redpool/cluster_client.hpp"
+#include "tests/support/redis_cluster.hpp"
+#include "tests/support/test_helpers.hpp"
+
+using namespace std::chrono_literals;
+using redpool::errc;
+using redpool::detail::key_slot;
+using redpool::test::check_pool_invariants;
+using redpool::test::redis_cluster;
+using redpool::test::shared_cluster;
+
+namespace {
+
+redpool::cluster_options options_for(redis_cluster& cluster) {
+    redpool::cluster_options o;
+    o.addrs = {cluster.addrs().front()};  // one seed finds them all
+    o.node.pool_size = 4;
+    return o;
+}
+
+std::string node_id(redpool::test::redis_server& node) { return node.command({"CLUSTER", "MYID"}); }
+
+}  // namespace
+
+TEST_CASE("cluster_client: keys on every master, written and read back (row 25)", "[cluster]") {
+    auto& cluster = shared_cluster();
+    redpool::cluster_client redis(options_for(cluster));
+    const long n = static_cast<long>(redpool::test::soak_size(10'000));
+    for (long i = 0; i < n; ++i) redis.set("key:" + std::to_string(i), "value:" + std::to_string(i));
+    long wrong = 0;
+    for (long i = 0; i < n; ++i) {
+        if (redis.get("key:" + std::to_string(i)) != "value:" + std::to_string(i)) ++wrong;
+    }
+    CHECK(wrong == 0);
+
+    // Each key is on the master of its slot, and every master got some.
+    std::set<int> masters_used;
+    for (long i = 0; i < n; i += 97) {
+        const std::string key = "key:" + std::to_string(i);
+        const int port = cluster.master_port_of(key_slot(key));
+        masters_used.insert(port);
+        CHECK(cluster.node_at(port).command({"GET", key}) == "value:" + std::to_string(i));
+    }
+    CHECK(masters_used.size() == 3);
+    // DBSIZE is summed over the masters; KEYS covers all of them.
+    CHECK(redis.dbsize() == n);
+    long starting_with_1 = 0;
+    for (long i = 0; i < n; ++i) starting_with_1 += std::to_string(i).front() == '1' ? 1 : 0;
+    CHECK(redis.exec({"KEYS", "key:1*"}).size() == static_cast<std::size_t>(starting_with_1));
+    const auto per_master = redis.for_each_master({"DBSIZE"});
+    CHECK(per_master.size() == 3);
+    long long total = 0;
+    for (const auto& [node, r] : per_master) total += r.as_integer();
+    CHECK(total == n);
+    CHECK(redis.node_stats().size() >= 3);
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("cluster_client: hash tags share a slot; keys across slots get CROSSSLOT, never a partial result",
+          "[cluster]") {
+    auto& cluster = shared_cluster();
+    redpool::cluster_client redis(options_for(cluster));
+    redis.mset({{"{user:1}:name", "Ada"}, {"{user:1}:lang", "en"}});
+    CHECK(redis.mget({"{user:1}:name", "{user:1}:lang"}) ==
+          std::vector<std::optional<std::string>>{"Ada", "en"});
+
+    const redpool::reply cross = redis.exec({"MSET", "a", "1", "b", "2"});  // slots 15495 and 3300
+    REQUIRE(cross.is_error());
+    CHECK_THAT(std::string(cross.as_string()), Catch::Matchers::StartsWith("CROSSSLOT"));
+    CHECK(redis.exists({"a"}) == 0);  // nothing of it ran
+    CHECK(redis.exists({"b"}) == 0);
+    CHECK_THROWS_AS(redis.mget({"a", "b"}), redpool::reply_error);
+
+    // Multi-key and keyless commands by the server's tips.
+    CHECK(redis.exec({"PING"}).as_string() == "PONG");
+    redis.set("{t}x", "1");
+    CHECK(redis.exec({"FLUSHALL"}).as_string() == "OK");  // on every master
+    CHECK(redis.dbsize() == 0);
+    // Commands that need a connection of their own are refused, not half run.
+    const auto e = redpool::test::expect_error([&] { redis.exec({"SUBSCRIBE", "ch"}); });
+    CHECK(e.code() == errc::invalid_argument);
+    check_pool_invariants(redis);
+}
+
+// A slot moves from one master to another while the client works: ASK is followed while the
+// slot is migrating (ASKING and the command on one connection), MOVED once it has moved, and
+// every value reads back. The slot goes back at the end (the cluster is shared).
+TEST_CASE("cluster_client: a slot migrated under traffic: ASK followed, then MOVED (row 25)", "[cluster]") {
+    auto& cluster = shared_cluster();
+    redpool::cluster_client redis(options_for(cluster));
+    const int slot = key_slot("{moving}");
+    const std::string k1 = "{moving}:1", k2 = "{moving}:2", fresh = "{moving}:new";
+    redis.set(k1, "one");
+    redis.set(k2, "two");
+
+    auto& source = cluster.node_at(cluster.master_port_of(slot));
+    auto& target = cluster.node_at([&] {
+        for (int port : cluster.master_ports()) {
+            if (port != source.port()) return port;
+        }
+        FAIL("one master only");
+        return 0;
+    }());
+    const std::string source_id = node_id(source), target_id = node_id(target);
+    auto move_slot = [&](redpool::test::redis_server& from, const std::string& from_id,
+                         redpool::test::redis_server& to, const std::string& to_id) {
+        REQUIRE(to.command({"CLUSTER", "SETSLOT", std::to_string(slot), "IMPORTING", from_id}) == "OK");
+        REQUIRE(from.command({"CLUSTER", "SETSLOT", std::to_string(slot), "MIGRATING", to_id}) == "OK");
+        return [&, to_id] {
+            for (std::size_t i = 0; i < cluster.size(); ++i) {
+                const std::string role = cluster.node(i).command({"ROLE"});
+                if (role.rfind("master", 0) == 0) {
+                    cluster.node(i).command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", to_id});
+                }
+            }
+        };
+    };
+
+    auto finish = move_slot(source, source_id, target, target_id);
+    // k1 moves now; k2 stays on the source until the end.
+    REQUIRE(source.command({"MIGRATE", "127.0.0.1", std::to_string(target.port()), "", "0", "5000", "KEYS", k1}) ==
+            "OK");
+    CHECK(source.command({"GET", k1}).rfind("(error) ASK", 0) == 0);  // what the client meets
+    CHECK(redis.get(k1) == "one");  // ASK followed: ASKING and GET on one connection of the target
+    CHECK(redis.get(k2) == "two");  // still on the source
+    redis.set(fresh, "new");         // a new key of a migrating slot goes to the target
+    REQUIRE(source.command({"MIGRATE", "127.0.0.1", std::to_string(target.port()), "", "0", "5000", "KEYS", k2}) ==
+            "OK");
+    finish();
+    REQUIRE(cluster.wait_until_stable());
+    // The client's map still says source: MOVED takes it to the target, and refreshes.
+    CHECK(redis.get(k1) == "one");
+    CHECK(redis.get(k2) == "two");
+    CHECK(redis.get(fresh) == "new");
+    CHECK(cluster.master_port_of(slot) == target.port());
+
+    // And back, so the shared cluster is as it was.
+    auto undo = move_slot(target, target_id, source, source_id);
+    REQUIRE(target.command({"MIGRATE", "127.0.0.1", std::to_string(source.port()), "", "0", "5000", "KEYS", k1, k2,
+                            fresh}) == "OK");
+    undo();
+    REQUIRE(cluster.wait_until_stable());
+    CHECK(redis.get(fresh) == "new");
+    CHECK(cluster.master_port_of(slot) == source.port());
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("cluster_client: reads may go to replicas, which send READONLY; writes stay on masters", "[cluster]") {
+    auto& cluster = shared_cluster();
+    auto o = options_for(cluster);
+    o.read_from_replicas = true;
+    redpool::cluster_client redis(o);
+    for (int i = 0; i < 30; ++i) redis.set("r:" + std::to_string(i), "v");
+    REQUIRE(redpool::test::eventually([&] {  // replication is asynchronous
+        return cluster.node_at(cluster.master_port_of(key_slot("r:29"))).command({"WAIT", "1", "1000"}) == "1";
+    }));
+    const auto masters = cluster.master_ports();
+    // GETs the replicas ran (a replica without READONLY redirects them: not counted as run).
+    auto replica_gets = [&] {
+        long long calls = 0;
+        for (std::size_t i = 0; i < cluster.size(); ++i) {
+            auto& node = cluster.node(i);
+            if (std::find(masters.begin(), masters.end(), node.port()) == masters.end()) {
+                calls += redpool::test::command_calls(node, "get");
+            }
+        }
+        return calls;
+    };
+    const long long replica_gets_before = replica_gets();
+    long wrong = 0;
+    for (int round = 0; round < 20; ++round) {
+        for (int i = 0; i < 30; ++i) {
+            if (redis.get("r:" + std::to_string(i)) != "v") ++wrong;
+        }
+    }
+    CHECK(wrong == 0);
+    CHECK(replica_gets() > replica_gets_before + 50);  // of 600 reads, about half ran on replicas
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("cluster_client: bad options and unreachable seeds fail clearly", "[cluster]") {
+    auto invalid = [](const redpool::cluster_options& o) {
+        try {
+            redpool::cluster_client c(o);
+        } catch (const redpool::error& e) {
+            return std::pair(e.code(), std::string(e.what()));
+        }
+        return std::pair(std::error_code(), std::string());
+    };
+    redpool::cluster_options none;
+    CHECK(invalid(none).first == errc::invalid_argument);
+    redpool::cluster_options bad_seed;
+    bad_seed.addrs = {"nohostport"};
+    CHECK(invalid(bad_seed).first == errc::invalid_argument);
+    CHECK_THAT(invalid(bad_seed).second, Catch::Matchers::Contains("nohostport"));
+    redpool::cluster_options with_db;
+    with_db.addrs = {"127.0.0.1:7000"};
+    with_db.node.db = 2;
+    CHECK(invalid(with_db).first == errc::invalid_argument);
+
+    // The URL form: seeds from the host and every addr; the rest are node options.
+    const auto parsed = redpool::cluster_options::from_url(
+        "redis://alice:s3cret@10.0.0.1:7000?addr=10.0.0.2:7001&addr=10.0.0.3:7002&max_redirects=5&"
+        "read_from_replicas=true&pool_size=7&read_timeout=250ms");
+    CHECK(parsed.addrs == std::vector<std::string>{"10.0.0.1:7000", "10.0.0.2:7001", "10.0.0.3:7002"});
+    CHECK(parsed.max_redirects == 5);
+    CHECK(parsed.read_from_replicas);
+    CHECK(parsed.node.pool_size == 7);
+    CHECK(parsed.node.read_timeout == 250ms);
+    CHECK(parsed.node.username == "alice");
+    try {
+        redpool::cluster_options::from_url("redis://alice:s3cret@10.0.0.1:7000?addr=broken");
+        FAIL("a bad addr was accepted");
+    } catch (const redpool::error& e) {
+        CHECK(e.code() == errc::invalid_argument);
+        CHECK_THAT(e.what(), !Catch::Matchers::Contains("s3cret"));
+    }
+
+    // Nothing listens: the first command fails with the nodes tried, within the dial timeout.
+    redpool::cluster_options dead;
+    dead.addrs = {"127.0.0.1:" + std::to_string(redpool::test::unused_port())};
+    dead.node.dial_timeout = 500ms;
+    dead.node.max_retries = 0;
+    redpool::cluster_client redis(dead);
+    const auto e = redpool::test::expect_error([&] { redis.get("k"); });
+    CHECK(e.code() == errc::io_error);
+    CHECK_THAT(e.what(), Catch::Matchers::Contains(dead.addrs.front()));
+    check_pool_invariants(redis);
+}
+
+// Many threads route while the map is refreshed under them (each refresh swaps in a new
+// snapshot): every value reads back, and nothing races (this binary runs under TSan).
+TEST_CASE("cluster_client: threads route while the slot map is refreshed", "[cluster]") {
+    auto& cluster = shared_cluster();
+    redpool::cluster_client redis(options_for(cluster));
+    std::atomic<bool> stop{false};
+    std::atomic<long> wrong{0}, failed{0}, done{0};
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < 8; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < 200; ++i) {
+                    const std::string key = "t" + std::to_string(t) + ":" + std::to_string(i);
+                    try {
+                        redis.set(key, key);
+                        if (redis.get(key) != key) ++wrong;
+                        ++done;
+                    } catch (const redpool::error&) {
+                        ++failed;
+                    }
+                }
+            });
+        }
+        threads.emplace_back([&] {
+            while (!stop) {
+                redis.refresh();
+                std::this_thread::sleep_for(1ms);
+            }
+        });
+        while (done + failed < 8 * 200) std::this_thread::sleep_for(1ms);
+        stop = true;
+    }
+    CHECK(wrong == 0);
+    CHECK(failed == 0);
+    CHECK(redis.dbsize() == 8 * 200);
+    check_pool_invariants(redis);
+}
