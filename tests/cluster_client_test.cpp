@@ -137,6 +137,16 @@ TEST_CASE("cluster_client: a slot migrated under traffic: ASK followed, then MOV
     REQUIRE(source.command({"MIGRATE", "127.0.0.1", std::to_string(target.port()), "", "0", "5000", "KEYS", k1}) ==
             "OK");
     CHECK(source.command({"GET", k1}).rfind("(error) ASK", 0) == 0);  // what the client meets
+    {
+        // A pipeline follows ASK per command: k1 from the target, k2 from the source.
+        redpool::cluster_pipeline p = redis.pipeline();
+        auto one = p.get(k1);
+        auto two = p.get(k2);
+        const auto replies = p.exec();
+        CHECK(one.get() == "one");
+        CHECK(two.get() == "two");
+        CHECK(replies.size() == 2);
+    }
     CHECK(redis.get(k1) == "one");  // ASK followed: ASKING and GET on one connection of the target
     CHECK(redis.get(k2) == "two");  // still on the source
     redis.set(fresh, "new");         // a new key of a migrating slot goes to the target
@@ -144,7 +154,19 @@ TEST_CASE("cluster_client: a slot migrated under traffic: ASK followed, then MOV
             "OK");
     finish();
     REQUIRE(cluster.wait_until_stable());
-    // The client's map still says source: MOVED takes it to the target, and refreshes.
+    // The client's map still says source: MOVED takes it to the target, and refreshes; a
+    // pipeline first, then single commands.
+    {
+        redpool::cluster_pipeline p = redis.pipeline();
+        p.get(k1);
+        p.get(k2);
+        p.get(fresh);
+        const auto replies = p.exec();
+        REQUIRE(replies.size() == 3);
+        CHECK(replies[0].as_string() == "one");
+        CHECK(replies[1].as_string() == "two");
+        CHECK(replies[2].as_string() == "new");
+    }
     CHECK(redis.get(k1) == "one");
     CHECK(redis.get(k2) == "two");
     CHECK(redis.get(fresh) == "new");
@@ -279,5 +301,50 @@ TEST_CASE("cluster_client: threads route while the slot map is refreshed", "[clu
     CHECK(wrong == 0);
     CHECK(failed == 0);
     CHECK(redis.dbsize() == 8 * 200);
+    check_pool_invariants(redis);
+}
+
+// A pipeline across slots: 1,000 commands over the 3 masters, replies in the order queued,
+// deferreds filled, a CROSSSLOT and a server error as data in their places, a fan-out command
+// (DBSIZE) summed, and one connection per node at a time.
+TEST_CASE("cluster_client: a pipeline of 1,000 commands across slots returns every result in order", "[cluster]") {
+    auto& cluster = shared_cluster();
+    redpool::cluster_client redis(options_for(cluster));
+    for (int i = 0; i < 1000; i += 2) redis.set("p:" + std::to_string(i), std::to_string(i));
+
+    redpool::cluster_pipeline p = redis.pipeline();
+    std::vector<redpool::deferred<std::optional<std::string>>> gets;
+    for (int i = 0; i < 1000; ++i) gets.push_back(p.get("p:" + std::to_string(i)));
+    auto counter = p.incr("p:counter");
+    auto cross = p.command({"MGET", "a", "b"});
+    auto incremented = p.incr("p:0");  // "0" becomes 1
+    p.set("p:text", "abc");
+    auto not_a_number = p.incr("p:text");
+    auto total = p.dbsize();
+    CHECK(p.size() == 1006);
+    const std::vector<redpool::reply> replies = p.exec();
+    CHECK(p.size() == 0);  // reusable
+    REQUIRE(replies.size() == 1006);
+    long wrong = 0;
+    for (int i = 0; i < 1000; ++i) {
+        const auto expected = i % 2 == 0 ? std::optional<std::string>(std::to_string(i)) : std::nullopt;
+        if (gets[i].get() != expected) ++wrong;
+        if (i % 2 == 0 ? replies[i].as_string() != std::to_string(i) : !replies[i].is_nil()) ++wrong;
+    }
+    CHECK(wrong == 0);
+    CHECK(counter.get() == 1);
+    CHECK(cross.get().is_error());
+    CHECK_THAT(std::string(cross.get().as_string()), Catch::Matchers::StartsWith("CROSSSLOT"));
+    CHECK(incremented.get() == 1);
+    CHECK_THROWS_AS(not_a_number.get(), redpool::reply_error);
+    CHECK(replies[1004].is_error());
+    CHECK(total.get() == 500 + 2);  // the keys set before, p:counter and p:text (DBSIZE runs last)
+    for (const auto& [node, s] : redis.node_stats()) {
+        INFO(node);
+        CHECK(s.total_conns <= 1);  // one connection per node served the whole pipeline
+    }
+    // Commands that need a connection of their own are refused when queued.
+    CHECK_THROWS_AS(p.command({"MULTI"}), redpool::error);
+    CHECK(p.size() == 0);
     check_pool_invariants(redis);
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "redpool/command.hpp"
+#include "redpool/cluster_pipeline.hpp"
 #include "redpool/commands.hpp"
 #include "redpool/options.hpp"
 #include "redpool/pool.hpp"
@@ -103,6 +104,10 @@ public:
         return c.read(route(c.args(), c.wire_bytes()));
     }
 
+    /// An empty pipeline across slots (see `redpool::cluster_pipeline`): commands in any
+    /// slots, each sent to its node, the nodes' parts at once, replies in the order queued.
+    cluster_pipeline pipeline();
+
     /// Runs `args` on every master, one after the other, and returns their replies by node
     /// ("host:port"). For what the command tips do not cover.
     std::map<std::string, reply> for_each_master(std::span<const std::string_view> args);
@@ -121,7 +126,7 @@ public:
 private:
     reply route(std::span<const std::string_view> args, std::span<const char> wire_bytes);
 
-    std::unique_ptr<detail::cluster_core> core_;
+    std::shared_ptr<detail::cluster_core> core_;  // shared with its pipelines
 };
 
 }  // namespace redpool

@@ -240,6 +240,7 @@ public:
 private:
     template <class Self>
     friend class basic_batch;
+    friend class cluster_pipeline;
     explicit deferred(detail::slot_ref<detail::deferred_state<T>> state) noexcept : state_(std::move(state)) {}
 
     detail::slot_ref<detail::deferred_state<T>> state_;

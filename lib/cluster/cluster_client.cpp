@@ -15,11 +15,13 @@ cluster_options validated(cluster_options opts) {
 }  // namespace
 
 cluster_client::cluster_client(cluster_options opts)
-    : core_(std::make_unique<detail::cluster_core>(validated(std::move(opts)))) {}
+    : core_(std::make_shared<detail::cluster_core>(validated(std::move(opts)))) {}
 
 cluster_client::cluster_client(std::string_view url) : cluster_client(cluster_options::from_url(url)) {}
 
-cluster_client::~cluster_client() = default;
+cluster_client::~cluster_client() {
+    if (core_) core_->close();  // pipelines that outlive the client then fail with pool_closed
+}
 
 reply cluster_client::exec(std::initializer_list<std::string_view> args) {
     return core_->run(std::span<const std::string_view>(args.begin(), args.size()), {});
@@ -40,6 +42,8 @@ std::map<std::string, reply> cluster_client::for_each_master(std::span<const std
 std::map<std::string, reply> cluster_client::for_each_master(std::initializer_list<std::string_view> args) {
     return core_->for_each_master(std::span<const std::string_view>(args.begin(), args.size()));
 }
+
+cluster_pipeline cluster_client::pipeline() { return cluster_pipeline(core_); }
 
 redpool::pool_stats cluster_client::pool_stats() const { return core_->stats(); }
 std::map<std::string, redpool::pool_stats> cluster_client::node_stats() const { return core_->node_stats(); }

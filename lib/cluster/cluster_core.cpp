@@ -21,6 +21,7 @@ using steady = std::chrono::steady_clock;
 // (every command of a migrated slot) reads the map once.
 constexpr auto refresh_cooldown = std::chrono::milliseconds(100);
 
+
 // A node's pool: the node options with the node's address; READONLY on each connection when
 // reads may go to replicas (harmless on a master, which a replica may become).
 options node_options(const cluster_options& cluster, const node_address& address) {
@@ -143,14 +144,14 @@ void cluster_core::load_map() {
                 }
             }
             for (auto& n : gone) n->core->close();
-            last_refresh_ = steady::now();
+            note_refreshed();
             return;
         } catch (const error& e) {
             if (e.code() == errc::pool_closed) throw;
             failures += fmt::format("{}{}: {}", failures.empty() ? "" : "; ", candidate.name, e.what());
         }
     }
-    last_refresh_ = steady::now();
+    note_refreshed();  // a failed attempt counts too: the cooldown spares the nodes a storm
     throw error(errc::io_error, fmt::format("no cluster node gave its slot map ({})", failures));
 }
 
@@ -179,10 +180,18 @@ void cluster_core::refresh() {
     load_map();
 }
 
+void cluster_core::note_refreshed() noexcept {
+    last_refresh_ns_.store(steady::now().time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+std::chrono::nanoseconds cluster_core::since_refresh() const noexcept {
+    return steady::now().time_since_epoch() - steady::duration(last_refresh_ns_.load(std::memory_order_relaxed));
+}
+
 void cluster_core::refresh_soon() noexcept {
     std::unique_lock refreshing(refresh_mutex_, std::try_to_lock);
     if (!refreshing.owns_lock()) return;  // one is under way: its map will do
-    if (steady::now() - last_refresh_ < refresh_cooldown) return;
+    if (since_refresh() < refresh_cooldown) return;
     try {
         load_map();
     } catch (const error&) {
@@ -197,11 +206,10 @@ cluster_core::route cluster_core::route_of(std::span<const std::string_view> arg
     if (routing == nullptr) return r;  // unknown to the server: any master says so
     r.readonly = routing->readonly;
     r.response = routing->response;
-    const std::vector<std::string_view> keys = command_keys::keys_of(*routing, args);
-    if (!keys.empty()) {
+    if (const auto key = command_keys::first_key_of(*routing, args)) {
         // The first key's slot. Keys in other slots are the server's to refuse (CROSSSLOT).
         r.where = route::kind::slot;
-        r.slot = key_slot(keys.front());
+        r.slot = key_slot(*key);
         return r;
     }
     switch (routing->request) {
@@ -250,7 +258,7 @@ node_address cluster_core::pick(const route& r, const slot_map& map) {
 reply cluster_core::run_on(const node_address& target, bool asking, std::span<const std::string_view> args,
                            std::span<const char> wire_bytes) {
     const std::shared_ptr<node> n = node_for(target);
-    const auto start = steady::now();
+    const auto start = opts_.route_by_latency ? steady::now() : steady::time_point();
     reply out;
     if (!asking) {
         out = n->core->run(args, wire_bytes);
@@ -289,6 +297,7 @@ reply cluster_core::run(std::span<const std::string_view> args, std::span<const 
 
 reply cluster_core::run_routed(const route& r, std::span<const std::string_view> args,
                                std::span<const char> wire_bytes) {
+    if (since_refresh() > refresh_period) refresh_soon();  // the caller that sees it due pays for it
     const auto map = current_map();
     if (r.where == route::kind::all_masters) return fan_out(map->masters(), r, args, wire_bytes);
     if (r.where == route::kind::all_nodes) return fan_out(map->nodes(), r, args, wire_bytes);

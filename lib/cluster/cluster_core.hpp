@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,16 @@ public:
 
     /// Routes and runs one command (see cluster_client): a server error comes back as data.
     reply run(std::span<const std::string_view> args, std::span<const char> wire_bytes);
+
+    /// One command of a batch: its arguments and, when not empty, their encoding.
+    struct batch_item {
+        std::span<const std::string_view> args;
+        std::span<const char> wire_bytes;
+    };
+    /// Runs a cross-slot pipeline (see cluster_pipeline): `replies[i]` is item i's reply, or
+    /// `failures[i]` what its connection failed with.
+    void run_batch(std::span<const batch_item> items, std::vector<reply>& replies,
+                   std::vector<std::exception_ptr>& failures);
     std::map<std::string, reply> for_each_master(std::span<const std::string_view> args);
 
     redpool::pool_stats stats() const;
@@ -43,6 +54,10 @@ public:
     void close() noexcept;
 
 private:
+    // The map is read again this often anyway, so that a change no redirection told of (a
+    // replica added or promoted, for read_from_replicas) is seen.
+    static constexpr std::chrono::seconds refresh_period{10};
+
     struct node {
         std::shared_ptr<client_core> core;
         std::atomic<std::int64_t> latency_ns{0};  // moving average of round trips (route_by_latency)
@@ -70,6 +85,8 @@ private:
     // A refresh after a redirection or a failure: skipped while another runs or within the
     // cooldown of the last one.
     void refresh_soon() noexcept;
+    void note_refreshed() noexcept;
+    std::chrono::nanoseconds since_refresh() const noexcept;
     // Asks the known nodes, then the seeds, for CLUSTER SLOTS; swaps the map in. Throws when
     // none answered.
     void load_map();
@@ -85,7 +102,9 @@ private:
     bool closed_ = false;
 
     std::mutex refresh_mutex_;  // one refresh at a time
-    std::chrono::steady_clock::time_point last_refresh_{};  // guarded by refresh_mutex_
+    // When the map was last read (steady clock, ns): written under refresh_mutex_, read by
+    // every command to see whether the periodic refresh is due.
+    std::atomic<std::int64_t> last_refresh_ns_{0};
 };
 
 }  // namespace redpool::detail

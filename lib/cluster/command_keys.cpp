@@ -105,7 +105,7 @@ void read_tip(std::string_view tip, command_routing& routing) {
 
 // One COMMAND entry: [name, arity, flags, first key, last key, step, ACL categories, tips, key
 // specs, subcommands], and its subcommands (entries of the same shape) into `out`.
-void read_entry(const reply& entry, std::unordered_map<std::string, command_routing>& out) {
+void read_entry(const reply& entry, std::unordered_map<std::string, command_routing>& out, bool& container) {
     if (entry.is_nil()) return;  // COMMAND INFO of a name the server does not know
     if (!entry.is_array() || entry.size() < 10 || !entry[0].is_string()) bad_shape("an entry is not 10 fields");
     command_routing routing;
@@ -116,7 +116,9 @@ void read_entry(const reply& entry, std::unordered_map<std::string, command_rout
         if (tip.is_string() || tip.is_status()) read_tip(tip.as_string(), routing);
     }
     for (const reply& spec : entry[8].elements()) routing.keys.push_back(spec_of(spec));
-    for (const reply& sub : entry[9].elements()) read_entry(sub, out);
+    bool unused = false;
+    for (const reply& sub : entry[9].elements()) read_entry(sub, out, unused);
+    container = !entry[9].elements().empty();
     out.insert_or_assign(lower(entry[0].as_string()), std::move(routing));
 }
 
@@ -127,8 +129,10 @@ long long count_of(std::string_view text) {
     return ec == std::errc() && end == text.data() + text.size() && n >= 0 ? n : -1;
 }
 
-// The keys one spec finds in `args` (db.c, getKeysUsingKeySpecs), appended to `keys`.
-void add_keys(const key_spec& spec, std::span<const std::string_view> args, std::vector<std::string_view>& keys) {
+// Calls `found` with each key one spec finds in `args` (db.c, getKeysUsingKeySpecs), until it
+// returns false; false when it did.
+template <class Found>
+bool visit_keys(const key_spec& spec, std::span<const std::string_view> args, Found&& found) {
     const long long argc = static_cast<long long>(args.size());
     long long first = 0;
     switch (spec.begin_kind) {
@@ -146,11 +150,11 @@ void add_keys(const key_spec& spec, std::span<const std::string_view> args, std:
                     break;
                 }
             }
-            if (first < 0) return;  // no such keyword: no keys from this spec
+            if (first < 0) return true;  // no such keyword: no keys from this spec
             break;
         }
         case key_spec::begin::unknown:
-            return;
+            return true;
     }
     long long last = 0;
     switch (spec.find_kind) {
@@ -161,20 +165,21 @@ void add_keys(const key_spec& spec, std::span<const std::string_view> args, std:
             break;
         case key_spec::find::keynum: {
             const long long at = first + spec.keynum_index;
-            if (at < 0 || at >= argc) return;
+            if (at < 0 || at >= argc) return true;
             const long long count = count_of(args[static_cast<std::size_t>(at)]);
-            if (count < 0) return;  // the server refuses it
+            if (count < 0) return true;  // the server refuses it
             first += spec.first_key;
             last = first + count - 1;
             break;
         }
         case key_spec::find::unknown:
-            return;
+            return true;
     }
     const long long step = std::max(spec.key_step, 1);
     for (long long i = first; i <= last && i < argc; i += step) {
-        if (i >= 1) keys.push_back(args[static_cast<std::size_t>(i)]);
+        if (i >= 1 && !found(args[static_cast<std::size_t>(i)])) return false;
     }
+    return true;
 }
 
 }  // namespace
@@ -182,14 +187,18 @@ void add_keys(const key_spec& spec, std::span<const std::string_view> args, std:
 command_keys command_keys::from_command_reply(const reply& commands) {
     if (!commands.is_array()) bad_shape("not an array");
     command_keys table;
-    for (const reply& entry : commands.elements()) read_entry(entry, table.commands_);
+    for (const reply& entry : commands.elements()) {
+        bool container = false;
+        read_entry(entry, table.commands_, container);
+        if (container && entry.is_array() && entry.size() > 0) table.containers_.insert(lower(entry[0].as_string()));
+    }
     return table;
 }
 
 const command_routing* command_keys::find(std::span<const std::string_view> args) const {
     if (args.empty()) return nullptr;
     std::string name = lower(args[0]);
-    if (args.size() >= 2) {
+    if (args.size() >= 2 && containers_.count(name) != 0) {
         // A container's subcommand has an entry of its own ("object|encoding").
         auto sub = commands_.find(name + "|" + lower(args[1]));
         if (sub != commands_.end()) return &sub->second;
@@ -201,8 +210,27 @@ const command_routing* command_keys::find(std::span<const std::string_view> args
 std::vector<std::string_view> command_keys::keys_of(const command_routing& routing,
                                                     std::span<const std::string_view> args) {
     std::vector<std::string_view> keys;
-    for (const key_spec& spec : routing.keys) add_keys(spec, args, keys);
+    for (const key_spec& spec : routing.keys) {
+        visit_keys(spec, args, [&](std::string_view key) {
+            keys.push_back(key);
+            return true;
+        });
+    }
     return keys;
+}
+
+std::optional<std::string_view> command_keys::first_key_of(const command_routing& routing,
+                                                           std::span<const std::string_view> args) {
+    std::optional<std::string_view> first;
+    for (const key_spec& spec : routing.keys) {
+        if (!visit_keys(spec, args, [&](std::string_view key) {
+                first = key;
+                return false;
+            })) {
+            break;
+        }
+    }
+    return first;
 }
 
 }  // namespace redpool::detail

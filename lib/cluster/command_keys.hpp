@@ -4,10 +4,12 @@
 // included, with the server's own rules for finding keys (db.c, getKeysUsingKeySpecs).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "redpool/reply.hpp"
@@ -57,10 +59,15 @@ public:
     /// server rejects the command itself.
     static std::vector<std::string_view> keys_of(const command_routing& routing, std::span<const std::string_view> args);
 
+    /// The first of those keys (what routing needs), without collecting the rest.
+    static std::optional<std::string_view> first_key_of(const command_routing& routing,
+                                                        std::span<const std::string_view> args);
+
     std::size_t size() const noexcept { return commands_.size(); }
 
 private:
     std::unordered_map<std::string, command_routing> commands_;  // lower case; "config|get" for a subcommand
+    std::unordered_set<std::string> containers_;                 // commands with subcommands (CONFIG, OBJECT...)
 };
 
 }  // namespace redpool::detail
