@@ -8,6 +8,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# .bazelrc's disk cache has no size limit in Bazel 4.2, and every build of every config adds
+# to it (it reached 65 GB on a development machine and filled the disk): entries not written
+# for two days go. A removed entry is only a cache miss.
+disk_cache="$HOME/.cache/redpool-bazel-disk"
+[ -d "$disk_cache" ] && find "$disk_cache" -type f -mtime +2 -delete 2>/dev/null
+
 configs=("$@")
 [ ${#configs[@]} -gt 0 ] || configs=(plain asan tsan)
 
