@@ -9,7 +9,9 @@
 // commands in redpool::pipeline batches of N (the last one may be shorter), as
 // `redis-benchmark -P N` does; ops still count commands, and latencies are then per batch.
 // --multiplex sets options::multiplex: the threads' commands share a few connections through
-// the multiplexer instead of borrowing one each.
+// the multiplexer instead of borrowing one each. --cluster runs the threads on a
+// redpool::cluster_client seeded with --host:--port (a Redis Cluster node), the other options
+// going to every node's pool.
 #include <algorithm>
 #include <barrier>
 #include <chrono>
@@ -36,13 +38,14 @@ struct bench_args {
     bool latency = true;
     int pipeline = 0;  // commands per batch; 0: one call per command
     bool stats = false;  // the pool's stats as JSON on stderr after the run
+    bool cluster = false;  // a cluster_client seeded with host:port
 };
 
 [[noreturn]] void usage() {
     std::fprintf(stderr,
                  "usage: client-bench --port P --threads N --pool P --ops M --cmd get|set "
                  "--value-size B [--host H] [--path SOCKET] [--keys K] [--warmup W] [--no-lat] "
-                 "[--pipeline N] [--multiplex] [--max-in-flight N] [--stats]\n");
+                 "[--pipeline N] [--multiplex] [--max-in-flight N] [--stats] [--cluster]\n");
     std::exit(2);
 }
 
@@ -73,6 +76,7 @@ bench_args parse(int argc, char** argv) {
         else if (flag == "--multiplex") a.opts.multiplex = true;
         else if (flag == "--max-in-flight") a.opts.max_in_flight = std::atoi(value().c_str());
         else if (flag == "--stats") a.stats = true;
+        else if (flag == "--cluster") a.cluster = true;
         else usage();
     }
     if (a.threads < 1 || a.ops < 0 || a.keys < 1 || a.value_size < 0 || a.pipeline < 0) usage();
@@ -85,9 +89,10 @@ struct thread_result {
 };
 
 // The measured loop of --pipeline N: batches of N commands, each batch one exec().
-void run_batches(redpool::client& redis, const bench_args& a, const std::vector<std::string>& keys,
+template <class Client>
+void run_batches(Client& redis, const bench_args& a, const std::vector<std::string>& keys,
                  const std::string& value, std::size_t k, long n, thread_result& r) {
-    redpool::pipeline p = redis.pipeline();
+    auto p = redis.pipeline();
     for (long done = 0; done < n;) {
         const long batch = std::min<long>(a.pipeline, n - done);
         for (long i = 0; i < batch; ++i) {
@@ -110,14 +115,12 @@ void run_batches(redpool::client& redis, const bench_args& a, const std::vector<
     }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    const auto a = parse(argc, argv);
+// Prefills the keys, runs the threads, prints the line; the exit status.
+template <class Client>
+int run(Client& redis, const bench_args& a) {
     const auto keys = redpool::bench::anchor_keys(a.keys);
     const std::string value(static_cast<std::size_t>(a.value_size), 'x');
-    try {
-        redpool::client redis(a.opts);
+    {
         for (const auto& k : keys) redis.set(k, value);
 
         auto one_op = [&](const std::string& key) {
@@ -177,6 +180,23 @@ int main(int argc, char** argv) {
         if (a.stats) std::fprintf(stderr, "%s\n", redis.pool_stats().to_json().c_str());
         if (errors != 0) std::fprintf(stderr, "errors=%ld\n", errors);
         return errors == 0 ? 0 : 1;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto a = parse(argc, argv);
+    try {
+        if (a.cluster) {
+            redpool::cluster_options o;
+            o.addrs = {a.opts.host + ":" + std::to_string(a.opts.port)};
+            o.node = a.opts;
+            redpool::cluster_client redis(o);
+            return run(redis, a);
+        }
+        redpool::client redis(a.opts);
+        return run(redis, a);
     } catch (const redpool::error& e) {
         std::fprintf(stderr, "client-bench: %s\n", e.what());
         return 1;
