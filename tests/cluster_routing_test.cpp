@@ -159,6 +159,15 @@ TEST_CASE("cluster: key positions from the COMMAND table match COMMAND GETKEYS",
     CHECK(table.find(get)->readonly);
     const std::vector<std::string_view> set{"SET", "k", "v"};
     CHECK(!table.find(set)->readonly);
+    // Names in any case; a container's subcommand in any case too.
+    const std::vector<std::string_view> mixed{"gEt", "k"};
+    REQUIRE(table.find(mixed) != nullptr);
+    CHECK(table.find(mixed) == table.find(get));
+    const std::vector<std::string_view> object_lower{"object", "Encoding", "k"};
+    const std::vector<std::string_view> object_upper{"OBJECT", "ENCODING", "k"};
+    REQUIRE(table.find(object_lower) != nullptr);
+    CHECK(table.find(object_lower) == table.find(object_upper));
+    CHECK(strings(command_keys::keys_of(*table.find(object_lower), object_lower)) == std::vector<std::string>{"k"});
     const std::vector<std::string_view> unknown{"NOSUCHCOMMAND", "x"};
     CHECK(table.find(unknown) == nullptr);
     check_pool_invariants(redis);

@@ -90,14 +90,11 @@ std::shared_ptr<const slot_map> cluster_core::current_map() {
     return map_;
 }
 
-std::shared_ptr<const command_keys> cluster_core::current_commands() {
-    {
-        std::lock_guard lock(mutex_);
-        if (commands_) return commands_;
-    }
+const command_keys& cluster_core::current_commands() {
+    // Loaded once and never replaced, so after the first load a plain atomic load will do.
+    if (const command_keys* table = commands_ready_.load(std::memory_order_acquire)) return *table;
     load_commands();
-    std::lock_guard lock(mutex_);
-    return commands_;
+    return *commands_ready_.load(std::memory_order_acquire);
 }
 
 void cluster_core::load_map() {
@@ -165,7 +162,10 @@ void cluster_core::load_commands() {
             if (r.is_error()) throw error(errc::server_error, std::string(r.as_string()));
             auto table = std::make_shared<const command_keys>(command_keys::from_command_reply(r));
             std::lock_guard lock(mutex_);
-            commands_ = std::move(table);
+            if (!commands_) {  // the first load wins: readers may hold a pointer to it already
+                commands_ = std::move(table);
+                commands_ready_.store(commands_.get(), std::memory_order_release);
+            }
             return;
         } catch (const error& e) {
             if (e.code() == errc::pool_closed) throw;
@@ -201,8 +201,7 @@ void cluster_core::refresh_soon() noexcept {
 
 cluster_core::route cluster_core::route_of(std::span<const std::string_view> args) {
     route r;
-    const auto commands = current_commands();
-    const command_routing* routing = commands->find(args);
+    const command_routing* routing = current_commands().find(args);
     if (routing == nullptr) return r;  // unknown to the server: any master says so
     r.readonly = routing->readonly;
     r.response = routing->response;

@@ -81,7 +81,7 @@ private:
 
     std::shared_ptr<node> node_for(const node_address& address);
     std::shared_ptr<const slot_map> current_map();
-    std::shared_ptr<const command_keys> current_commands();
+    const command_keys& current_commands();
     // A refresh after a redirection or a failure: skipped while another runs or within the
     // cooldown of the last one.
     void refresh_soon() noexcept;
@@ -99,6 +99,7 @@ private:
     std::map<std::string, std::shared_ptr<node>> nodes_;  // by "host:port"
     std::shared_ptr<const slot_map> map_;
     std::shared_ptr<const command_keys> commands_;
+    std::atomic<const command_keys*> commands_ready_{nullptr};  // commands_, once loaded
     bool closed_ = false;
 
     std::mutex refresh_mutex_;  // one refresh at a time

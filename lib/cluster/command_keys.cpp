@@ -105,7 +105,9 @@ void read_tip(std::string_view tip, command_routing& routing) {
 
 // One COMMAND entry: [name, arity, flags, first key, last key, step, ACL categories, tips, key
 // specs, subcommands], and its subcommands (entries of the same shape) into `out`.
-void read_entry(const reply& entry, std::unordered_map<std::string, command_routing>& out, bool& container) {
+using command_map = std::unordered_map<std::string, command_routing, command_keys::name_hash, command_keys::name_equal>;
+
+void read_entry(const reply& entry, command_map& out) {
     if (entry.is_nil()) return;  // COMMAND INFO of a name the server does not know
     if (!entry.is_array() || entry.size() < 10 || !entry[0].is_string()) bad_shape("an entry is not 10 fields");
     command_routing routing;
@@ -116,9 +118,8 @@ void read_entry(const reply& entry, std::unordered_map<std::string, command_rout
         if (tip.is_string() || tip.is_status()) read_tip(tip.as_string(), routing);
     }
     for (const reply& spec : entry[8].elements()) routing.keys.push_back(spec_of(spec));
-    bool unused = false;
-    for (const reply& sub : entry[9].elements()) read_entry(sub, out, unused);
-    container = !entry[9].elements().empty();
+    for (const reply& sub : entry[9].elements()) read_entry(sub, out);
+    routing.has_subcommands = !entry[9].elements().empty();
     out.insert_or_assign(lower(entry[0].as_string()), std::move(routing));
 }
 
@@ -184,27 +185,39 @@ bool visit_keys(const key_spec& spec, std::span<const std::string_view> args, Fo
 
 }  // namespace
 
+namespace {
+constexpr unsigned char ascii_lower(unsigned char c) noexcept { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
+}  // namespace
+
+std::size_t command_keys::name_hash::operator()(std::string_view name) const noexcept {
+    std::size_t h = 14695981039346656037ull;  // FNV-1a over the lower-cased bytes
+    for (const char c : name) h = (h ^ ascii_lower(static_cast<unsigned char>(c))) * 1099511628211ull;
+    return h;
+}
+
+bool command_keys::name_equal::operator()(std::string_view a, std::string_view b) const noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return ascii_lower(static_cast<unsigned char>(x)) == ascii_lower(static_cast<unsigned char>(y));
+           });
+}
+
 command_keys command_keys::from_command_reply(const reply& commands) {
     if (!commands.is_array()) bad_shape("not an array");
     command_keys table;
-    for (const reply& entry : commands.elements()) {
-        bool container = false;
-        read_entry(entry, table.commands_, container);
-        if (container && entry.is_array() && entry.size() > 0) table.containers_.insert(lower(entry[0].as_string()));
-    }
+    for (const reply& entry : commands.elements()) read_entry(entry, table.commands_);
     return table;
 }
 
 const command_routing* command_keys::find(std::span<const std::string_view> args) const {
     if (args.empty()) return nullptr;
-    std::string name = lower(args[0]);
-    if (args.size() >= 2 && containers_.count(name) != 0) {
+    const auto it = commands_.find(args[0]);
+    if (it == commands_.end()) return nullptr;
+    if (it->second.has_subcommands && args.size() >= 2) {
         // A container's subcommand has an entry of its own ("object|encoding").
-        auto sub = commands_.find(name + "|" + lower(args[1]));
+        const auto sub = commands_.find(lower(args[0]) + "|" + lower(args[1]));
         if (sub != commands_.end()) return &sub->second;
     }
-    auto it = commands_.find(name);
-    return it == commands_.end() ? nullptr : &it->second;
+    return &it->second;
 }
 
 std::vector<std::string_view> command_keys::keys_of(const command_routing& routing,

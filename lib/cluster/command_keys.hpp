@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "redpool/reply.hpp"
@@ -40,6 +39,7 @@ struct command_routing {
     request_policy request = request_policy::any_node;
     response_policy response = response_policy::none;
     bool readonly = false;  // may run on a replica (its "readonly" flag)
+    bool has_subcommands = false;  // a container (CONFIG, OBJECT...): its subcommands have entries
 };
 
 class command_keys {
@@ -65,9 +65,19 @@ public:
 
     std::size_t size() const noexcept { return commands_.size(); }
 
+    /// Command names in any case, looked up as they come (no lower-cased copy per command).
+    struct name_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view name) const noexcept;
+    };
+    struct name_equal {
+        using is_transparent = void;
+        bool operator()(std::string_view a, std::string_view b) const noexcept;
+    };
+
 private:
-    std::unordered_map<std::string, command_routing> commands_;  // lower case; "config|get" for a subcommand
-    std::unordered_set<std::string> containers_;                 // commands with subcommands (CONFIG, OBJECT...)
+    // Lower case; "config|get" for a subcommand.
+    std::unordered_map<std::string, command_routing, name_hash, name_equal> commands_;
 };
 
 }  // namespace redpool::detail
