@@ -41,6 +41,17 @@ options node_options(const cluster_options& cluster, const node_address& address
     return o;
 }
 
+// Whether two maps route every slot to the same nodes (a periodic refresh mostly finds so).
+bool same_layout(const slot_map& a, const slot_map& b) {
+    if (a.ranges().size() != b.ranges().size()) return false;
+    for (std::size_t i = 0; i < a.ranges().size(); ++i) {
+        const auto& x = a.ranges()[i];
+        const auto& y = b.ranges()[i];
+        if (x.first != y.first || x.last != y.last || !(x.master == y.master) || x.replicas != y.replicas) return false;
+    }
+    return true;
+}
+
 std::mt19937& random_engine() {
     thread_local std::mt19937 engine{std::random_device{}()};
     return engine;
@@ -75,19 +86,12 @@ std::shared_ptr<cluster_core::node> cluster_core::node_for(const node_address& a
     return n;
 }
 
-std::shared_ptr<const slot_map> cluster_core::current_map() {
-    {
-        std::lock_guard lock(mutex_);
-        if (map_) return map_;
-    }
+const slot_map& cluster_core::current_map() {
+    if (const slot_map* map = map_.load(std::memory_order_acquire)) return *map;
     std::lock_guard refreshing(refresh_mutex_);
-    {
-        std::lock_guard lock(mutex_);
-        if (map_) return map_;  // another caller loaded it meanwhile
-    }
+    if (const slot_map* map = map_.load(std::memory_order_acquire)) return *map;  // loaded meanwhile
     load_map();
-    std::lock_guard lock(mutex_);
-    return map_;
+    return *map_.load(std::memory_order_acquire);
 }
 
 const command_keys& cluster_core::current_commands() {
@@ -100,13 +104,10 @@ const command_keys& cluster_core::current_commands() {
 void cluster_core::load_map() {
     // The nodes of the map we have first (they know the newest layout), then the seeds.
     std::vector<node_address> candidates;
-    {
-        std::lock_guard lock(mutex_);
-        if (map_) candidates = map_->masters();
-        if (map_) {
-            for (const node_address& n : map_->nodes()) {
-                if (std::find(candidates.begin(), candidates.end(), n) == candidates.end()) candidates.push_back(n);
-            }
+    if (const slot_map* known = map_.load(std::memory_order_acquire)) {
+        candidates = known->masters();
+        for (const node_address& n : known->nodes()) {
+            if (std::find(candidates.begin(), candidates.end(), n) == candidates.end()) candidates.push_back(n);
         }
     }
     for (const node_address& s : seeds_) {
@@ -118,15 +119,19 @@ void cluster_core::load_map() {
             static constexpr std::string_view cluster_slots[] = {"CLUSTER", "SLOTS"};
             const reply r = node_for(candidate)->core->run(cluster_slots);
             if (r.is_error()) throw error(errc::server_error, std::string(r.as_string()));
-            auto map = std::make_shared<const slot_map>(slot_map::from_cluster_slots(r, candidate.host));
+            auto map = std::make_unique<const slot_map>(slot_map::from_cluster_slots(r, candidate.host));
             if (map->empty()) throw error(errc::server_error, "it serves no slots");
+            const auto now_known = map->nodes();
             std::vector<std::shared_ptr<node>> gone;
             {
                 std::lock_guard lock(mutex_);
-                map_ = map;
+                const slot_map* newest = maps_.empty() ? nullptr : maps_.back().get();
+                if (newest == nullptr || !same_layout(*newest, *map)) {
+                    maps_.push_back(std::move(map));
+                    map_.store(maps_.back().get(), std::memory_order_release);
+                }
                 // Pools of nodes no longer in the cluster are closed (calls under way finish);
                 // seeds stay, to find the cluster again.
-                const auto now_known = map->nodes();
                 for (auto it = nodes_.begin(); it != nodes_.end();) {
                     const bool known = std::any_of(now_known.begin(), now_known.end(),
                                                    [&](const node_address& a) { return a.name == it->first; });
@@ -153,9 +158,8 @@ void cluster_core::load_map() {
 }
 
 void cluster_core::load_commands() {
-    const auto map = current_map();
     std::string failures;
-    for (const node_address& candidate : map->masters()) {
+    for (const node_address& candidate : current_map().masters()) {
         try {
             static constexpr std::string_view command[] = {"COMMAND"};
             const reply r = node_for(candidate)->core->run(command);
@@ -225,11 +229,11 @@ cluster_core::route cluster_core::route_of(std::span<const std::string_view> arg
     return r;
 }
 
-node_address cluster_core::pick(const route& r, const slot_map& map) {
+const node_address& cluster_core::pick(const route& r, const slot_map& map) {
     if (r.where == route::kind::any_master) {
-        const auto masters = map.masters();
-        std::uniform_int_distribution<std::size_t> any(0, masters.size() - 1);
-        return masters[any(random_engine())];
+        // A random range's master: a node serving more slots is picked more often.
+        std::uniform_int_distribution<std::size_t> any(0, map.ranges().size() - 1);
+        return map.ranges()[any(random_engine())].master;
     }
     const slot_map::range* range = map.find(r.slot);
     if (range == nullptr) {
@@ -285,28 +289,25 @@ reply cluster_core::run_on(const node_address& target, bool asking, std::span<co
 
 reply cluster_core::run(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
-    const command_info& info = command_info_of(args);
-    if (needs_own_connection(info)) {
-        // SUBSCRIBE, MONITOR, QUIT...: several replies, or the connection taken over.
-        throw error(errc::invalid_argument,
-                    fmt::format("{} cannot run through a cluster_client: it needs a connection of its own", args[0]));
-    }
+    // SUBSCRIBE, MONITOR, QUIT... (several replies, or the connection taken over) are refused
+    // by the node's client_core, with errc::invalid_argument, before anything is sent.
     return run_routed(route_of(args), args, wire_bytes);
 }
 
 reply cluster_core::run_routed(const route& r, std::span<const std::string_view> args,
                                std::span<const char> wire_bytes) {
     if (since_refresh() > refresh_period) refresh_soon();  // the caller that sees it due pays for it
-    const auto map = current_map();
-    if (r.where == route::kind::all_masters) return fan_out(map->masters(), r, args, wire_bytes);
-    if (r.where == route::kind::all_nodes) return fan_out(map->nodes(), r, args, wire_bytes);
+    const slot_map& map = current_map();
+    if (r.where == route::kind::all_masters) return fan_out(map.masters(), r, args, wire_bytes);
+    if (r.where == route::kind::all_nodes) return fan_out(map.nodes(), r, args, wire_bytes);
 
-    node_address target = pick(r, *map);
+    const node_address* target = &pick(r, map);
+    node_address redirected;  // where the last redirection pointed
     bool asking = false;
     for (int redirects = 0;; ++redirects) {
         reply out;
         try {
-            out = run_on(target, asking, args, wire_bytes);
+            out = run_on(*target, asking, args, wire_bytes);
         } catch (const error& e) {
             // The node's own retries are spent: maybe it failed over. Read the map for the
             // next command; this one fails with the cause.
@@ -315,7 +316,7 @@ reply cluster_core::run_routed(const route& r, std::span<const std::string_view>
         }
         if (!out.is_error()) return out;
         const std::string_view text = out.as_string();
-        const auto to = parse_redirect(text, target.host);
+        const auto to = parse_redirect(text, target->host);
         if (!to) {
             if (is_cluster_down(text)) refresh_soon();
             return out;  // the server's own error, as data
@@ -323,7 +324,8 @@ reply cluster_core::run_routed(const route& r, std::span<const std::string_view>
         if (redirects >= opts_.max_redirects) return out;
         asking = to->what == redirect::kind::ask;
         if (!asking) refresh_soon();  // the slot has a new owner: so may others
-        target = to->to;
+        redirected = to->to;
+        target = &redirected;
     }
 }
 
@@ -345,7 +347,7 @@ reply cluster_core::fan_out(const std::vector<node_address>& targets, const rout
 std::map<std::string, reply> cluster_core::for_each_master(std::span<const std::string_view> args) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     std::map<std::string, reply> out;
-    for (const node_address& master : current_map()->masters()) out.emplace(master.name, run_on(master, false, args, {}));
+    for (const node_address& master : current_map().masters()) out.emplace(master.name, run_on(master, false, args, {}));
     return out;
 }
 

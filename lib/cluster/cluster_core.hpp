@@ -77,10 +77,14 @@ private:
     // One attempt on `target` (ASKING first when `asking`), timing it for route_by_latency.
     reply run_on(const node_address& target, bool asking, std::span<const std::string_view> args,
                  std::span<const char> wire_bytes);
-    node_address pick(const route& r, const slot_map& map);
+    // The node for `r` in `map`: a reference into it (the map outlives the command).
+    const node_address& pick(const route& r, const slot_map& map);
 
     std::shared_ptr<node> node_for(const node_address& address);
-    std::shared_ptr<const slot_map> current_map();
+    // The newest map, loading the first if there is none yet. Every map ever swapped in stays
+    // until the client ends (one per change of layout: a refresh that finds the same layout
+    // keeps the map it has), so a command routes on a plain pointer, without a lock.
+    const slot_map& current_map();
     const command_keys& current_commands();
     // A refresh after a redirection or a failure: skipped while another runs or within the
     // cooldown of the last one.
@@ -97,7 +101,8 @@ private:
 
     mutable std::mutex mutex_;  // guards what follows, up to refresh_mutex_
     std::map<std::string, std::shared_ptr<node>> nodes_;  // by "host:port"
-    std::shared_ptr<const slot_map> map_;
+    std::vector<std::unique_ptr<const slot_map>> maps_;  // every map swapped in; the last is the newest
+    std::atomic<const slot_map*> map_{nullptr};           // maps_.back(), for readers without the lock
     std::shared_ptr<const command_keys> commands_;
     std::atomic<const command_keys*> commands_ready_{nullptr};  // commands_, once loaded
     bool closed_ = false;
