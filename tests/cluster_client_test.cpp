@@ -348,3 +348,28 @@ TEST_CASE("cluster_client: a pipeline of 1,000 commands across slots returns eve
     CHECK(p.size() == 0);
     check_pool_invariants(redis);
 }
+
+// Scripts: SCRIPT LOAD goes to every node (its request_policy tip), so EVALSHA then works on
+// whichever master a key's slot sends it to; EVAL is routed by its first key.
+TEST_CASE("cluster_client: SCRIPT LOAD reaches every node; EVAL and EVALSHA are routed by their keys", "[cluster]") {
+    auto& cluster = shared_cluster();
+    redpool::cluster_client redis(options_for(cluster));
+    const std::string body = "return redis.call('INCR', KEYS[1])";
+    const redpool::reply sha = redis.exec({"SCRIPT", "LOAD", body});
+    REQUIRE(sha.is_string());
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+        INFO("node " << cluster.node(i).port());
+        CHECK(cluster.node(i).command({"SCRIPT", "EXISTS", std::string(sha.as_string())}) == "1");
+    }
+    // Keys on each master: every EVALSHA finds the script where its key lives.
+    std::set<int> masters_used;
+    for (int i = 0; i < 30; ++i) {
+        const std::string key = "script:" + std::to_string(i);
+        masters_used.insert(cluster.master_port_of(key_slot(key)));
+        CHECK(redis.exec({"EVALSHA", sha.as_string(), "1", key}).as_integer() == 1);
+        CHECK(redis.exec({"EVAL", body, "1", key}).as_integer() == 2);
+        CHECK(cluster.node_at(cluster.master_port_of(key_slot(key))).command({"GET", key}) == "2");
+    }
+    CHECK(masters_used.size() == 3);
+    check_pool_invariants(redis);
+}
