@@ -95,6 +95,11 @@ TEST_CASE("cluster_client: hash tags share a slot; keys across slots get CROSSSL
     // Commands that need a connection of their own are refused, not half run.
     const auto e = redpool::test::expect_error([&] { redis.exec({"SUBSCRIBE", "ch"}); });
     CHECK(e.code() == errc::invalid_argument);
+    // A SCAN cursor belongs to one node: refused rather than paged over random masters.
+    const auto scan = redpool::test::expect_error([&] { redis.exec({"scan", "0"}); });
+    CHECK(scan.code() == errc::invalid_argument);
+    CHECK_THAT(scan.what(), Catch::Matchers::Contains("for_each_master"));
+    CHECK_THROWS_AS(redis.scan("0"), redpool::error);  // the typed page too
     check_pool_invariants(redis);
 }
 

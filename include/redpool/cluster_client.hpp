@@ -70,7 +70,9 @@ struct cluster_options {
 /// CROSSSLOT error, never a partial result. Keyless commands follow the server's command tips:
 /// DBSIZE, KEYS, FLUSHALL, SCRIPT LOAD, FUNCTION LOAD, PING... go to every master (or every
 /// node) and their replies are combined as the tip says (summed, concatenated, all OK); others go
-/// to any master. `for_each_master` runs anything else everywhere.
+/// to any master. `for_each_master` runs anything else everywhere. SCAN is refused
+/// (`errc::invalid_argument`): its cursor belongs to one node, so scan each master with
+/// `for_each_master`.
 ///
 /// **Redirections.** MOVED: the slot map is refreshed (at most one refresh at a time, and not
 /// more often than every 100 ms) and the command is sent at once to the node named. ASK: ASKING

@@ -41,6 +41,11 @@ options node_options(const cluster_options& cluster, const node_address& address
     return o;
 }
 
+bool is_scan(std::string_view name) noexcept {
+    return name.size() == 4 && (name[0] | 0x20) == 's' && (name[1] | 0x20) == 'c' && (name[2] | 0x20) == 'a' &&
+           (name[3] | 0x20) == 'n';
+}
+
 // Whether two maps route every slot to the same nodes (a periodic refresh mostly finds so).
 bool same_layout(const slot_map& a, const slot_map& b) {
     if (a.ranges().size() != b.ranges().size()) return false;
@@ -291,7 +296,15 @@ reply cluster_core::run(std::span<const std::string_view> args, std::span<const 
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     // SUBSCRIBE, MONITOR, QUIT... (several replies, or the connection taken over) are refused
     // by the node's client_core, with errc::invalid_argument, before anything is sent.
-    return run_routed(route_of(args), args, wire_bytes);
+    const route r = route_of(args);
+    if (r.where == route::kind::any_master && is_scan(args[0])) {
+        // A SCAN cursor belongs to one node: pages from whichever master would skip and repeat
+        // keys without a word. Refused rather than wrong.
+        throw error(errc::invalid_argument,
+                    "SCAN through a cluster_client: a cursor belongs to one node; scan each master with "
+                    "for_each_master, or use KEYS");
+    }
+    return run_routed(r, args, wire_bytes);
 }
 
 reply cluster_core::run_routed(const route& r, std::span<const std::string_view> args,
