@@ -120,67 +120,65 @@ template <class Client>
 int run(Client& redis, const bench_args& a) {
     const auto keys = redpool::bench::anchor_keys(a.keys);
     const std::string value(static_cast<std::size_t>(a.value_size), 'x');
-    {
-        for (const auto& k : keys) redis.set(k, value);
+    for (const auto& k : keys) redis.set(k, value);
 
-        auto one_op = [&](const std::string& key) {
-            if (a.is_get) {
-                auto v = redis.get(key);
-                return v && v->size() == value.size();
+    auto one_op = [&](const std::string& key) {
+        if (a.is_get) {
+            auto v = redis.get(key);
+            return v && v->size() == value.size();
+        }
+        return redis.set(key, value);
+    };
+
+    std::vector<thread_result> results(static_cast<std::size_t>(a.threads));
+    std::barrier start_line(a.threads + 1);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < a.threads; ++t) {
+        const long n = a.ops / a.threads + (t < a.ops % a.threads ? 1 : 0);
+        workers.emplace_back([&, t, n] {
+            auto& r = results[static_cast<std::size_t>(t)];
+            for (int w = 0; w < a.warmup; ++w) {
+                if (!one_op(keys[static_cast<std::size_t>(w + t) % keys.size()])) ++r.errors;
             }
-            return redis.set(key, value);
-        };
-
-        std::vector<thread_result> results(static_cast<std::size_t>(a.threads));
-        std::barrier start_line(a.threads + 1);
-        std::vector<std::thread> workers;
-        for (int t = 0; t < a.threads; ++t) {
-            const long n = a.ops / a.threads + (t < a.ops % a.threads ? 1 : 0);
-            workers.emplace_back([&, t, n] {
-                auto& r = results[static_cast<std::size_t>(t)];
-                for (int w = 0; w < a.warmup; ++w) {
-                    if (!one_op(keys[static_cast<std::size_t>(w + t) % keys.size()])) ++r.errors;
-                }
-                // One latency per command, or per batch with --pipeline.
-                if (a.latency) r.latencies.reserve(static_cast<std::size_t>(a.pipeline > 0 ? n / a.pipeline + 1 : n));
-                start_line.arrive_and_wait();
-                std::size_t k = static_cast<std::size_t>(t) * 7919 % keys.size();
-                if (a.pipeline > 0) {
-                    run_batches(redis, a, keys, value, k, n, r);
-                    return;
-                }
-                for (long i = 0; i < n; ++i) {
-                    const std::string& key = keys[k];
-                    if (++k == keys.size()) k = 0;
-                    if (!a.latency) {
-                        if (!one_op(key)) ++r.errors;
-                        continue;
-                    }
-                    const auto t0 = std::chrono::steady_clock::now();
+            // One latency per command, or per batch with --pipeline.
+            if (a.latency) r.latencies.reserve(static_cast<std::size_t>(a.pipeline > 0 ? n / a.pipeline + 1 : n));
+            start_line.arrive_and_wait();
+            std::size_t k = static_cast<std::size_t>(t) * 7919 % keys.size();
+            if (a.pipeline > 0) {
+                run_batches(redis, a, keys, value, k, n, r);
+                return;
+            }
+            for (long i = 0; i < n; ++i) {
+                const std::string& key = keys[k];
+                if (++k == keys.size()) k = 0;
+                if (!a.latency) {
                     if (!one_op(key)) ++r.errors;
-                    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now() - t0).count();
-                    r.latencies.push_back(static_cast<std::uint32_t>(std::min<long long>(ns, 0xffffffffLL)));
+                    continue;
                 }
-            });
-        }
-        start_line.arrive_and_wait();
-        redpool::bench::measurement m;
-        m.start();
-        for (auto& w : workers) w.join();
-        m.stop();
-
-        long errors = 0;
-        std::vector<std::uint32_t> all;
-        for (auto& r : results) {
-            errors += r.errors;
-            all.insert(all.end(), r.latencies.begin(), r.latencies.end());
-        }
-        redpool::bench::print_anchor_line(a.ops, m, all);
-        if (a.stats) std::fprintf(stderr, "%s\n", redis.pool_stats().to_json().c_str());
-        if (errors != 0) std::fprintf(stderr, "errors=%ld\n", errors);
-        return errors == 0 ? 0 : 1;
+                const auto t0 = std::chrono::steady_clock::now();
+                if (!one_op(key)) ++r.errors;
+                const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::steady_clock::now() - t0).count();
+                r.latencies.push_back(static_cast<std::uint32_t>(std::min<long long>(ns, 0xffffffffLL)));
+            }
+        });
     }
+    start_line.arrive_and_wait();
+    redpool::bench::measurement m;
+    m.start();
+    for (auto& w : workers) w.join();
+    m.stop();
+
+    long errors = 0;
+    std::vector<std::uint32_t> all;
+    for (auto& r : results) {
+        errors += r.errors;
+        all.insert(all.end(), r.latencies.begin(), r.latencies.end());
+    }
+    redpool::bench::print_anchor_line(a.ops, m, all);
+    if (a.stats) std::fprintf(stderr, "%s\n", redis.pool_stats().to_json().c_str());
+    if (errors != 0) std::fprintf(stderr, "errors=%ld\n", errors);
+    return errors == 0 ? 0 : 1;
 }
 
 }  // namespace
