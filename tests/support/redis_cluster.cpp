@@ -103,17 +103,31 @@ int redis_cluster::master_port_of(int slot) const {
 }
 
 std::vector<int> redis_cluster::master_ports() const {
-    std::vector<int> out;
-    for (int slot = 0; slot < 16384;) {
-        const int port = master_port_of(slot);
-        if (out.empty() || out.back() != port) out.push_back(port);
-        // Jump to the next slot another node may own: ranges are coarse, so probing every
-        // slot is not needed; 128 apart finds every owner of a range wider than that.
-        slot += 128;
+    // Masters that serve slots ("... connected 0-5460"), as the first node that answers sees them.
+    for (const auto& node : nodes_) {
+        std::string nodes;
+        try {
+            nodes = node->command({"CLUSTER", "NODES"});
+        } catch (const std::exception&) {
+            continue;  // a stopped node: ask the next
+        }
+        std::vector<int> out;
+        for (const std::string& line : lines_of(nodes)) {
+            std::istringstream fields(line);
+            std::string id, address, flags;
+            fields >> id >> address >> flags;
+            const auto connected = line.find(" connected ");
+            const bool has_slots = connected != std::string::npos && connected + 11 < line.size();
+            if (flags.find("master") == std::string::npos || flags.find("fail") != std::string::npos || !has_slots) {
+                continue;
+            }
+            const auto colon = address.find(':');
+            out.push_back(std::stoi(address.substr(colon + 1, address.find('@') - colon - 1)));
+        }
+        std::sort(out.begin(), out.end());
+        return out;
     }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+    throw std::runtime_error("no cluster node answered CLUSTER NODES");
 }
 
 bool redis_cluster::wait_until_stable(double seconds) const {

@@ -28,7 +28,7 @@ public:
     redis_server& node_at(int port);
     /// The port of the master serving `slot` now, as the first node that answers reports it.
     int master_port_of(int slot) const;
-    /// The ports of the masters now, in slot order.
+    /// The ports of the masters serving slots now, in ascending order.
     std::vector<int> master_ports() const;
 
     /// Waits (at most `seconds`) until every running node reports cluster_state:ok and lists
