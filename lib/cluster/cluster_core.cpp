@@ -274,13 +274,14 @@ reply cluster_core::run_on(const node_address& target, bool asking, std::span<co
         // ASKING holds for the next command on its connection only: both go on one lease. A
         // failure part way leaves a reply unread, so the lease closes the connection.
         static constexpr std::string_view asking_command[] = {"ASKING"};
+        const auto timeout = read_timeout_for(command_info_of(args), args, n->core->settings().read_timeout);
         connection_pool::lease conn = n->core->pool().get();
         reply asked;
         conn->append(asking_command);
         conn->append(args, wire_bytes);
         conn->flush();
-        conn->read_reply(asked);
-        conn->read_reply(out);
+        conn->read_reply(asked, timeout);
+        conn->read_reply(out, timeout);
         if (asked.is_error()) out = std::move(asked);
     }
     if (opts_.route_by_latency) {
