@@ -1208,3 +1208,42 @@ TEST_CASE("pool: 16 threads sharing 4 connections keep the invariants", "[pool]"
     CHECK(s.misses <= 4);
     check_invariants(h, threads * rounds);
 }
+
+TEST_CASE("pool: close_all_conns closes idle connections now, leased and dialing ones when they come back",
+          "[pool]") {
+    harness h(config_of(4));
+    fill_idle(h, 2);  // ids 1, 2
+    lease leased = h.pool->get();  // id 2 (newest)
+    CHECK(leased->id() == 2);
+    // A dial under way when the switch comes: it may have reached the old server.
+    std::atomic<bool> dialing{false};
+    std::atomic<bool> go_on{false};
+    h.dial.on_dial([&](std::stop_token) {
+        dialing = true;
+        while (!go_on) std::this_thread::yield();
+    });
+    lease second = h.pool->get();  // id 1
+    CHECK(second->id() == 1);
+    std::thread miss([&] {
+        lease third = h.pool->get();  // dials id 3
+        CHECK(third->id() == 3);
+    });
+    while (!dialing) std::this_thread::yield();
+    second.release();  // idle again
+    h.pool->close_all_conns();
+    CHECK_FALSE(h.dial.is_live(1));  // idle: closed at once
+    CHECK(h.dial.is_live(2));        // leased: its holder is not interrupted
+    CHECK(h.pool->is_past_lifetime(leased));  // a long holder (the multiplexer) gives it back
+    go_on = true;
+    miss.join();
+    CHECK_FALSE(h.dial.is_live(3));  // dialed before the switch: closed when it came back
+    leased.release();
+    CHECK_FALSE(h.dial.is_live(2));
+    h.dial.on_dial(nullptr);
+    lease fresh = h.pool->get();  // nothing old is handed out
+    CHECK(fresh->id() == 4);
+    CHECK_FALSE(h.pool->is_past_lifetime(fresh));
+    fresh.release();
+    CHECK(h.dial.is_live(4));  // dialed after the switch: kept
+    check_invariants(h, 6);
+}

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace redpool {
 
@@ -28,6 +29,29 @@ struct options {
     int port = 6379;
     /// Path of a unix-domain socket; when non-empty it is used instead of host and port.
     std::string path;
+
+    // --- Sentinel: the master's address from the sentinels that watch it ----------------------
+
+    /// Name of a master the sentinels monitor (`sentinel monitor <name> ...`). When set, `host`,
+    /// `port` and `path` are not used: every new connection asks the sentinels (in turn, the
+    /// last one that answered first) where the master is, with SENTINEL GET-MASTER-ADDR-BY-NAME,
+    /// and checks with ROLE that the server it reached is one. The client also listens to every
+    /// sentinel for `+switch-master`, and on a failover closes each pooled connection to the
+    /// old master at once (idle ones now, leased ones when they come back), since the old
+    /// master may accept writes for seconds before it is demoted. Unreachable sentinels are
+    /// skipped; none reachable fails the dial with `errc::io_error` (retried as a dial is), a
+    /// master name no reachable sentinel knows with `errc::invalid_argument`.
+    std::string sentinel_master;
+    /// The sentinels, as `host:port` (an IPv6 host in brackets). Required with sentinel_master.
+    std::vector<std::string> sentinel_addrs;
+    /// ACL user name and password for the sentinels themselves (`AUTH`), when they have their
+    /// own; the master is logged in to with `username` and `password`. Never printed.
+    std::string sentinel_username;
+    std::string sentinel_password;
+    /// Connect to one of the master's replicas instead (chosen at random among those the
+    /// sentinels report healthy; ROLE must say `slave`): a client for reads that may lag, as
+    /// go-redis's ReplicaOnly. A failover closes its connections too.
+    bool sentinel_replica_only = false;
 
     // --- the handshake on every new connection -----------------------------------------------
 
@@ -147,7 +171,8 @@ struct options {
     /// Reads options from a URL:
     ///   `redis://[[user]:password@]host[:port][/db][?field=value&...]`
     ///   `unix://[[user]:password@]/path/to/socket[?db=N&field=value&...]`
-    /// Query keys are the field names above; durations are written `250ms`, `3s`, `1m`, `1h`,
+    /// Query keys are the field names above (`sentinel_addr=host:port` once per sentinel);
+    /// durations are written `250ms`, `3s`, `1m`, `1h`,
     /// or bare (possibly fractional) seconds; booleans `true/false/1/0`. User and password may
     /// be percent-encoded. Throws `redpool::error` (`errc::invalid_argument`) naming the bad
     /// part; the password is never included.
@@ -157,7 +182,7 @@ struct options {
     /// are omitted. Safe to log.
     std::string to_url() const;
 
-    /// The server address for messages: `host:port` or `unix:path`.
+    /// The server address for messages: `host:port`, `unix:path`, or `sentinel:<master>`.
     std::string address() const;
 
     /// Throws `redpool::error` (`errc::invalid_argument`) if a field is out of range.

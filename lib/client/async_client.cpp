@@ -220,7 +220,7 @@ redpool::pool_stats async_client::pool_stats() const { return core_->stats(); }
 
 redpool::async_subscriber async_client::subscriber() {
     return redpool::async_subscriber(
-        executor_, redpool::subscriber(std::make_unique<detail::subscriber_session>(core_->core().shared_settings())));
+        executor_, redpool::subscriber(std::make_unique<detail::subscriber_session>(core_->core().shared_settings(), core_->core().dialer())));
 }
 
 redpool::pipeline async_client::pipeline() {

@@ -55,6 +55,11 @@ bool is_retryable_dial_error(const error& e) noexcept {
     return e.code() == errc::io_error || e.code() == errc::connect_timeout;
 }
 
+connection_dialer dialer_for(std::shared_ptr<const options> opts, std::shared_ptr<sentinel_locator> locator) {
+    if (locator) return [locator](std::stop_token stop) { return locator->dial(stop); };
+    return [opts](std::stop_token stop) { return connection::open(*opts, stop); };
+}
+
 }  // namespace
 
 options::duration retry_backoff(int retry, options::duration min, options::duration max) {
@@ -81,20 +86,29 @@ options::duration retry_backoff(int retry, options::duration min, options::durat
 
 client_core::client_core(options opts)
     : opts_(validated(std::move(opts))),
-      pool_(connection_pool::create(
-          pool_config_of(*opts_), [o = opts_](std::stop_token stop) { return connection::open(*o, stop); },
-          make_thread_scheduler())) {
+      locator_(opts_->sentinel_master.empty() ? nullptr : std::make_shared<sentinel_locator>(*opts_)),
+      dialer_(dialer_for(opts_, locator_)),
+      pool_(connection_pool::create(pool_config_of(*opts_), dialer_, make_thread_scheduler())) {
     if (opts_->multiplex) mux_ = std::make_unique<sync_multiplexer>(pool_, opts_);
+    if (!locator_) return;
+    // A failover: nothing dialed before may carry another command, as the old master may
+    // still take writes for seconds (a multiplexed connection is given back within a second).
+    locator_->set_on_switch([pool = std::weak_ptr<connection_pool>(pool_)] {
+        if (auto p = pool.lock()) p->close_all_conns();
+    });
+    watcher_ = std::make_unique<switch_watcher>(locator_);
 }
 
 client_core::~client_core() {
     pool_->close();
     mux_.reset();  // after the pool's close: a connection it is fetching comes back at once
+    watcher_.reset();
 }
 
 void client_core::close() noexcept {
     pool_->close();
     if (mux_) mux_->close();
+    if (watcher_) watcher_->stop();
 }
 
 redpool::pool_stats client_core::stats() const {

@@ -2,6 +2,7 @@
 // pool, one round trip, and the retry policy that never runs a command twice.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <new>
 #include <span>
@@ -13,6 +14,8 @@
 #include "lib/mux/sync_multiplexer.hpp"
 #include "lib/net/connection.hpp"
 #include "lib/pool/pool.hpp"
+#include "lib/sentinel/sentinel_locator.hpp"
+#include "lib/sentinel/switch_watcher.hpp"
 #include "redpool/error.hpp"
 #include "redpool/options.hpp"
 #include "redpool/reply.hpp"
@@ -49,6 +52,10 @@ public:
     /// The pool itself, for what may outlive this object (pipelines, pinned connections).
     std::shared_ptr<connection_pool> shared_pool() const noexcept { return pool_; }
 
+    /// How every connection of this client is made: to options' address, or to the master the
+    /// sentinels name (with its role checked). For what dials outside the pool (subscribers).
+    const connection_dialer& dialer() const noexcept { return dialer_; }
+
     /// The validated options.
     const options& settings() const noexcept { return *opts_; }
     std::shared_ptr<const options> shared_settings() const noexcept { return opts_; }
@@ -60,7 +67,10 @@ private:
                     const command_info& command, reply& out);
 
     const std::shared_ptr<const options> opts_;
+    const std::shared_ptr<sentinel_locator> locator_;  // with options::sentinel_master
+    const connection_dialer dialer_;
     const std::shared_ptr<connection_pool> pool_;
+    std::unique_ptr<switch_watcher> watcher_;  // with options::sentinel_master
     std::unique_ptr<sync_multiplexer> mux_;  // with options::multiplex
 };
 

@@ -139,7 +139,8 @@ void sleep_until(clock::time_point until, const std::stop_token& stop) {
 
 }  // namespace
 
-subscriber_session::subscriber_session(std::shared_ptr<const options> opts) : opts_(std::move(opts)) {}
+subscriber_session::subscriber_session(std::shared_ptr<const options> opts, connection_dialer dial)
+    : opts_(std::move(opts)), dial_(std::move(dial)) {}
 
 void subscriber_session::check_open() const {
     if (closed_) throw error(errc::pool_closed, "the subscriber was closed");
@@ -336,7 +337,7 @@ void subscriber_session::take(reply&& r) {
 // --- the connection ------------------------------------------------------------------------------
 
 void subscriber_session::connect_and_restore(std::stop_token stop) {
-    auto conn = connection::open(*opts_, stop);
+    auto conn = dial_(stop);
     refusals refused = subscribe_confirmed(*conn, subscriptions_, "restoring the subscriptions");
     const auto now = clock::now();
     conn_ = std::move(conn);
@@ -552,7 +553,7 @@ void subscriber::close() noexcept {
 }
 
 redpool::subscriber client::subscriber() {
-    return redpool::subscriber(std::make_unique<detail::subscriber_session>(core_->shared_settings()));
+    return redpool::subscriber(std::make_unique<detail::subscriber_session>(core_->shared_settings(), core_->dialer()));
 }
 
 }  // namespace redpool

@@ -50,7 +50,8 @@ class subscriber_session {
 public:
     using clock = std::chrono::steady_clock;
 
-    explicit subscriber_session(std::shared_ptr<const options> opts);
+    /// `dial` makes its connections (the client's dialer: see client_core::dialer).
+    subscriber_session(std::shared_ptr<const options> opts, connection_dialer dial);
     subscriber_session(const subscriber_session&) = delete;
     subscriber_session& operator=(const subscriber_session&) = delete;
 
@@ -127,6 +128,7 @@ private:
     void heard(clock::time_point now) noexcept;
 
     const std::shared_ptr<const options> opts_;
+    const connection_dialer dial_;
     std::unique_ptr<connection> conn_;  // null before the first subscribe and after a drop
     names_by_kind subscriptions_;  // what the caller asked for, minus what the server refused
     refusals unreported_;          // refused while restoring, not yet told to the caller

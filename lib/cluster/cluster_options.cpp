@@ -26,6 +26,7 @@ void cluster_options::validate() const {
     if (addrs.empty()) bad("cluster_options: no seed address (addrs is empty)");
     for (const std::string& a : addrs) detail::parse_node_address(a, "cluster_options: seed");
     if (!node.path.empty()) bad("cluster_options: node.path is set, but cluster nodes are reached over TCP");
+    if (!node.sentinel_master.empty()) bad("cluster_options: node.sentinel_master is set, but a cluster has no sentinels");
     if (node.db != 0) bad(fmt::format("cluster_options: node.db is {}, but a cluster has only db 0", node.db));
     if (max_redirects < 0) bad(fmt::format("cluster_options: max_redirects {} is negative", max_redirects));
     if (route_by_latency && !read_from_replicas) bad("cluster_options: route_by_latency needs read_from_replicas");

@@ -48,7 +48,8 @@ char* connection::receive_buffer() {
     return buffer.get();
 }
 
-std::unique_ptr<connection> connection::open(const options& opts, std::stop_token stop) {
+std::unique_ptr<connection> connection::open(const options& opts, std::stop_token stop,
+                                             std::string_view expected_role) {
     const auto deadline = deadline_after(clock::now(), opts.dial_timeout);
     const int fd = dial_socket(opts, deadline, stop);
     std::unique_ptr<connection> conn;
@@ -59,7 +60,7 @@ std::unique_ptr<connection> connection::open(const options& opts, std::stop_toke
         throw;
     }
     if (!stop.stop_possible()) {
-        conn->handshake(opts, deadline);
+        conn->handshake(opts, deadline, expected_role);
         return conn;
     }
     // A stop request shuts the socket down, which wakes a blocked send, recv or poll at once.
@@ -74,7 +75,7 @@ std::unique_ptr<connection> connection::open(const options& opts, std::stop_toke
     } close_twin{twin};
     {
         std::stop_callback cancel(stop, [twin] { ::shutdown(twin, SHUT_RDWR); });
-        conn->handshake(opts, deadline);
+        conn->handshake(opts, deadline, expected_role);
     }
     if (stop.stop_requested()) conn->fail(errc::io_error, "canceled during the handshake", false);
     return conn;
@@ -98,7 +99,7 @@ void connection::close() noexcept {
 }
 
 // AUTH, SELECT and CLIENT SETNAME go out in one write and come back in one read.
-void connection::handshake(const options& opts, clock::time_point deadline) {
+void connection::handshake(const options& opts, clock::time_point deadline, std::string_view expected_role) {
     const std::string db = std::to_string(opts.db);
     std::vector<std::string_view> steps;  // command names, in order, for messages
     if (!opts.password.empty() || !opts.username.empty()) {
@@ -116,6 +117,10 @@ void connection::handshake(const options& opts, clock::time_point deadline) {
     if (!opts.client_name.empty()) {
         append(std::initializer_list<std::string_view>{"CLIENT", "SETNAME", opts.client_name});
         steps.push_back("CLIENT SETNAME");
+    }
+    if (!expected_role.empty()) {
+        append(std::initializer_list<std::string_view>{"ROLE"});
+        steps.push_back("ROLE");
     }
     // With nothing else to say, PING: a server that accepts the socket but refuses the client
     // (max clients) or never answers (frozen) then fails the dial, where a retry is safe,
@@ -136,7 +141,10 @@ void connection::handshake(const options& opts, clock::time_point deadline) {
             for (auto step : steps) {
                 reply r;
                 read_reply(r, left);
-                if (!r.is_error()) continue;
+                if (!r.is_error()) {
+                    if (step == std::string_view("ROLE")) check_role(r, expected_role);
+                    continue;
+                }
                 auto message = r.as_string();
                 const bool refused = is_auth_refusal(message) || is_max_clients_reply(message);
                 // The PING only proves the server talks to us: LOADING or MASTERDOWN (a stale
@@ -160,6 +168,16 @@ void connection::handshake(const options& opts, clock::time_point deadline) {
         conn handle(*this);
         opts.on_connect(handle);
     }
+}
+
+// ROLE answers ["master", ...], ["slave", ...] or ["sentinel", ...].
+void connection::check_role(const reply& role, std::string_view expected) {
+    const bool named = role.is_array() && role.size() > 0 && role[0].is_string();
+    const std::string_view actual = named ? role[0].as_string() : std::string_view("?");
+    if (actual == expected) return;
+    close();
+    throw error(errc::io_error, fmt::format("dial {}: the server is a {}, not a {} (a failover moved "
+                                            "the role elsewhere)", address_, actual, expected));
 }
 
 void connection::remember_command(std::string_view name) noexcept {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <stop_token>
@@ -23,6 +24,10 @@ namespace redpool::detail {
 /// The limits `opts` sets on what one reply may claim.
 reply_limits reply_limits_of(const options& opts) noexcept;
 
+class connection;
+/// Makes a new connection to a client's server; a stop request cancels it.
+using connection_dialer = std::function<std::unique_ptr<connection>(std::stop_token)>;
+
 class connection {
 public:
     using clock = std::chrono::steady_clock;
@@ -34,7 +39,11 @@ public:
     /// `redpool::error`: `connect_timeout`, `io_error` (also for a server at max clients, and
     /// when cancelled), `auth_failed`, `invalid_argument` (SELECT or SETNAME refused), or
     /// whatever `on_connect` throws.
-    static std::unique_ptr<connection> open(const options& opts, std::stop_token stop = {});
+    /// With `expected_role` ("master" or "slave"), ROLE joins that round trip, before
+    /// `on_connect`, and a server in another role fails the dial with `io_error` (a Sentinel
+    /// client reached a server that a failover has moved on from).
+    static std::unique_ptr<connection> open(const options& opts, std::stop_token stop = {},
+                                            std::string_view expected_role = {});
 
     /// Takes ownership of a connected socket (see dial_socket); no handshake.
     connection(int fd, const options& opts);
@@ -126,7 +135,8 @@ private:
     static constexpr std::size_t receive_buffer_size = 64 * 1024;
     static char* receive_buffer();
 
-    void handshake(const options& opts, clock::time_point deadline);
+    void handshake(const options& opts, clock::time_point deadline, std::string_view expected_role = {});
+    void check_role(const reply& role, std::string_view expected);
     void receive(duration timeout, clock::time_point deadline, bool& may_block);
     bool wait_ready(short events, clock::time_point deadline);
     // Closes the socket and throws. `sent`: the request may have reached the server.

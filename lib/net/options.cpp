@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/net/node_address.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool {
@@ -32,6 +33,10 @@ struct field {
 // The query keys: exactly the field names, in the struct's order, which is also the order
 // to_url() writes them in.
 constexpr auto fields = std::to_array<field>({
+    {"sentinel_master", &options::sentinel_master},
+    {"sentinel_username", &options::sentinel_username},
+    {"sentinel_password", &options::sentinel_password},
+    {"sentinel_replica_only", &options::sentinel_replica_only},
     {"client_name", &options::client_name},
     {"dial_timeout", &options::dial_timeout},
     {"read_timeout", &options::read_timeout},
@@ -310,9 +315,16 @@ void read_unix_path(const url_parts& parts, options& o) {
     o.path = decode(parts.path, "socket path");
 }
 
+// The one key that may repeat: each names a sentinel.
+constexpr std::string_view sentinel_addr_key = "sentinel_addr";
+
 void read_option(std::string_view pair, options& o, field_set& seen) {
     const auto equals = pair.find('=');
     const std::string_view key = pair.substr(0, equals);
+    if (key == sentinel_addr_key && equals != std::string_view::npos) {
+        o.sentinel_addrs.push_back(decode(pair.substr(equals + 1), "option \"sentinel_addr\""));
+        return;
+    }
     const auto index = find_field(key);
     if (!index) bad_url("unknown option {:?}", key);
     if (equals == std::string_view::npos) bad_url("option {:?} has no value", key);
@@ -373,17 +385,37 @@ std::string query_for_url(const options& o, bool with_db) {
             [&](auto m) {
                 if (o.*m == defaults.*m) return;
                 query += query.empty() ? "?" : "&";
-                query += fmt::format("{}={}", f.name, to_text(o.*m));
+                const bool secret = f.name == "sentinel_password";
+                query += fmt::format("{}={}", f.name, secret ? std::string("***") : to_text(o.*m));
             },
             f.value);
+    }
+    for (const std::string& sentinel : o.sentinel_addrs) {
+        query += query.empty() ? "?" : "&";
+        query += fmt::format("{}={}", sentinel_addr_key, percent_encode(sentinel, ":[]"));
     }
     return query;
 }
 
 // --- validation -------------------------------------------------------------------------------
 
+// Sentinel addresses are parsed again on every use; here only so a typo fails up front.
+void check_sentinels(const options& o) {
+    if (o.sentinel_master.empty()) {
+        require(o.sentinel_addrs.empty(), "sentinel_addrs given without sentinel_master");
+        return;
+    }
+    require(!o.sentinel_addrs.empty(), "sentinel_master {:?} given without sentinel_addrs", o.sentinel_master);
+    require(o.path.empty(), "sentinel_master and a unix socket path are exclusive");
+    const bool printable = std::all_of(o.sentinel_master.begin(), o.sentinel_master.end(),
+                                       [](char c) { return c >= '!' && c <= '~'; });
+    require(printable, "sentinel_master contains a space, newline or other non-printable byte");
+    for (const std::string& a : o.sentinel_addrs) detail::parse_node_address(a, "options: sentinel_addrs");
+}
+
 void check_address(const options& o) {
-    if (!o.path.empty()) return;
+    check_sentinels(o);
+    if (!o.sentinel_master.empty() || !o.path.empty()) return;
     require(!o.host.empty(), "host is empty");
     require(o.port >= 1 && o.port <= 65535, "port {} is outside 1..65535", o.port);
 }
@@ -458,6 +490,7 @@ std::string options::to_url() const {
 }
 
 std::string options::address() const {
+    if (!sentinel_master.empty()) return "sentinel:" + sentinel_master;
     if (!path.empty()) return "unix:" + path;
     return fmt::format("{}:{}", bracketed(host), port);
 }

@@ -65,6 +65,7 @@ enum class close_reason : std::uint8_t {
     unusable,        ///< came back in an uncertain state: a timeout, an error, unread data
     idle_list_full,  ///< came back while max_idle_conns were idle
     surplus,         ///< the pool shrank below the connections it owns
+    superseded,      ///< dialed before close_all_conns(): it may lead to the wrong server
     pool_closed,
 };
 
@@ -185,11 +186,26 @@ public:
     /// Same, waiting only what is left of `budget`, and taking what it waits out of it.
     [[gnu::always_inline]] lease get(wait_budget& budget) { return get_within(&budget); }
 
-    /// Whether the connection `l` holds has outlived conn_max_lifetime (with its jitter): a
-    /// holder that keeps it for long (a multiplexed connection) gives it back when it is.
+    /// Whether the connection `l` holds has outlived conn_max_lifetime (with its jitter) or was
+    /// superseded by close_all_conns(): a holder that keeps it for long (a multiplexed
+    /// connection) gives it back when it is.
     bool is_past_lifetime(const lease& l) const noexcept {
         pool_lock lock(const_cast<basic_pool&>(*this));
+        if (l.entry_->generation != generation_.load(std::memory_order_relaxed)) return true;
         return config_.conn_max_lifetime.count() > 0 && clock_.now() >= expires_at(*l.entry_);
+    }
+
+    /// Closes every idle connection now, and every leased one (and one being dialed) when it
+    /// comes back, while the pool stays open: the server behind the address changed (a Sentinel
+    /// failover), so no connection made before may carry another command.
+    void close_all_conns() {
+        pool_lock lock(*this);
+        generation_.fetch_add(1, std::memory_order_relaxed);
+        for (entry* e = idle_.front(); e != nullptr;) {
+            entry* next = idle_.next(e);
+            if (!e->being_checked) retire_idle(lock, e, close_reason::superseded);
+            e = next;
+        }
     }
 
     /// Closes idle connections now, wakes every waiter with pool_closed, cancels dials in
@@ -241,6 +257,7 @@ public:
                 if (!why && needs_liveness_check(*e, now) && !check_in_place(lock, e, last_ref)) {
                     why = close_reason::dead;
                 }
+                if (!why && is_superseded(*e)) why = close_reason::superseded;  // while it was checked
                 if (closed_) why = close_reason::pool_closed;  // close() left it to us
                 entry* next = idle_.next(e);  // read now: the list may have changed meanwhile
                 if (why) {
@@ -332,6 +349,7 @@ private:
         time_point created_at;
         time_point idle_since;
         double lifetime_jitter = 0;  // in [-1, 1]: this connection's share of the jitter
+        std::uint64_t generation = 0;  // generation_ when its dial began
         bool being_checked = false;  // a reaper checks it outside the lock: nobody else touches it
         entry* next_doomed = nullptr;  // on a pool_lock's list of connections to close
     };
@@ -698,6 +716,7 @@ private:
     // Why a clean connection coming back may not go idle, if it may not.
     std::optional<close_reason> reason_to_refuse(const entry& e, time_point now) const noexcept {
         if (closed_) return close_reason::pool_closed;
+        if (is_superseded(e)) return close_reason::superseded;
         if (all_.size() > static_cast<std::size_t>(config_.pool_size)) return close_reason::surplus;
         if (config_.max_idle_conns > 0 && idle_.size() >= static_cast<std::size_t>(config_.max_idle_conns)) {
             return close_reason::idle_list_full;
@@ -716,6 +735,7 @@ private:
             case close_reason::idle_list_full: ++stats_.max_idle_closed; break;
             case close_reason::dead:
             case close_reason::surplus:
+            case close_reason::superseded:
             case close_reason::pool_closed: break;
         }
         all_.erase(e);
@@ -754,6 +774,10 @@ private:
     }
 
     // --- staleness ---------------------------------------------------------------------------
+
+    bool is_superseded(const entry& e) const noexcept {
+        return e.generation != generation_.load(std::memory_order_relaxed);
+    }
 
     // Whether an idle connection may be handed out as it is: not too old, and idle for less
     // than both conn_max_idle_time and liveness_check_after. The common case, in one compare.
@@ -839,6 +863,8 @@ private:
         }
         auto fresh = std::make_unique<entry>();  // made here, outside the lock
         fresh->lifetime_jitter = random_unit();
+        // Read before the dial: one that close_all_conns() overtakes may reach the old server.
+        fresh->generation = generation_.load(std::memory_order_relaxed);
         try {
             fresh->conn = dial_(closing_.get_token());
         } catch (...) {
@@ -1039,6 +1065,7 @@ private:
     int pending_dials_ = 0;                  // guarded by mutex_; min-idle dials under way
     dial_breaker breaker_;                   // guarded by mutex_
     bool closed_ = false;                    // guarded by mutex_
+    std::atomic<std::uint64_t> generation_{0};  // written under mutex_: close_all_conns() count
     std::shared_ptr<basic_pool> keep_alive_; // guarded by mutex_; set by close() (see above)
     pool_stats stats_;                       // guarded by mutex_; counters only
 };

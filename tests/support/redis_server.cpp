@@ -190,10 +190,12 @@ void redis_server::start() {
     if (process_) return;
     for (int attempt = 0;; ++attempt) {
         if (!port_fixed_) port_ = unused_port();
-        write_config();
+        if (!port_fixed_ || !config_.sentinel) write_config();  // a sentinel keeps what it learnt
         try {
-            process_ = std::make_unique<redpool::bench::redis_process>(redis_server_binary(),
-                                                                       dir_ + "/redis.conf");
+            using mode = redpool::bench::redis_process::mode;
+            process_ = std::make_unique<redpool::bench::redis_process>(
+                redis_server_binary(), dir_ + "/redis.conf", std::chrono::seconds(10),
+                config_.sentinel ? mode::sentinel : mode::server);
             port_fixed_ = true;
             return;
         } catch (const std::exception&) {
@@ -209,6 +211,12 @@ void redis_server::stop() {
     if (!process_) return;
     process_->terminate();
     process_.reset();
+}
+
+void redis_server::kill() {
+    if (!process_) return;
+    process_->signal(SIGKILL);
+    process_.reset();  // reaps it
 }
 
 void redis_server::freeze() { process_->signal(SIGSTOP); }

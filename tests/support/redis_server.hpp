@@ -22,6 +22,9 @@ struct server_config {
     std::string password;
     /// Extra lines for redis.conf, e.g. `user alice on >pw ~* +@all`.
     std::vector<std::string> extra_config;
+    /// Run as a sentinel (`redis-server conf --sentinel`); extra_config then holds its
+    /// `sentinel monitor ...` lines. It rewrites its own config, which a restart keeps.
+    bool sentinel = false;
 };
 
 /// One hiredis connection to a test server, for set-up and fault injection.
@@ -66,6 +69,8 @@ public:
     void stop();
     /// Starts it again on the same port and socket after `stop()`.
     void start();
+    /// Kills the process (SIGKILL): no shutdown, connections reset. Idempotent; start() again.
+    void kill();
     /// Freezes the process (SIGSTOP): it keeps accepting connections but never answers.
     void freeze();
     /// Resumes a frozen process (SIGCONT).

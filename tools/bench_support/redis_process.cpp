@@ -29,7 +29,7 @@ std::string find_redis_server() {
 }
 
 redis_process::redis_process(const std::string& binary, const std::string& conf_path,
-                             std::chrono::milliseconds ready_within) {
+                             std::chrono::milliseconds ready_within, mode how) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     const pid_t parent = ::getpid();
@@ -40,13 +40,17 @@ redis_process::redis_process(const std::string& binary, const std::string& conf_
         if (::getppid() != parent) ::_exit(1);  // the parent died before prctl took effect
         ::dup2(fds[1], STDOUT_FILENO);
         ::dup2(fds[1], STDERR_FILENO);
-        ::execl(binary.c_str(), binary.c_str(), conf_path.c_str(), static_cast<char*>(nullptr));
+        if (how == mode::sentinel) {
+            ::execl(binary.c_str(), binary.c_str(), conf_path.c_str(), "--sentinel", static_cast<char*>(nullptr));
+        } else {
+            ::execl(binary.c_str(), binary.c_str(), conf_path.c_str(), static_cast<char*>(nullptr));
+        }
         ::_exit(127);
     }
     ::close(fds[1]);
     log_fd_ = fds[0];
     try {
-        wait_until_ready(ready_within);
+        wait_until_ready(ready_within, how);
     } catch (...) {
         reap(SIGKILL);
         throw;
@@ -74,13 +78,15 @@ void redis_process::reap(int sig) {
 }
 
 // Reads the server's log until it says it accepts connections.
-void redis_process::wait_until_ready(std::chrono::milliseconds ready_within) {
+void redis_process::wait_until_ready(std::chrono::milliseconds ready_within, mode how) {
     const auto deadline = std::chrono::steady_clock::now() + ready_within;
     std::string log;
     char buf[4096];
     // "Ready to accept connections" with a TCP port; "The server is now ready to accept
-    // connections at <socket>" with only a unix socket.
-    while (log.find("eady to accept connections") == std::string::npos) {
+    // connections at <socket>" with only a unix socket. A sentinel logs neither: its ID comes
+    // once it listens.
+    const char* const ready = how == mode::sentinel ? "Sentinel ID is" : "eady to accept connections";
+    while (log.find(ready) == std::string::npos) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         pollfd p{log_fd_, POLLIN, 0};

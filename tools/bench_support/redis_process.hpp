@@ -17,11 +17,15 @@ std::string find_redis_server();
 
 class redis_process {
 public:
-    /// Starts `binary conf_path` and waits up to `ready_within` for it to accept connections.
+    enum class mode { server, sentinel };
+
+    /// Starts `binary conf_path` (with `--sentinel` in sentinel mode) and waits up to
+    /// `ready_within` for it to accept connections (a sentinel: to announce its ID).
     /// Throws std::runtime_error with the server's log if it exits or does not get ready.
     /// The server is killed if this process dies (PR_SET_PDEATHSIG).
     redis_process(const std::string& binary, const std::string& conf_path,
-                  std::chrono::milliseconds ready_within = std::chrono::seconds(10));
+                  std::chrono::milliseconds ready_within = std::chrono::seconds(10),
+                  mode how = mode::server);
     /// Kills the server (SIGKILL) and waits for it.
     ~redis_process();
     redis_process(const redis_process&) = delete;
@@ -34,7 +38,7 @@ public:
     void signal(int sig) const;
 
 private:
-    void wait_until_ready(std::chrono::milliseconds ready_within);
+    void wait_until_ready(std::chrono::milliseconds ready_within, mode how);
     void reap(int sig);
 
     pid_t pid_ = -1;
