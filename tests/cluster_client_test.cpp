@@ -98,7 +98,7 @@ TEST_CASE("cluster_client: hash tags share a slot; keys across slots get CROSSSL
     // A SCAN cursor belongs to one node: refused rather than paged over random masters.
     const auto scan = redpool::test::expect_error([&] { redis.exec({"scan", "0"}); });
     CHECK(scan.code() == errc::invalid_argument);
-    CHECK_THAT(scan.what(), Catch::Matchers::Contains("for_each_master"));
+    CHECK_THAT(scan.what(), Catch::Matchers::Contains("scan(scan_options)"));
     CHECK_THROWS_AS(redis.scan("0"), redpool::error);  // the typed page too
     check_pool_invariants(redis);
 }
@@ -177,12 +177,25 @@ TEST_CASE("cluster_client: a slot migrated under traffic: ASK followed, then MOV
     CHECK(redis.get(fresh) == "new");
     CHECK(cluster.master_port_of(slot) == target.port());
 
-    // And back, so the shared cluster is as it was.
+    // And back, so the shared cluster is as it was. The client's map says target now (read
+    // again here, as the redirections above may have left it within the refresh cooldown).
+    redis.refresh();
     auto undo = move_slot(target, target_id, source, source_id);
     REQUIRE(target.command({"MIGRATE", "127.0.0.1", std::to_string(source.port()), "", "0", "5000", "KEYS", k1, k2,
                             fresh}) == "OK");
     undo();
     REQUIRE(cluster.wait_until_stable());
+    // WATCH on the stale map: MOVED, the map read again, and the WATCH on the node named.
+    int watched = 0;
+    redis.watch({k1, k2}, [&](redpool::pinned& c) {
+        ++watched;
+        CHECK(c.get(k1) == "one");
+        auto tx = c.transaction();
+        tx.set(k2, "two again");
+        CHECK(tx.exec().size() == 1);
+    });
+    CHECK(watched == 1);
+    CHECK(source.command({"GET", k2}) == "two again");
     CHECK(redis.get(fresh) == "new");
     CHECK(cluster.master_port_of(slot) == source.port());
     check_pool_invariants(redis);
@@ -376,5 +389,110 @@ TEST_CASE("cluster_client: SCRIPT LOAD reaches every node; EVAL and EVALSHA are 
         CHECK(cluster.node_at(cluster.master_port_of(key_slot(key))).command({"GET", key}) == "2");
     }
     CHECK(masters_used.size() == 3);
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("cluster_client: transactions, pinned connections and WATCH on the master of one slot", "[cluster]") {
+    auto& cluster = shared_cluster();
+    redpool::cluster_client redis(options_for(cluster));
+    const std::string a = "{tx}:a", b = "{tx}:b";
+    auto& master = cluster.node_at(cluster.master_port_of(key_slot(a)));
+    {
+        auto tx = redis.transaction(a);
+        auto set = tx.set(a, "1");
+        auto incr = tx.incrby(b, 5);
+        CHECK(tx.exec().size() == 2);
+        CHECK(incr.get() == 5);
+    }
+    CHECK(master.command({"GET", a}) == "1");
+    CHECK(master.command({"GET", b}) == "5");
+    {
+        // Keys of another slot: the server refuses the queued command, EXEC aborts, nothing runs.
+        auto tx = redis.transaction(a);
+        tx.set(a, "2");
+        tx.set("{elsewhere}:c", "3");
+        const auto e = redpool::test::expect_error<redpool::reply_error>([&] { tx.exec(); });
+        CHECK(std::string(e.what()).find("EXECABORT") != std::string::npos);
+        CHECK(master.command({"GET", a}) == "1");
+    }
+    {
+        auto c = redis.pin(a);
+        CHECK(c.exec({"CLIENT", "ID"}).is_integer());
+        CHECK(c.get(b) == "5");
+    }
+    // WATCH: a change made meanwhile fails the transaction, and nothing of it runs.
+    const auto conflict = redpool::test::expect_error([&] {
+        redis.watch({a, b}, [&](redpool::pinned& c) {
+            const auto seen = c.get(a);
+            master.command({"SET", a, "changed behind the watch"});
+            auto tx = c.transaction();
+            tx.set(a, *seen + "!");
+            tx.exec();
+        });
+    });
+    CHECK(conflict.code() == errc::tx_failed);
+    CHECK(master.command({"GET", a}) == "changed behind the watch");
+    redis.watch({a, b}, [&](redpool::pinned& c) {
+        auto tx = c.transaction();
+        tx.set(a, "after");
+        tx.exec();
+    });
+    CHECK(redis.get(a) == "after");
+    // Keys in two slots: the server's CROSSSLOT, fn never called.
+    bool called = false;
+    const auto cross = redpool::test::expect_error<redpool::reply_error>(
+        [&] { redis.watch({a, "{elsewhere}:c"}, [&](redpool::pinned&) { called = true; }); });
+    CHECK(cross.prefix() == "CROSSSLOT");
+    CHECK_FALSE(called);
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("cluster_client: SUBSCRIBE on any master hears PUBLISH from any node; SSUBSCRIBE on the shard's node",
+          "[cluster]") {
+    auto& cluster = shared_cluster();
+    redpool::cluster_client redis(options_for(cluster));
+    auto sub = redis.subscriber();
+    sub.subscribe({"cluster:news"});
+    // Published on every master in turn: the cluster bus carries each to every node.
+    for (int port : cluster.master_ports()) cluster.node_at(port).command({"PUBLISH", "cluster:news", std::to_string(port)});
+    std::set<std::string> heard;
+    for (std::size_t i = 0; i < cluster.master_ports().size(); ++i) {
+        const auto m = sub.receive(5s);
+        REQUIRE(m);
+        heard.insert(m->payload);
+    }
+    CHECK(heard.size() == cluster.master_ports().size());
+
+    const std::string channel = "{shard}:events";
+    auto shard = redis.shard_subscriber(channel);
+    shard.ssubscribe({channel, "{shard}:other"});
+    CHECK(redis.exec({"SPUBLISH", channel, "sharded"}).as_integer() == 1);  // routed by its channel
+    const auto m = shard.receive(5s);
+    REQUIRE(m);
+    CHECK(m->channel == channel);
+    CHECK(m->payload == "sharded");
+    // The shard's node is the channel's slot master: a node that is not refuses SSUBSCRIBE.
+    const int owner = cluster.master_port_of(key_slot(channel));
+    CHECK(cluster.node_at(owner).command({"PUBSUB", "SHARDNUMSUB", channel}) == channel + "\n1");
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("cluster_client: scan() covers every master; one SCAN page is refused", "[cluster]") {
+    auto& cluster = shared_cluster();
+    redpool::cluster_client redis(options_for(cluster));
+    std::set<std::string> written;
+    for (int i = 0; i < 300; ++i) {
+        written.insert("scan:" + std::to_string(i));
+        redis.set("scan:" + std::to_string(i), "x");
+    }
+    redis.set("other", "x");
+    std::set<std::string> seen;
+    for (const std::string& k : redis.scan({.match = "scan:*", .count = 20})) seen.insert(k);
+    CHECK(seen == written);
+    // An empty cluster scan ends at once.
+    std::size_t none = 0;
+    for (const std::string& k : redis.scan({.match = "nothing:*"})) none += k.size();
+    CHECK(none == 0);
+    CHECK(redpool::test::expect_error([&] { redis.scan("0"); }).code() == errc::invalid_argument);
     check_pool_invariants(redis);
 }

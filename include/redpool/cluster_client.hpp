@@ -22,8 +22,12 @@
 #include "redpool/cluster_pipeline.hpp"
 #include "redpool/commands.hpp"
 #include "redpool/options.hpp"
+#include "redpool/pinned.hpp"
+#include "redpool/pipeline.hpp"
 #include "redpool/pool.hpp"
 #include "redpool/reply.hpp"
+#include "redpool/scan_range.hpp"
+#include "redpool/subscriber.hpp"
 
 namespace redpool {
 
@@ -70,9 +74,14 @@ struct cluster_options {
 /// CROSSSLOT error, never a partial result. Keyless commands follow the server's command tips:
 /// DBSIZE, KEYS, FLUSHALL, SCRIPT LOAD, FUNCTION LOAD, PING... go to every master (or every
 /// node) and their replies are combined as the tip says (summed, concatenated, all OK); others go
-/// to any master. `for_each_master` runs anything else everywhere. SCAN is refused
-/// (`errc::invalid_argument`): its cursor belongs to one node, so scan each master with
-/// `for_each_master`.
+/// to any master. `for_each_master` runs anything else everywhere. `scan(scan_options)` scans
+/// every master in turn; one SCAN page from a cursor (`scan(cursor)`, `exec({"SCAN", ...})`) is
+/// refused (`errc::invalid_argument`), since a cursor belongs to one node.
+///
+/// **One slot, one connection.** `transaction(key)`, `pin(key)` and `watch(keys, fn)` run on
+/// the master serving the key's slot: their keys must share it (hash tags), or the server
+/// answers CROSSSLOT. A slot that moves meanwhile makes its commands fail with MOVED (the map
+/// is then refreshed): run them again.
 ///
 /// **Redirections.** MOVED: the slot map is refreshed (at most one refresh at a time, and not
 /// more often than every 100 ms) and the command is sent at once to the node named. ASK: ASKING
@@ -109,6 +118,33 @@ public:
     /// An empty pipeline across slots (see `redpool::cluster_pipeline`): commands in any
     /// slots, each sent to its node, the nodes' parts at once, replies in the order queued.
     cluster_pipeline pipeline();
+
+    /// SCAN every master in turn, lazily: `for (const std::string& k : redis.scan({.match =
+    /// "user:*"}))`. The masters are those of the slot map when the scan starts; a failover
+    /// during the scan may make a node's page fail (thrown by `++`).
+    scan_range scan(scan_options opts = {});
+    /// One SCAN page from `cursor`: refused with `errc::invalid_argument` (see above).
+    using commands<cluster_client>::scan;
+
+    /// An empty MULTI/EXEC transaction on the master serving `key`'s slot: every key it
+    /// touches must be in that slot. Each `exec()` borrows one of that node's connections.
+    redpool::transaction transaction(std::string_view key);
+    /// One connection of the master serving `key`'s slot, leased for as long as the result
+    /// lives (see `client::pin`).
+    redpool::pinned pin(std::string_view key);
+    /// Optimistic locking as `client::watch`, on the master serving the keys' slot (they must
+    /// share one). A WATCH answered with MOVED refreshes the map and goes to the new node, up
+    /// to `max_redirects` times.
+    void watch(std::initializer_list<std::string_view> keys, std::function<void(redpool::pinned&)> fn);
+    void watch(std::span<const std::string_view> keys, std::function<void(redpool::pinned&)> fn);
+
+    /// A subscriber (see `redpool::subscriber`) on a master for SUBSCRIBE and PSUBSCRIBE: a
+    /// cluster carries every PUBLISH to every node, so any one will do.
+    redpool::subscriber subscriber();
+    /// A subscriber on the master serving `channel`'s slot, for SSUBSCRIBE of channels in that
+    /// slot (sharded pub/sub; SPUBLISH is routed by its channel like a key). When the slot
+    /// moves, the server ends those subscriptions: subscribe again with a new shard_subscriber.
+    redpool::subscriber shard_subscriber(std::string_view channel);
 
     /// Runs `args` on every master, one after the other, and returns their replies by node
     /// ("host:port"). For what the command tips do not cover.

@@ -7,6 +7,7 @@
 //     // when c goes out of scope its session is reset and the connection goes back
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -24,6 +25,7 @@
 namespace redpool {
 
 namespace detail {
+class client_core;
 class pinned_session;
 }
 
@@ -104,7 +106,12 @@ public:
 
 private:
     friend class client;
+    friend class cluster_client;
     explicit pinned(std::shared_ptr<detail::pinned_session> session) noexcept;
+    // A connection of `core`'s pool, pinned: client::pin, and cluster_client's on a node.
+    static pinned pin_on(detail::client_core& core);
+    // WATCH `keys` here (client::watch, cluster_client::watch); a refusal throws reply_error.
+    void watch_keys(std::span<const std::string_view> keys);
     reply run_checked(std::span<const std::string_view> args, std::span<const char> wire_bytes);
 
     std::shared_ptr<detail::pinned_session> session_;

@@ -165,6 +165,7 @@ public:
 
 private:
     friend class client;
+    friend class cluster_client;
     friend class pinned;
     friend class async_client;
     explicit transaction(std::unique_ptr<detail::batch_queue> queue) noexcept;

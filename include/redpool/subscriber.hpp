@@ -133,6 +133,7 @@ public:
 
 private:
     friend class client;
+    friend class cluster_client;
     friend class async_client;
     explicit subscriber(std::unique_ptr<detail::subscriber_session> session) noexcept;
     // The session; a moved-from subscriber throws `errc::pool_closed`, as a closed one does.

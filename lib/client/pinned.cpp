@@ -90,11 +90,20 @@ redpool::transaction pinned::transaction() {
 
 // --- on the client ---------------------------------------------------------------------------
 
-redpool::pinned client::pin() {
-    detail::connection_pool::lease lease = borrow(*core_);
-    return redpool::pinned(
-        std::make_shared<detail::pinned_session>(core_->shared_pool(), std::move(lease), core_->shared_settings()));
+redpool::pinned pinned::pin_on(detail::client_core& core) {
+    detail::connection_pool::lease lease = borrow(core);
+    return pinned(std::make_shared<detail::pinned_session>(core.shared_pool(), std::move(lease), core.shared_settings()));
 }
+
+void pinned::watch_keys(std::span<const std::string_view> keys) {
+    std::vector<std::string_view> args;
+    args.reserve(keys.size() + 1);
+    args.push_back("WATCH");
+    args.insert(args.end(), keys.begin(), keys.end());
+    run_checked(args, {});
+}
+
+redpool::pinned client::pin() { return pinned::pin_on(*core_); }
 
 void client::watch(std::initializer_list<std::string_view> keys, std::function<void(redpool::pinned&)> fn) {
     watch(detail::as_span(keys), std::move(fn));
@@ -103,12 +112,8 @@ void client::watch(std::initializer_list<std::string_view> keys, std::function<v
 void client::watch(std::span<const std::string_view> keys, std::function<void(redpool::pinned&)> fn) {
     if (keys.empty()) throw error(errc::invalid_argument, "watch: WATCH needs at least one key");
     if (!fn) throw error(errc::invalid_argument, "watch: no function to call");
-    std::vector<std::string_view> args;
-    args.reserve(keys.size() + 1);
-    args.push_back("WATCH");
-    args.insert(args.end(), keys.begin(), keys.end());
     redpool::pinned c = pin();
-    c.run_checked(args, {});
+    c.watch_keys(keys);
     fn(c);
     // c's destructor unwatches, discards or resets whatever fn left, also when fn threw.
 }

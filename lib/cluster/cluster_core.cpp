@@ -302,8 +302,8 @@ reply cluster_core::run(std::span<const std::string_view> args, std::span<const 
         // A SCAN cursor belongs to one node: pages from whichever master would skip and repeat
         // keys without a word. Refused rather than wrong.
         throw error(errc::invalid_argument,
-                    "SCAN through a cluster_client: a cursor belongs to one node; scan each master with "
-                    "for_each_master, or use KEYS");
+                    "SCAN through a cluster_client: a cursor belongs to one node; use scan(scan_options), "
+                    "which scans every master in turn");
     }
     return run_routed(r, args, wire_bytes);
 }
@@ -363,6 +363,22 @@ std::map<std::string, reply> cluster_core::for_each_master(std::span<const std::
     std::map<std::string, reply> out;
     for (const node_address& master : current_map().masters()) out.emplace(master.name, run_on(master, false, args, {}));
     return out;
+}
+
+std::shared_ptr<client_core> cluster_core::master_core_of(std::string_view key) {
+    const int slot = key_slot(key);
+    const slot_map::range* range = current_map().find(slot);
+    if (range == nullptr) {
+        refresh_soon();
+        throw error(errc::io_error, fmt::format("no cluster node serves slot {} now", slot));
+    }
+    return node_for(range->master)->core;
+}
+
+std::vector<std::shared_ptr<client_core>> cluster_core::master_cores() {
+    std::vector<std::shared_ptr<client_core>> cores;
+    for (const node_address& master : current_map().masters()) cores.push_back(node_for(master)->core);
+    return cores;
 }
 
 redpool::pool_stats cluster_core::stats() const {

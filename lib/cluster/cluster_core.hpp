@@ -46,6 +46,17 @@ public:
                    std::vector<std::exception_ptr>& failures);
     std::map<std::string, reply> for_each_master(std::span<const std::string_view> args);
 
+    /// The pool of the master serving `key`'s slot now, for what needs a connection of its own
+    /// there (transactions, WATCH, sharded pub/sub). Throws `io_error` when no node serves the
+    /// slot (and refreshes the map).
+    std::shared_ptr<client_core> master_core_of(std::string_view key);
+    /// The pools of every master now, in slot order.
+    std::vector<std::shared_ptr<client_core>> master_cores();
+    /// After a redirection that a caller of master_core_of met: refresh the map (within the
+    /// cooldown).
+    void note_redirected() noexcept { refresh_soon(); }
+
+    const cluster_options& settings() const noexcept { return opts_; }
     redpool::pool_stats stats() const;
     std::map<std::string, redpool::pool_stats> node_stats() const;
 
