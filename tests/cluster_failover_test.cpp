@@ -146,3 +146,47 @@ TEST_CASE("cluster failover: a master that stops answering fails its slots only 
     REQUIRE(cluster.wait_until_stable(30));
     check_pool_invariants(redis);
 }
+
+TEST_CASE("cluster failover: kill -9 of a master fails its slots only until promotion and one refresh (row 26)",
+          "[cluster]") {
+    auto& cluster = failover_cluster();
+    redpool::cluster_client redis(fast_failing(cluster));
+    traffic load(redis, 4);
+    load.wait_for_more(200);
+
+    const std::string key = "killed-slot-key";
+    const int slot = key_slot(key);
+    auto& victim = cluster.node_at(cluster.master_port_of(slot));
+    const auto t0 = steady::now();
+    victim.kill();
+    double promoted = -1, recovered = -1;
+    while (seconds_since(t0) < 30) {
+        try {
+            if (promoted < 0 && cluster.master_port_of(slot) != victim.port()) promoted = seconds_since(t0);
+        } catch (const std::exception&) {
+            // the nodes list the slot without a master until the replica takes over
+        }
+        try {
+            redis.set(key, "after");
+            recovered = seconds_since(t0);
+            break;
+        } catch (const redpool::error&) {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    const long failed_during = load.failed;
+    load.wait_for_more(500);
+    const long failed_after = load.failed;
+    load.finish();
+    std::printf("cluster failover: master killed (-9), replica promoted after %.3f s, its slots back after %.3f s; "
+                "%ld commands failed meanwhile, %ld after\n",
+                promoted, recovered, failed_during, failed_after - failed_during);
+    REQUIRE(recovered > 0);
+    CHECK(promoted > 0);
+    CHECK(redis.get(key) == "after");
+    CHECK(load.wrong == 0);
+    CHECK(failed_after - failed_during <= 4);  // at most the calls in flight when it recovered
+    victim.start();  // it rejoins as a replica of its successor
+    REQUIRE(cluster.wait_until_stable(30));
+    check_pool_invariants(redis);
+}
