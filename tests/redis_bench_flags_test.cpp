@@ -326,7 +326,10 @@ TEST_CASE("redis-bench flags: unknown options, --help and stray arguments are er
     CHECK_THAT(error_of({"--foo"}), Contains("unknown option \"--foo\""));
     CHECK_THAT(error_of({"--foo=1"}), Contains("unknown option \"--foo\""));
     CHECK_THAT(error_of({"--help"}), Contains("unknown option \"--help\""));
-    CHECK_THAT(error_of({"--cluster"}), Contains("unknown option \"--cluster\""));
+    CHECK_THAT(error_of({"--cluster", "--mode", "async"}), Contains("--cluster runs --mode sync"));
+    CHECK_THAT(error_of({"--cluster", "-s", "/tmp/x.sock"}), Contains("over TCP"));
+    CHECK(parse({"--cluster"}).mode == run_mode::sync);  // the cluster runs in sync mode
+    CHECK(parse({"--cluster"}).cluster);
     CHECK_THAT(error_of({"-n1000"}), Contains("unknown option \"-n1000\""));
     CHECK_THAT(error_of({"-n=1000"}), Contains("-n"));
     CHECK_THAT(error_of({"get"}), Contains("\"get\""));

@@ -20,6 +20,7 @@ struct config {
     std::string password;           // -a
     std::string user;               // --user
     int dbnum = 0;                  // --dbnum
+    bool cluster = false;           // --cluster: a Redis Cluster seeded by -h -p (or its own)
 
     // --- the workload -------------------------------------------------------------------------
     int clients = 50;               // -c: connections (async) or threads (sync)

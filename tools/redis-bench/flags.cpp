@@ -33,6 +33,7 @@ struct parse_state {
     bool requests_given = false;
     bool pool_size_given = false;
     bool min_idle_given = false;
+    bool mode_given = false;
 };
 
 // One flag's text: its name as written (without any `=value`) and its value, if any.
@@ -217,7 +218,11 @@ constexpr std::array flag_table{
     flag_spec{"--precision", true, [](parse_state& s, const flag_arg& a) {
         s.cfg.precision = parse_int<int>(a, 0, max_precision);
     }},
-    flag_spec{"--mode", true, [](parse_state& s, const flag_arg& a) { s.cfg.mode = parse_mode(a); }},
+    flag_spec{"--mode", true, [](parse_state& s, const flag_arg& a) {
+        s.cfg.mode = parse_mode(a);
+        s.mode_given = true;
+    }},
+    flag_spec{"--cluster", false, [](parse_state& s, const flag_arg&) { s.cfg.cluster = true; }},
     flag_spec{"--pool-size", true, [](parse_state& s, const flag_arg& a) {
         s.cfg.pool_size = parse_int<int>(a, 1);
         s.pool_size_given = true;
@@ -243,8 +248,8 @@ constexpr std::array flag_table{
 };
 
 // redis-benchmark flags redis-bench leaves out, so the error can say why they fail.
-constexpr std::array<std::string_view, 18> unsupported_flags{
-    "-u", "-3", "-k", "-l", "-I", "-x", "--cluster", "--enable-tracking", "--tls", "--sni",
+constexpr std::array<std::string_view, 17> unsupported_flags{
+    "-u", "-3", "-k", "-l", "-I", "-x", "--enable-tracking", "--tls", "--sni",
     "--cacert", "--cacertdir", "--insecure", "--cert", "--key", "--tls-ciphers",
     "--tls-ciphersuites", "--version"};
 
@@ -312,6 +317,11 @@ void check_combinations(const parse_state& state) {
                          cfg.pool_size));
     }
     if (cfg.csv && cfg.json) fail("--csv and --json cannot be combined: pick one output format");
+    if (cfg.cluster && cfg.mode != run_mode::sync) {
+        fail("--cluster runs --mode sync: threads sharing one redpool::cluster_client");
+    }
+    if (cfg.cluster && !cfg.socket.empty()) fail("--cluster: cluster nodes are reached over TCP (-h, -p), not -s");
+    if (cfg.cluster && cfg.dbnum != 0) fail("--cluster: a cluster has only db 0");
 }
 
 }  // namespace
@@ -336,6 +346,7 @@ const std::vector<std::string>& known_tests() {
 config parse_flags(int argc, const char* const* argv) {
     parse_state state;
     for (int i = 1; i < argc;) i = apply_arg(state, argc, argv, i);
+    if (state.cfg.cluster && !state.mode_given) state.cfg.mode = run_mode::sync;
     check_combinations(state);
     return state.cfg;
 }
@@ -406,6 +417,9 @@ redis-bench's own options:
  --sweep pool-size=<n,n,...>
                     Run the tests once per pool size and recommend one; needs --mode sync
  --plot <file.svg>  Write the sweep's chart to this SVG file (default: none)
+ --cluster          Benchmark a Redis Cluster with a redpool::cluster_client (sync mode), seeded
+                    by -h and -p; without them, redis-bench starts a cluster of its own (3
+                    masters on loopback). MSET's keys share one hash tag, so one slot.
  --help             Output this help and exit
 
 Durations are whole numbers with a unit: 500ms, 10s, 2m, 1h; a bare number is seconds.
@@ -415,6 +429,7 @@ Examples:
  $ redis-bench -t set,get -n 100000 -q
  $ redis-bench -h 192.168.1.1 -p 6379 -c 20 --duration 10s --csv
  $ redis-bench --mode sync --sweep pool-size=1,2,4,8 --plot pool.svg
+ $ redis-bench --cluster -h 10.0.0.1 -p 7000 -t get,set -c 16 -r 100000
 )",
         fmt::arg("max_data", max_data_size), fmt::arg("tests", wrapped_test_list("                           ")),
         fmt::arg("max_threads", max_threads), fmt::arg("max_precision", max_precision));

@@ -15,6 +15,7 @@
 #include <redpool/redpool.hpp>
 
 #include "config.hpp"
+#include "embedded_cluster.hpp"
 #include "embedded_server.hpp"
 #include "lib/net/connection.hpp"
 #include "report.hpp"
@@ -50,7 +51,14 @@ void check_server(const redpool::options& server) {
     if (r.is_error()) throw std::runtime_error(std::string(r.as_string()));
 }
 
+// With --cluster, `server` is the seed node and carries the credentials.
 test_result run_one(const config& cfg, const test_spec& spec, const redpool::options& server) {
+    if (cfg.cluster) {
+        redpool::cluster_options cluster;
+        cluster.addrs = {server.address()};
+        cluster.node = server;
+        return run_sync_cluster(cfg, spec, cluster);
+    }
     switch (cfg.mode) {
     case run_mode::sync:
         return run_sync(cfg, spec, server);
@@ -147,9 +155,18 @@ int run(int argc, char** argv) {
         std::printf("%s", usage().c_str());
         return 0;
     }
-    const config cfg = parse_flags(argc, argv);
+    config cfg = parse_flags(argc, argv);
     std::unique_ptr<embedded_server> embedded;
-    if (!cfg.server_given) embedded = std::make_unique<embedded_server>();
+    std::unique_ptr<embedded_cluster> cluster;
+    if (!cfg.server_given && cfg.cluster) {
+        cluster = std::make_unique<embedded_cluster>();
+        const std::string seed = cluster->addrs().front();
+        cfg.host = "127.0.0.1";
+        cfg.port = std::stoi(seed.substr(seed.rfind(':') + 1));
+        cfg.server_given = true;
+    } else if (!cfg.server_given) {
+        embedded = std::make_unique<embedded_server>();
+    }
     const redpool::options server = server_options(cfg, embedded.get());
     check_server(server);
     const auto plan = plan_tests(cfg);

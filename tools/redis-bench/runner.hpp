@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include <redpool/cluster_client.hpp>
 #include <redpool/options.hpp>
 
 #include "config.hpp"
@@ -24,6 +25,8 @@ namespace redis_bench {
 test_result run_async(const config& cfg, const test_spec& spec, const redpool::options& server);
 test_result run_sync(const config& cfg, const test_spec& spec, const redpool::options& server);
 test_result run_client(const config& cfg, const test_spec& spec, const redpool::options& server);
+/// The sync mode on a cluster_client (--cluster); `cluster.node` carries the credentials.
+test_result run_sync_cluster(const config& cfg, const test_spec& spec, const redpool::cluster_options& cluster);
 
 /// The server's options with the pool flags applied (--pool-size, --min-idle, --pool-timeout).
 redpool::options pool_options(const config& cfg, const redpool::options& server);

@@ -17,7 +17,10 @@ test_spec make(std::string title, std::vector<std::string> args) {
     return test_spec{std::move(title), std::move(args), false};
 }
 
-std::vector<test_spec> specs_for(const std::string& id, const std::string& data) {
+// In a cluster, MSET's keys share a hash tag (one slot), or the server refuses them (CROSSSLOT).
+const std::string tagged_key = "{key}:" + std::string(rand_placeholder);
+
+std::vector<test_spec> specs_for(const std::string& id, const std::string& data, bool cluster) {
     if (id == "ping_inline") return {test_spec{"PING_INLINE", {"PING"}, true}};
     if (id == "ping_mbulk") return {make("PING_MBULK", {"PING"})};
     if (id == "set") return {make("SET", {"SET", key, data})};
@@ -40,7 +43,7 @@ std::vector<test_spec> specs_for(const std::string& id, const std::string& data)
     if (id == "mset") {
         std::vector<std::string> args{"MSET"};
         for (int i = 0; i < 10; ++i) {
-            args.push_back(key);
+            args.push_back(cluster ? tagged_key : key);
             args.push_back(data);
         }
         return {make("MSET (10 keys)", std::move(args))};
@@ -66,7 +69,7 @@ std::vector<test_spec> plan_tests(const config& cfg) {
             plan.push_back(make("LPUSH (needed to benchmark LRANGE)", {"LPUSH", "mylist", data}));
             list_filled = true;
         }
-        for (auto& spec : specs_for(id, data)) plan.push_back(std::move(spec));
+        for (auto& spec : specs_for(id, data, cfg.cluster)) plan.push_back(std::move(spec));
     }
     return plan;
 }
