@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -494,5 +496,61 @@ TEST_CASE("cluster_client: scan() covers every master; one SCAN page is refused"
     for (const std::string& k : redis.scan({.match = "nothing:*"})) none += k.size();
     CHECK(none == 0);
     CHECK(redpool::test::expect_error([&] { redis.scan("0"); }).code() == errc::invalid_argument);
+    check_pool_invariants(redis);
+}
+
+TEST_CASE("cluster_client: a corrupted slot map is repaired by the first MOVED (row 25)", "[cluster]") {
+    auto& cluster = shared_cluster();
+    // Each master's config epoch, from CLUSTER NODES: "<id> <ip:port@bus> <flags> <master>
+    // <ping> <pong> <epoch> <link> <slots>...".
+    std::map<int, long long> epoch_of;
+    std::istringstream lines(cluster.node(0).command({"CLUSTER", "NODES"}));
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream fields(line);
+        std::string id, address, flags, master, ping, pong, epoch;
+        fields >> id >> address >> flags >> master >> ping >> pong >> epoch;
+        if (flags.find("master") == std::string::npos) continue;
+        epoch_of[std::stoi(address.substr(address.find(':') + 1, address.find('@') - address.find(':') - 1))] =
+            std::stoll(epoch);
+    }
+    REQUIRE(epoch_of.size() == 3);
+    // The slot goes, in one node's eyes, to the master with the newest epoch: gossip from the
+    // real owner (an older epoch) does not overrule that, so the wrong view stays for the test.
+    const int newest = std::max_element(epoch_of.begin(), epoch_of.end(), [](const auto& a, const auto& b) {
+                           return a.second < b.second;
+                       })->first;
+    std::string key;
+    for (int i = 0; key.empty(); ++i) {
+        const std::string candidate = "{corrupt" + std::to_string(i) + "}:k";
+        if (cluster.master_port_of(key_slot(candidate)) != newest) key = candidate;
+    }
+    const int slot = key_slot(key);
+    auto& owner = cluster.node_at(cluster.master_port_of(slot));
+    auto& wrong = cluster.node_at(newest);
+    int third_port = 0;
+    for (const auto& [port, epoch] : epoch_of) {
+        if (port != owner.port() && port != newest) third_port = port;
+    }
+    auto& seed = cluster.node_at(third_port);
+    owner.command({"SET", key, "right"});
+    REQUIRE(seed.command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", node_id(wrong)}) == "OK");
+    wrong.command({"CONFIG", "RESETSTAT"});
+
+    redpool::cluster_options o;
+    o.addrs = {"127.0.0.1:" + std::to_string(seed.port())};  // the only node it asks first
+    o.node.pool_size = 2;
+    redpool::cluster_client redis(o);
+    redis.refresh();  // the corrupted map: the slot on the wrong master
+    CHECK(redis.get(key) == "right");  // MOVED from the wrong master, followed at once
+    const std::string stats = redpool::test::info_field(wrong, "commandstats", "cmdstat_get");
+    CHECK(stats.find("rejected_calls=") != std::string::npos);
+    CHECK(stats.find("rejected_calls=0,") == std::string::npos);  // the wrong master refused it
+    // Put the seed's view right, and read the map again: no more redirections.
+    REQUIRE(seed.command({"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", node_id(owner)}) == "OK");
+    REQUIRE(cluster.wait_until_stable());
+    redis.refresh();
+    wrong.command({"CONFIG", "RESETSTAT"});
+    CHECK(redis.get(key) == "right");
+    CHECK(redpool::test::info_field(wrong, "commandstats", "cmdstat_get").empty());
     check_pool_invariants(redis);
 }
