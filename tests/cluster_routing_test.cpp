@@ -147,6 +147,9 @@ TEST_CASE("cluster: key positions from the COMMAND table match COMMAND GETKEYS",
         std::vector<std::string> want;
         for (const auto& k : expected.elements()) want.push_back(std::string(k.as_string()));
         CHECK(strings(command_keys::keys_of(*routing, args)) == want);
+        const auto first = command_keys::first_key_of(*routing, args);  // its fast path included
+        CHECK(first.has_value() == !want.empty());
+        if (first && !want.empty()) CHECK(*first == want.front());
     }
 
     // Keyless commands have none; routing tips come with them.

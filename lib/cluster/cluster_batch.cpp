@@ -35,7 +35,7 @@ void cluster_core::run_batch(std::span<const batch_item> items, std::vector<repl
     failures.assign(items.size(), nullptr);
     if (items.empty()) return;
     if (since_refresh() > refresh_period) refresh_soon();
-    const slot_map& map = current_map();
+    const routed_map& map = current_routed();
 
     std::vector<char> settled(items.size(), 0);  // answered, or sent on to another node
     std::vector<pending> todo;
@@ -46,7 +46,7 @@ void cluster_core::run_batch(std::span<const batch_item> items, std::vector<repl
             fanned_out.push_back(i);
         } else {
             try {
-                todo.push_back({i, pick(r, map)});
+                todo.push_back({i, *pick(r, map).second});
             } catch (...) {
                 failures[i] = std::current_exception();  // no node serves its slot
             }

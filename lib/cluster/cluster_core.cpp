@@ -9,6 +9,7 @@
 #include "lib/cluster/combine_replies.hpp"
 #include "lib/cluster/key_slot.hpp"
 #include "lib/cluster/redirect.hpp"
+#include "lib/pool/pool_clock.hpp"
 #include "redpool/conn.hpp"
 #include "redpool/error.hpp"
 
@@ -91,27 +92,20 @@ std::shared_ptr<cluster_core::node> cluster_core::node_for(const node_address& a
     return n;
 }
 
-const slot_map& cluster_core::current_map() {
-    if (const slot_map* map = map_.load(std::memory_order_acquire)) return *map;
+const cluster_core::routed_map& cluster_core::load_first_map() {
     std::lock_guard refreshing(refresh_mutex_);
-    if (const slot_map* map = map_.load(std::memory_order_acquire)) return *map;  // loaded meanwhile
+    if (const routed_map* map = map_.load(std::memory_order_acquire)) return *map;  // loaded meanwhile
     load_map();
     return *map_.load(std::memory_order_acquire);
 }
 
-const command_keys& cluster_core::current_commands() {
-    // Loaded once and never replaced, so after the first load a plain atomic load will do.
-    if (const command_keys* table = commands_ready_.load(std::memory_order_acquire)) return *table;
-    load_commands();
-    return *commands_ready_.load(std::memory_order_acquire);
-}
 
 void cluster_core::load_map() {
     // The nodes of the map we have first (they know the newest layout), then the seeds.
     std::vector<node_address> candidates;
-    if (const slot_map* known = map_.load(std::memory_order_acquire)) {
-        candidates = known->masters();
-        for (const node_address& n : known->nodes()) {
+    if (const routed_map* known = map_.load(std::memory_order_acquire)) {
+        candidates = known->map.masters();
+        for (const node_address& n : known->map.nodes()) {
             if (std::find(candidates.begin(), candidates.end(), n) == candidates.end()) candidates.push_back(n);
         }
     }
@@ -124,14 +118,15 @@ void cluster_core::load_map() {
             static constexpr std::string_view cluster_slots[] = {"CLUSTER", "SLOTS"};
             const reply r = node_for(candidate)->core->run(cluster_slots);
             if (r.is_error()) throw error(errc::server_error, std::string(r.as_string()));
-            auto map = std::make_unique<const slot_map>(slot_map::from_cluster_slots(r, candidate.host));
-            if (map->empty()) throw error(errc::server_error, "it serves no slots");
-            const auto now_known = map->nodes();
+            auto map = std::make_unique<routed_map>(routed_map{slot_map::from_cluster_slots(r, candidate.host), {}});
+            if (map->map.empty()) throw error(errc::server_error, "it serves no slots");
+            for (const slot_map::range& range : map->map.ranges()) map->masters.push_back(node_for(range.master));
+            const auto now_known = map->map.nodes();
             std::vector<std::shared_ptr<node>> gone;
             {
                 std::lock_guard lock(mutex_);
-                const slot_map* newest = maps_.empty() ? nullptr : maps_.back().get();
-                if (newest == nullptr || !same_layout(*newest, *map)) {
+                const routed_map* newest = maps_.empty() ? nullptr : maps_.back().get();
+                if (newest == nullptr || !same_layout(newest->map, map->map)) {
                     maps_.push_back(std::move(map));
                     map_.store(maps_.back().get(), std::memory_order_release);
                 }
@@ -190,11 +185,13 @@ void cluster_core::refresh() {
 }
 
 void cluster_core::note_refreshed() noexcept {
-    last_refresh_ns_.store(steady::now().time_since_epoch().count(), std::memory_order_relaxed);
+    last_refresh_ns_.store(coarse_clock().now().time_since_epoch().count(), std::memory_order_relaxed);
 }
 
 std::chrono::nanoseconds cluster_core::since_refresh() const noexcept {
-    return steady::now().time_since_epoch() - steady::duration(last_refresh_ns_.load(std::memory_order_relaxed));
+    // The coarse clock (~5 ns, a few ms resolution) is read by every command; the periods it
+    // measures are 100 ms and 10 s.
+    return coarse_clock().now().time_since_epoch() - steady::duration(last_refresh_ns_.load(std::memory_order_relaxed));
 }
 
 void cluster_core::refresh_soon() noexcept {
@@ -234,26 +231,37 @@ cluster_core::route cluster_core::route_of(std::span<const std::string_view> arg
     return r;
 }
 
-const node_address& cluster_core::pick(const route& r, const slot_map& map) {
+std::pair<cluster_core::node*, const node_address*> cluster_core::pick(const route& r, const routed_map& routed) {
+    const slot_map& map = routed.map;
+    std::size_t index = 0;
     if (r.where == route::kind::any_master) {
         // A random range's master: a node serving more slots is picked more often.
-        std::uniform_int_distribution<std::size_t> any(0, map.ranges().size() - 1);
-        return map.ranges()[any(random_engine())].master;
+        index = std::uniform_int_distribution<std::size_t>(0, map.ranges().size() - 1)(random_engine());
+    } else {
+        const slot_map::range* range = map.find(r.slot);
+        if (range == nullptr) {
+            throw error(errc::io_error, fmt::format("no cluster node serves slot {} (CLUSTERDOWN)", r.slot));
+        }
+        index = static_cast<std::size_t>(range - map.ranges().data());
     }
-    const slot_map::range* range = map.find(r.slot);
-    if (range == nullptr) {
-        throw error(errc::io_error, fmt::format("no cluster node serves slot {} (CLUSTERDOWN)", r.slot));
+    const slot_map::range& range = map.ranges()[index];
+    if (r.where == route::kind::any_master || !r.readonly || !opts_.read_from_replicas || range.replicas.empty()) {
+        return {routed.masters[index].get(), &range.master};
     }
-    if (!r.readonly || !opts_.read_from_replicas || range->replicas.empty()) return range->master;
+    const node_address& replica = pick_replica(range);
+    return {node_for(replica).get(), &replica};  // held by nodes_ while the map names it
+}
+
+const node_address& cluster_core::pick_replica(const slot_map::range& range) {
     if (!opts_.route_by_latency) {
-        std::uniform_int_distribution<std::size_t> any(0, range->replicas.size());
+        std::uniform_int_distribution<std::size_t> any(0, range.replicas.size());
         const std::size_t i = any(random_engine());
-        return i == 0 ? range->master : range->replicas[i - 1];
+        return i == 0 ? range.master : range.replicas[i - 1];
     }
     // The fastest lately; a node not measured yet counts as fastest, so each gets measured.
-    const node_address* best = &range->master;
-    std::int64_t best_ns = node_for(range->master)->latency_ns.load(std::memory_order_relaxed);
-    for (const node_address& replica : range->replicas) {
+    const node_address* best = &range.master;
+    std::int64_t best_ns = node_for(range.master)->latency_ns.load(std::memory_order_relaxed);
+    for (const node_address& replica : range.replicas) {
         const std::int64_t ns = node_for(replica)->latency_ns.load(std::memory_order_relaxed);
         if (ns < best_ns) {
             best = &replica;
@@ -263,19 +271,24 @@ const node_address& cluster_core::pick(const route& r, const slot_map& map) {
     return *best;
 }
 
-reply cluster_core::run_on(const node_address& target, bool asking, std::span<const std::string_view> args,
+reply cluster_core::run_on(node& n, bool asking, std::span<const std::string_view> args,
                            std::span<const char> wire_bytes) {
-    const std::shared_ptr<node> n = node_for(target);
+    if (!asking && !opts_.route_by_latency) [[likely]] return n.core->run(args, wire_bytes);
+    return run_asking_or_timed(n, asking, args, wire_bytes);
+}
+
+reply cluster_core::run_asking_or_timed(node& n, bool asking, std::span<const std::string_view> args,
+                                        std::span<const char> wire_bytes) {
     const auto start = opts_.route_by_latency ? steady::now() : steady::time_point();
     reply out;
     if (!asking) {
-        out = n->core->run(args, wire_bytes);
+        out = n.core->run(args, wire_bytes);
     } else {
         // ASKING holds for the next command on its connection only: both go on one lease. A
         // failure part way leaves a reply unread, so the lease closes the connection.
         static constexpr std::string_view asking_command[] = {"ASKING"};
-        const auto timeout = read_timeout_for(command_info_of(args), args, n->core->settings().read_timeout);
-        connection_pool::lease conn = n->core->pool().get();
+        const auto timeout = read_timeout_for(command_info_of(args), args, n.core->settings().read_timeout);
+        connection_pool::lease conn = n.core->pool().get();
         reply asked;
         conn->append(asking_command);
         conn->append(args, wire_bytes);
@@ -287,14 +300,56 @@ reply cluster_core::run_on(const node_address& target, bool asking, std::span<co
     if (opts_.route_by_latency) {
         // An exponential moving average (1/8 new), enough to tell a near node from a far one.
         const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now() - start).count();
-        const std::int64_t old = n->latency_ns.load(std::memory_order_relaxed);
-        n->latency_ns.store(old == 0 ? ns : old + (ns - old) / 8, std::memory_order_relaxed);
+        const std::int64_t old = n.latency_ns.load(std::memory_order_relaxed);
+        n.latency_ns.store(old == 0 ? ns : old + (ns - old) / 8, std::memory_order_relaxed);
     }
     return out;
 }
 
 reply cluster_core::run(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
+    // Most commands: keyed, to the master of the first key's slot, answered without a
+    // redirection. That path is spelled out here, short; everything else takes the general one.
+    const command_routing* routing = current_commands().find(args);
+    if (routing != nullptr && !(routing->readonly && opts_.read_from_replicas)) [[likely]] {
+        if (const auto key = command_keys::first_key_of(*routing, args)) {
+            if (periodic_refresh_due()) [[unlikely]] refresh_soon();
+            const routed_map& routed = current_routed();
+            if (const slot_map::range* range = routed.map.find(key_slot(*key))) [[likely]] {
+                node& n = *routed.masters[static_cast<std::size_t>(range - routed.map.ranges().data())];
+                return run_on_master(n, range->master, args, wire_bytes);
+            }
+        }
+    }
+    return run_general(args, wire_bytes);
+}
+
+reply cluster_core::run_on_master(node& n, const node_address& master, std::span<const std::string_view> args,
+                                  std::span<const char> wire_bytes) {
+    // One named result, returned on every path and changed in place on the slow one, so it is
+    // built where the caller wants it (a reply is not cheap to move).
+    reply out = opts_.route_by_latency ? attempt(n, false, args, wire_bytes) : attempt_untimed(n, args, wire_bytes);
+    if (out.is_error()) [[unlikely]] after_error(master, out, args, wire_bytes);
+    return out;
+}
+
+reply cluster_core::attempt_untimed(node& n, std::span<const std::string_view> args, std::span<const char> wire_bytes) {
+    try {
+        return n.core->run(args, wire_bytes);
+    } catch (const error& e) {
+        if (e.code() != errc::pool_closed) refresh_soon();  // as attempt()
+        throw;
+    }
+}
+
+reply cluster_core::run_routed_to(node& n, const node_address& address, std::span<const std::string_view> args,
+                                  std::span<const char> wire_bytes) {
+    reply out = attempt(n, false, args, wire_bytes);
+    if (out.is_error()) [[unlikely]] after_error(address, out, args, wire_bytes);
+    return out;
+}
+
+reply cluster_core::run_general(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     // SUBSCRIBE, MONITOR, QUIT... (several replies, or the connection taken over) are refused
     // by the node's client_core, with errc::invalid_argument, before anything is sent.
     const route r = route_of(args);
@@ -310,36 +365,44 @@ reply cluster_core::run(std::span<const std::string_view> args, std::span<const 
 
 reply cluster_core::run_routed(const route& r, std::span<const std::string_view> args,
                                std::span<const char> wire_bytes) {
-    if (since_refresh() > refresh_period) refresh_soon();  // the caller that sees it due pays for it
-    const slot_map& map = current_map();
-    if (r.where == route::kind::all_masters) return fan_out(map.masters(), r, args, wire_bytes);
-    if (r.where == route::kind::all_nodes) return fan_out(map.nodes(), r, args, wire_bytes);
+    if (periodic_refresh_due()) refresh_soon();  // the caller that sees it due pays for it
+    const routed_map& routed = current_routed();
+    if (r.where == route::kind::all_masters) return fan_out(routed.map.masters(), r, args, wire_bytes);
+    if (r.where == route::kind::all_nodes) return fan_out(routed.map.nodes(), r, args, wire_bytes);
+    const auto [node, address] = pick(r, routed);
+    return run_routed_to(*node, *address, args, wire_bytes);
+}
 
-    const node_address* target = &pick(r, map);
-    node_address redirected;  // where the last redirection pointed
-    bool asking = false;
+reply cluster_core::attempt(node& n, bool asking, std::span<const std::string_view> args,
+                            std::span<const char> wire_bytes) {
+    try {
+        return run_on(n, asking, args, wire_bytes);
+    } catch (const error& e) {
+        // The node's own retries are spent: maybe it failed over. Read the map for the next
+        // command; this one fails with the cause.
+        if (e.code() != errc::pool_closed) refresh_soon();
+        throw;
+    }
+}
+
+// An error reply `out` from `from`: a redirection is followed (up to max_redirects) and `out`
+// becomes the answer of the node it leads to; anything else is the server's answer, as data.
+void cluster_core::after_error(const node_address& from, reply& out, std::span<const std::string_view> args,
+                               std::span<const char> wire_bytes) {
+    node_address target = from;
     for (int redirects = 0;; ++redirects) {
-        reply out;
-        try {
-            out = run_on(*target, asking, args, wire_bytes);
-        } catch (const error& e) {
-            // The node's own retries are spent: maybe it failed over. Read the map for the
-            // next command; this one fails with the cause.
-            if (e.code() != errc::pool_closed) refresh_soon();
-            throw;
-        }
-        if (!out.is_error()) return out;
         const std::string_view text = out.as_string();
-        const auto to = parse_redirect(text, target->host);
+        const auto to = parse_redirect(text, target.host);
         if (!to) {
             if (is_cluster_down(text)) refresh_soon();
-            return out;  // the server's own error, as data
+            return;
         }
-        if (redirects >= opts_.max_redirects) return out;
-        asking = to->what == redirect::kind::ask;
+        if (redirects >= opts_.max_redirects) return;
+        const bool asking = to->what == redirect::kind::ask;
         if (!asking) refresh_soon();  // the slot has a new owner: so may others
-        redirected = to->to;
-        target = &redirected;
+        target = to->to;
+        out = attempt(*node_for(target), asking, args, wire_bytes);
+        if (!out.is_error()) return;
     }
 }
 

@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,21 +84,68 @@ private:
     };
 
     route route_of(std::span<const std::string_view> args);
+    // A slot map with the node of each range's master (masters[i] serves map.ranges()[i]), so
+    // that a command finds its pool without a lock or a lookup by name. Built when the map is
+    // swapped in, and kept with it.
+    struct routed_map {
+        slot_map map;
+        std::vector<std::shared_ptr<node>> masters;
+    };
+
+    reply run_general(std::span<const std::string_view> args, std::span<const char> wire_bytes);
     reply run_routed(const route& r, std::span<const std::string_view> args, std::span<const char> wire_bytes);
+    // Whether the map is due for its periodic read (checked on a fraction of the commands).
+    bool periodic_refresh_due() noexcept {
+        // The clock is read every 64th command of a thread, not every one: a few nanoseconds
+        // saved per command, and the map is read again at most 64 commands late.
+        static constinit thread_local std::uint32_t countdown = 0;
+        if ((++countdown & 63) != 0) [[likely]] return false;
+        return since_refresh() > refresh_period;
+    }
+    // attempt without ASKING or route_by_latency's timing.
+    reply attempt_untimed(node& n, std::span<const std::string_view> args, std::span<const char> wire_bytes);
+    // run_on, refreshing the map when the node fails.
+    reply attempt(node& n, bool asking, std::span<const std::string_view> args, std::span<const char> wire_bytes);
+    [[gnu::noinline]] void after_error(const node_address& from, reply& out, std::span<const std::string_view> args,
+                                       std::span<const char> wire_bytes);
     reply fan_out(const std::vector<node_address>& targets, const route& r, std::span<const std::string_view> args,
                   std::span<const char> wire_bytes);
-    // One attempt on `target` (ASKING first when `asking`), timing it for route_by_latency.
+    // One attempt on node `n` (ASKING first when `asking`), timing it for route_by_latency.
+    reply run_on(node& n, bool asking, std::span<const std::string_view> args, std::span<const char> wire_bytes);
+    [[gnu::noinline]] reply run_asking_or_timed(node& n, bool asking, std::span<const std::string_view> args,
+                                                std::span<const char> wire_bytes);
     reply run_on(const node_address& target, bool asking, std::span<const std::string_view> args,
-                 std::span<const char> wire_bytes);
-    // The node for `r` in `map`: a reference into it (the map outlives the command).
-    const node_address& pick(const route& r, const slot_map& map);
+                 std::span<const char> wire_bytes) {
+        return run_on(*node_for(target), asking, args, wire_bytes);
+    }
+    // The node for `r` in `routed`, and its address (a reference into the map, which outlives
+    // the command).
+    std::pair<node*, const node_address*> pick(const route& r, const routed_map& routed);
+    // A read's node among a range's master and replicas: random, or the fastest lately.
+    const node_address& pick_replica(const slot_map::range& range);
 
     std::shared_ptr<node> node_for(const node_address& address);
     // The newest map, loading the first if there is none yet. Every map ever swapped in stays
     // until the client ends (one per change of layout: a refresh that finds the same layout
     // keeps the map it has), so a command routes on a plain pointer, without a lock.
-    const slot_map& current_map();
-    const command_keys& current_commands();
+    const slot_map& current_map() { return current_routed().map; }
+    const routed_map& current_routed() {
+        if (const routed_map* map = map_.load(std::memory_order_acquire)) [[likely]] return *map;
+        return load_first_map();
+    }
+    const command_keys& current_commands() {
+        // Loaded once and never replaced, so after the first load a plain atomic load will do.
+        if (const command_keys* table = commands_ready_.load(std::memory_order_acquire)) [[likely]] return *table;
+        load_commands();
+        return *commands_ready_.load(std::memory_order_acquire);
+    }
+    const routed_map& load_first_map();
+    // The common case of run: a keyed command to the master of its slot.
+    reply run_on_master(node& n, const node_address& master, std::span<const std::string_view> args,
+                        std::span<const char> wire_bytes);
+    // One command to node `n` (at `address`), following redirections.
+    reply run_routed_to(node& n, const node_address& address, std::span<const std::string_view> args,
+                        std::span<const char> wire_bytes);
     // A refresh after a redirection or a failure: skipped while another runs or within the
     // cooldown of the last one.
     void refresh_soon() noexcept;
@@ -112,8 +161,8 @@ private:
 
     mutable std::mutex mutex_;  // guards what follows, up to refresh_mutex_
     std::map<std::string, std::shared_ptr<node>> nodes_;  // by "host:port"
-    std::vector<std::unique_ptr<const slot_map>> maps_;  // every map swapped in; the last is the newest
-    std::atomic<const slot_map*> map_{nullptr};           // maps_.back(), for readers without the lock
+    std::vector<std::unique_ptr<const routed_map>> maps_;  // every map swapped in; the last is the newest
+    std::atomic<const routed_map*> map_{nullptr};           // maps_.back(), for readers without the lock
     std::shared_ptr<const command_keys> commands_;
     std::atomic<const command_keys*> commands_ready_{nullptr};  // commands_, once loaded
     bool closed_ = false;

@@ -1,8 +1,10 @@
 #include "lib/cluster/command_keys.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -107,6 +109,22 @@ void read_tip(std::string_view tip, command_routing& routing) {
 // specs, subcommands], and its subcommands (entries of the same shape) into `out`.
 using command_map = std::unordered_map<std::string, command_routing, command_keys::name_hash, command_keys::name_equal>;
 
+// Where visit_keys would find the first key without searching: a spec that begins at index i
+// and whose range reaches at least i (last_key >= 0: always; last_key < 0 and no limit: when
+// i <= argc + last_key).
+void note_fixed_first_key(command_routing& routing) {
+    if (routing.keys.empty()) return;
+    const key_spec& spec = routing.keys.front();
+    if (spec.begin_kind != key_spec::begin::index || spec.find_kind != key_spec::find::range || spec.index < 1) return;
+    if (spec.last_key >= 0) {
+        routing.fixed_first_key = spec.index;
+        routing.fixed_first_key_needs = spec.index + 1;
+    } else if (spec.limit <= 1) {
+        routing.fixed_first_key = spec.index;
+        routing.fixed_first_key_needs = std::max(spec.index + 1, spec.index - spec.last_key);
+    }
+}
+
 void read_entry(const reply& entry, command_map& out) {
     if (entry.is_nil()) return;  // COMMAND INFO of a name the server does not know
     if (!entry.is_array() || entry.size() < 10 || !entry[0].is_string()) bad_shape("an entry is not 10 fields");
@@ -118,6 +136,7 @@ void read_entry(const reply& entry, command_map& out) {
         if (tip.is_string() || tip.is_status()) read_tip(tip.as_string(), routing);
     }
     for (const reply& spec : entry[8].elements()) routing.keys.push_back(spec_of(spec));
+    note_fixed_first_key(routing);
     for (const reply& sub : entry[9].elements()) read_entry(sub, out);
     routing.has_subcommands = !entry[9].elements().empty();
     out.insert_or_assign(lower(entry[0].as_string()), std::move(routing));
@@ -208,10 +227,23 @@ command_keys command_keys::from_command_reply(const reply& commands) {
     return table;
 }
 
-const command_routing* command_keys::find(std::span<const std::string_view> args) const {
+std::uint64_t command_keys::next_id() noexcept {
+    static std::atomic<std::uint64_t> ids{0};
+    return ids.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+const command_routing* command_keys::find_in_table(std::span<const std::string_view> args) const {
     if (args.empty()) return nullptr;
-    const auto it = commands_.find(args[0]);
+    const std::string_view name = args[0];
+    const auto it = commands_.find(name);
     if (it == commands_.end()) return nullptr;
+    if (!it->second.has_subcommands && name.size() <= sizeof last_command_lookup.name) {
+        command_lookup_cache& last = last_command_lookup;
+        last.table = id_;
+        last.size = name.size();
+        std::memcpy(last.name, name.data(), name.size());
+        last.routing = &it->second;
+    }
     if (it->second.has_subcommands && args.size() >= 2) {
         // A container's subcommand has an entry of its own ("object|encoding").
         const auto sub = commands_.find(lower(args[0]) + "|" + lower(args[1]));
@@ -232,8 +264,8 @@ std::vector<std::string_view> command_keys::keys_of(const command_routing& routi
     return keys;
 }
 
-std::optional<std::string_view> command_keys::first_key_of(const command_routing& routing,
-                                                           std::span<const std::string_view> args) {
+std::optional<std::string_view> command_keys::first_key_searched(const command_routing& routing,
+                                                                 std::span<const std::string_view> args) {
     std::optional<std::string_view> first;
     for (const key_spec& spec : routing.keys) {
         if (!visit_keys(spec, args, [&](std::string_view key) {

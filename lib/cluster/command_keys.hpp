@@ -4,6 +4,7 @@
 // included, with the server's own rules for finding keys (db.c, getKeysUsingKeySpecs).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,11 +41,39 @@ struct command_routing {
     response_policy response = response_policy::none;
     bool readonly = false;  // may run on a replica (its "readonly" flag)
     bool has_subcommands = false;  // a container (CONFIG, OBJECT...): its subcommands have entries
+    // When the first key spec starts at a fixed position and takes at least one key from there
+    // (GET, SET, MSET, DEL...): that position, and how many arguments make it present. Zero
+    // otherwise. first_key_of's shortcut past the general search.
+    int fixed_first_key = 0;
+    int fixed_first_key_needs = 0;
 };
+
+/// A thread's last command_keys::find of a command without subcommands.
+struct command_lookup_cache {
+    std::uint64_t table = 0;  // the id of the table it is from; 0: none
+    std::size_t size = 0;
+    char name[24] = {};
+    const command_routing* routing = nullptr;
+};
+// constinit: no per-access initialization check.
+inline constinit thread_local command_lookup_cache last_command_lookup{};
 
 class command_keys {
 public:
     command_keys() = default;
+    // Each object has an identity of its own (see find's cache), copies and moves included.
+    command_keys(const command_keys& other) : commands_(other.commands_) {}
+    command_keys(command_keys&& other) noexcept : commands_(std::move(other.commands_)) {}
+    command_keys& operator=(const command_keys& other) {
+        commands_ = other.commands_;
+        id_ = next_id();
+        return *this;
+    }
+    command_keys& operator=(command_keys&& other) noexcept {
+        commands_ = std::move(other.commands_);
+        id_ = next_id();
+        return *this;
+    }
 
     /// Builds the table from a COMMAND reply (or COMMAND INFO's). Throws `errc::protocol_error`
     /// for a reply of another shape.
@@ -52,7 +81,23 @@ public:
 
     /// The routing of `args`' command (its subcommand's, for a container such as OBJECT or
     /// XGROUP), or nullptr for a command the server does not know.
-    const command_routing* find(std::span<const std::string_view> args) const;
+    const command_routing* find(std::span<const std::string_view> args) const {
+        // Each thread remembers its last lookup: programs send the same few commands again and
+        // again, and comparing a few bytes costs a fraction of hashing the name. Keyed by the
+        // table's id, never reused, so an entry of a table since destroyed is never matched.
+        if (!args.empty()) {
+            const command_lookup_cache* last = &last_command_lookup;
+            const std::size_t size = args[0].size();
+            if (last->table == id_ && size == last->size) {
+                const char* name = args[0].data();
+                const char* cached = last->name;
+                std::size_t i = 0;
+                while (i < size && name[i] == cached[i]) ++i;
+                if (i == size) return last->routing;
+            }
+        }
+        return find_in_table(args);
+    }
 
     /// The keys of `args`, in order, as the server would find them; empty for a keyless command.
     /// Arguments that the specifications point past (a malformed command) are left out: the
@@ -61,7 +106,12 @@ public:
 
     /// The first of those keys (what routing needs), without collecting the rest.
     static std::optional<std::string_view> first_key_of(const command_routing& routing,
-                                                        std::span<const std::string_view> args);
+                                                        std::span<const std::string_view> args) {
+        if (routing.fixed_first_key > 0 && args.size() >= static_cast<std::size_t>(routing.fixed_first_key_needs)) {
+            return args[static_cast<std::size_t>(routing.fixed_first_key)];
+        }
+        return first_key_searched(routing, args);
+    }
 
     std::size_t size() const noexcept { return commands_.size(); }
 
@@ -76,8 +126,14 @@ public:
     };
 
 private:
+    static std::uint64_t next_id() noexcept;
+    const command_routing* find_in_table(std::span<const std::string_view> args) const;
+    static std::optional<std::string_view> first_key_searched(const command_routing& routing,
+                                                              std::span<const std::string_view> args);
+
     // Lower case; "config|get" for a subcommand.
     std::unordered_map<std::string, command_routing, name_hash, name_equal> commands_;
+    std::uint64_t id_ = next_id();  // never 0, never reused
 };
 
 }  // namespace redpool::detail

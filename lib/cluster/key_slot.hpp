@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace redpool::detail {
@@ -12,7 +13,14 @@ namespace redpool::detail {
 inline constexpr int cluster_slots = 16384;
 
 /// The part of `key` that is hashed: its hash tag if it has a non-empty one, else all of it.
-std::string_view hash_tag_of(std::string_view key) noexcept;
+inline std::string_view hash_tag_of(std::string_view key) noexcept {
+    const auto* open = static_cast<const char*>(std::memchr(key.data(), '{', key.size()));
+    if (open == nullptr) [[likely]] return key;
+    const std::size_t after = static_cast<std::size_t>(open - key.data()) + 1;
+    const std::size_t close = key.find('}', after);
+    if (close == std::string_view::npos || close == after) return key;  // none, or empty: all of it
+    return key.substr(after, close - after);
+}
 
 /// CRC16/XMODEM of `bytes`, as Redis computes it (src/crc16.c).
 std::uint16_t crc16(std::string_view bytes) noexcept;

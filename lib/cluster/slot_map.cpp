@@ -56,7 +56,7 @@ slot_map slot_map::from_cluster_slots(const reply& slots, std::string_view seed_
     return map;
 }
 
-const slot_map::range* slot_map::find(int slot) const noexcept {
+const slot_map::range* slot_map::search(int slot) const noexcept {
     // The last range starting at or before `slot`; it holds it if it reaches that far.
     auto after = std::upper_bound(ranges_.begin(), ranges_.end(), slot,
                                   [](int s, const range& r) { return s < r.first; });

@@ -31,8 +31,15 @@ public:
     /// `errc::protocol_error` for a reply of another shape.
     static slot_map from_cluster_slots(const reply& slots, std::string_view seed_host);
 
-    /// The range holding `slot`, or nullptr when no node serves it.
-    const range* find(int slot) const noexcept;
+    /// The range holding `slot`, or nullptr when no node serves it. Every command asks: a few
+    /// ranges (one per master, usually) are scanned, many searched.
+    const range* find(int slot) const noexcept {
+        if (ranges_.size() > 8) return search(slot);
+        for (const range& r : ranges_) {
+            if (slot >= r.first && slot <= r.last) return &r;
+        }
+        return nullptr;
+    }
     bool empty() const noexcept { return ranges_.empty(); }
     std::span<const range> ranges() const noexcept { return ranges_; }
     /// Every master, once each, in slot order.
@@ -43,6 +50,8 @@ public:
     int covered_slots() const noexcept;
 
 private:
+    const range* search(int slot) const noexcept;
+
     std::vector<range> ranges_;  // sorted by first slot, not overlapping
 };
 
