@@ -19,10 +19,14 @@ std::string find_redis_server() {
     if (const char* env = std::getenv("REDIS_SERVER"); env != nullptr && *env != '\0') {
         return ::access(env, X_OK) == 0 ? env : "";
     }
+    return find_program("redis-server");
+}
+
+std::string find_program(const std::string& name) {
     const char* path = std::getenv("PATH");
     std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
     for (std::string dir; std::getline(dirs, dir, ':');) {
-        std::string candidate = (dir.empty() ? "." : dir) + "/redis-server";
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
         if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     }
     return {};

@@ -15,6 +15,9 @@ namespace redpool::bench {
 /// first `redis-server` on PATH, else empty.
 std::string find_redis_server();
 
+/// The first executable `name` on PATH, or empty.
+std::string find_program(const std::string& name);
+
 class redis_process {
 public:
     enum class mode { server, sentinel };

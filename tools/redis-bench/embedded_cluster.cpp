@@ -44,19 +44,6 @@ int free_cluster_port(const std::vector<int>& taken) {
     throw std::runtime_error("no free port pair for the embedded cluster");
 }
 
-bool on_path(const std::string& program) {
-    const char* path = std::getenv("PATH");
-    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-    for (std::size_t start = 0; start <= dirs.size();) {
-        const auto colon = dirs.find(':', start);
-        const std::string dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-        if (::access(((dir.empty() ? "." : dir) + "/" + program).c_str(), X_OK) == 0) return true;
-        if (colon == std::string::npos) break;
-        start = colon + 1;
-    }
-    return false;
-}
-
 void write_node_config(const std::string& conf, const std::string& dir, int port) {
     std::ofstream out(conf);
     out << "port " << port << "\n"
@@ -90,7 +77,7 @@ bool cluster_ok(int port) {
 embedded_cluster::embedded_cluster(int masters) {
     const std::string binary = redpool::bench::find_redis_server();
     if (binary.empty()) throw std::runtime_error("redis-server is not installed (Debian: apt-get install redis-server)");
-    if (!on_path("redis-cli")) throw std::runtime_error("redis-cli is not installed (Debian: apt-get install redis-tools)");
+    if (redpool::bench::find_program("redis-cli").empty()) throw std::runtime_error("redis-cli is not installed (Debian: apt-get install redis-tools)");
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/redis-bench-cluster-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a directory for the cluster");
