@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -679,6 +680,57 @@ TEST_CASE("client: an ACL user without permission gets NOPERM as reply_error", "
         CHECK(std::string(e.what()).find("reader-pw") == std::string::npos);
     }
     check_pool_invariants(redis, 2);
+}
+
+TEST_CASE("client: credentials_provider is asked on every new connection, so rotated credentials reach them",
+          "[client][row29]") {
+    redis_server server({.extra_config = {"user app on >first-pw ~* &* +@all"}});
+    auto o = options_for(server);
+    o.pool_size = 2;
+    o.password = "ignored-when-a-provider-is-set";
+    std::mutex guard;
+    std::string current = "first-pw";
+    int asked = 0;
+    o.credentials_provider = [&] {
+        std::lock_guard lock(guard);
+        ++asked;
+        return redpool::credentials{"app", current};
+    };
+    redpool::client redis(o);
+    CHECK(redis.set("k", "v1"));
+    CHECK(redis.exec({"ACL", "WHOAMI"}).as_string() == "app");
+    CHECK(asked == 1);
+
+    // Rotation: the server now takes only the new password, the provider hands it out, and
+    // the connections logged in with the old one are gone.
+    REQUIRE(server.command({"ACL", "SETUSER", "app", "resetpass", ">second-pw"}) == "OK");
+    {
+        std::lock_guard lock(guard);
+        current = "second-pw";
+    }
+    server.command({"CLIENT", "KILL", "USER", "app"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // past liveness_check_after
+    CHECK(redis.get("k") == "v1");
+    CHECK(asked == 2);
+
+    // Credentials the server refuses: auth_failed, and the password is in no message.
+    {
+        std::lock_guard lock(guard);
+        current = "Stale-Secret-9";
+    }
+    server.command({"CLIENT", "KILL", "USER", "app"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto refused = expect_error([&] { redis.get("k"); });
+    CHECK(refused.code() == errc::auth_failed);
+    CHECK(std::string(refused.what()).find("Stale-Secret-9") == std::string::npos);
+    check_pool_invariants(redis);
+
+    // A provider that fails fails the dial with its own error.
+    auto failing = options_for(server);
+    failing.credentials_provider = []() -> redpool::credentials { throw std::runtime_error("vault unreachable"); };
+    redpool::client broken(failing);
+    CHECK_THROWS_WITH(broken.get("k"), "vault unreachable");
+    check_pool_invariants(broken);
 }
 
 // --- session state on pooled connections (row 20) ------------------------------------------

@@ -16,6 +16,12 @@ namespace redpool {
 
 class conn;
 
+/// A user name and password for `AUTH`, as a credentials provider hands them out.
+struct credentials {
+    std::string username;  ///< empty: the default user
+    std::string password;  ///< empty with an empty username: no AUTH
+};
+
 /// Client configuration. A plain value: copy it, change fields, pass it to `client`.
 struct options {
     /// Durations are milliseconds; `std::chrono::seconds` and `milliseconds` convert to it.
@@ -59,6 +65,12 @@ struct options {
     std::string username;
     /// Password; empty means no `AUTH`. Never printed: messages and `to_url()` redact it.
     std::string password;
+    /// Asked for the user name and password on every new connection (and every session reset),
+    /// instead of `username` and `password`, so credentials rotated while the client runs reach
+    /// the connections made from then on (go-redis's CredentialsProvider). Called on the
+    /// dialing thread, possibly several at once. An exception from it fails the dial and is
+    /// passed on. Not part of `to_url()`.
+    std::function<credentials()> credentials_provider;
     /// Database selected with `SELECT` when non-zero.
     int db = 0;
     /// Name set with `CLIENT SETNAME` when non-empty (no spaces allowed).

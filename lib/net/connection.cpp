@@ -102,11 +102,15 @@ void connection::close() noexcept {
 void connection::handshake(const options& opts, clock::time_point deadline, std::string_view expected_role) {
     const std::string db = std::to_string(opts.db);
     std::vector<std::string_view> steps;  // command names, in order, for messages
-    if (!opts.password.empty() || !opts.username.empty()) {
-        if (opts.username.empty()) {
-            append(std::initializer_list<std::string_view>{"AUTH", opts.password});
+    // Rotated credentials come from the provider, asked afresh for each connection.
+    const credentials provided = opts.credentials_provider ? opts.credentials_provider() : credentials{};
+    const std::string& username = opts.credentials_provider ? provided.username : opts.username;
+    const std::string& password = opts.credentials_provider ? provided.password : opts.password;
+    if (!password.empty() || !username.empty()) {
+        if (username.empty()) {
+            append(std::initializer_list<std::string_view>{"AUTH", password});
         } else {
-            append(std::initializer_list<std::string_view>{"AUTH", opts.username, opts.password});
+            append(std::initializer_list<std::string_view>{"AUTH", username, password});
         }
         steps.push_back("AUTH");
     }

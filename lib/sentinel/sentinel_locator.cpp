@@ -57,6 +57,7 @@ options sentinel_locator::sentinel_options(const node_address& sentinel) const {
     o.port = sentinel.port;
     o.username = opts_.sentinel_username;
     o.password = opts_.sentinel_password;
+    o.credentials_provider = nullptr;  // the master's, not the sentinels'
     o.db = 0;
     o.on_connect = nullptr;
     return o;
