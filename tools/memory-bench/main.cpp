@@ -1,6 +1,7 @@
 // memory-bench: what redpool costs in memory (BENCHMARKS.md B5).
 //
 //   memory-bench --port P [--host H] [--conns N] [--soak SECONDS]
+//   memory-bench --port P --hiredis [--conns N]      the anchor: N hiredis contexts
 //
 // Opens N idle pooled connections (default 10,000; the server needs --maxclients above N, and
 // this process raises its own RLIMIT_NOFILE) and prints bytes_per_idle_conn from the resident
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <hiredis/hiredis.h>
 #include <redpool/redpool.hpp>
 
 namespace {
@@ -35,9 +37,10 @@ struct bench_args {
     int port = 6379;
     int conns = 10'000;
     int soak_seconds = 0;
+    bool hiredis = false;  // measure N hiredis contexts instead, the anchor
 };
 
-constexpr const char* usage = "usage: memory-bench --port P [--host H] [--conns N] [--soak SECONDS]";
+constexpr const char* usage = "usage: memory-bench --port P [--host H] [--conns N] [--soak SECONDS] [--hiredis]";
 
 int positive(const std::string& flag, const std::string& text, int min) {
     try {
@@ -54,6 +57,10 @@ bench_args parse(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string flag = argv[i];
         if (flag == "--help") throw std::runtime_error(usage);
+        if (flag == "--hiredis") {
+            a.hiredis = true;
+            continue;
+        }
         if (i + 1 >= argc) throw std::runtime_error(fmt::format("{}: missing value ({})", flag, usage));
         const std::string value = argv[++i];
         if (flag == "--host") a.host = value;
@@ -113,8 +120,28 @@ void mixed_commands(redpool::client& redis, int thread, const std::atomic<bool>&
     }
 }
 
+// The same measure for hiredis: N connected contexts that have each answered a PING.
+int run_hiredis(const bench_args& a) {
+    std::vector<redisContext*> contexts;
+    contexts.reserve(static_cast<std::size_t>(a.conns) + 1);
+    auto connect = [&] {
+        redisContext* c = redisConnect(a.host.c_str(), a.port);
+        if (c == nullptr || c->err != 0) throw std::runtime_error(c != nullptr ? c->errstr : "redisConnect failed");
+        freeReplyObject(redisCommand(c, "PING"));
+        contexts.push_back(c);
+    };
+    connect();  // warm, as the client's first connection
+    const long before = resident_bytes();
+    for (int i = 0; i < a.conns; ++i) connect();
+    const long after = resident_bytes();
+    std::printf("hiredis_bytes_per_idle_conn=%ld\n", (after - before) / a.conns);
+    for (redisContext* c : contexts) redisFree(c);
+    return 0;
+}
+
 int run(const bench_args& a) {
     raise_descriptor_limit(a.conns);
+    if (a.hiredis) return run_hiredis(a);
     redpool::options o;
     o.host = a.host;
     o.port = a.port;
