@@ -733,6 +733,39 @@ TEST_CASE("client: credentials_provider is asked on every new connection, so rot
     check_pool_invariants(broken);
 }
 
+TEST_CASE("client: options::logger hears of background dials that fail, never of the password", "[client]") {
+    auto o = options_for(shared_server());
+    o.port = redpool::test::unused_port();  // nothing listens: every dial is refused
+    o.password = "Logger-Secret-7";
+    o.pool_size = 2;
+    o.min_idle_conns = 2;
+    // Shared with the background threads, which may outlive this scope by a moment.
+    struct heard_messages {
+        std::mutex guard;
+        std::vector<std::pair<redpool::log_level, std::string>> messages;
+    };
+    auto heard = std::make_shared<heard_messages>();
+    o.logger = [heard](redpool::log_level level, std::string_view message) {
+        std::lock_guard lock(heard->guard);
+        heard->messages.emplace_back(level, std::string(message));
+    };
+    redpool::client redis(o);
+    REQUIRE(redpool::test::eventually([&] {
+        std::lock_guard lock(heard->guard);
+        return !heard->messages.empty();
+    }));
+    {
+        std::lock_guard lock(heard->guard);
+        const auto& [level, message] = heard->messages.front();
+        CHECK(level == redpool::log_level::warning);
+        CHECK(message.find("min-idle dial failed") != std::string::npos);
+        CHECK(message.find(std::to_string(o.port)) != std::string::npos);  // it names the server
+        for (const auto& m : heard->messages) CHECK(m.second.find("Logger-Secret-7") == std::string::npos);
+    }
+    CHECK(expect_error([&] { redis.get("k"); }).code() == errc::io_error);  // calls fail as before
+    check_pool_invariants(redis);
+}
+
 // --- session state on pooled connections (row 20) ------------------------------------------
 
 TEST_CASE("client: SELECT through exec never changes the db of later calls", "[client][row20]") {

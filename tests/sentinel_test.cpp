@@ -256,7 +256,18 @@ TEST_CASE("sentinel row 28: a wrong master name, wrong sentinel password, sentin
         require_no_secret(e.what());
         check_pool_invariants(c);
     }
-    client before(sentinel_options(g));
+    // Shared with the watcher threads, which may outlive this scope by a moment.
+    struct heard_messages {
+        std::mutex guard;
+        std::vector<std::string> messages;
+    };
+    auto heard = std::make_shared<heard_messages>();
+    options before_opts = sentinel_options(g);
+    before_opts.logger = [heard](log_level, std::string_view message) {
+        std::lock_guard lock(heard->guard);
+        heard->messages.emplace_back(message);
+    };
+    client before(before_opts);
     before.set("row28", "1");
     for (int down = 0; down < 2; ++down) {
         g.sentinel(down).stop();
@@ -278,8 +289,18 @@ TEST_CASE("sentinel row 28: a wrong master name, wrong sentinel password, sentin
         CHECK(seconds_since(t0) < 10);  // refused at once, retried with backoff: never a hang
         check_pool_invariants(c);
     }
-    // A client already connected keeps its master.
+    // A client already connected keeps its master, and its logger heard of the lost sentinels.
     CHECK(before.get("row28") == "3");
+    CHECK(eventually([&] {
+        std::lock_guard lock(heard->guard);
+        return std::any_of(heard->messages.begin(), heard->messages.end(), [&](const std::string& m) {
+            return m.find("sentinel " + g.sentinel_addrs()[2]) != std::string::npos;
+        });
+    }));
+    {
+        std::lock_guard lock(heard->guard);
+        for (const std::string& m : heard->messages) require_no_secret(m);
+    }
     for (int i = 0; i < 3; ++i) g.sentinel(i).start();
     wait_for_stable_group(g, master);
     client after(sentinel_options(g));

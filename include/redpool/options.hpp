@@ -16,6 +16,9 @@ namespace redpool {
 
 class conn;
 
+/// How much a message to `options::logger` matters.
+enum class log_level { debug, info, warning, error };
+
 /// A user name and password for `AUTH`, as a credentials provider hands them out.
 struct credentials {
     std::string username;  ///< empty: the default user
@@ -169,6 +172,15 @@ struct options {
     /// notices a silently dead peer, after about a minute). Default 3 s, go-redis's: a silent
     /// death is noticed within 3 s + read_timeout, for one PING per 3 s of silence.
     duration health_check_interval = std::chrono::seconds(3);
+
+    // --- what no call returns ------------------------------------------------------------------
+
+    /// Receives what the library would otherwise keep to itself, as no call returns it: a
+    /// background dial that failed (min idle, the dial breaker's probe), a sentinel that cannot
+    /// be reached or whose subscription broke. Called from background threads, possibly several
+    /// at once; it should be quick, and what it throws is dropped. Messages name the server and
+    /// the cause, never a password. Unset: nothing is reported.
+    std::function<void(log_level level, std::string_view message)> logger;
 
     // --- limits against a broken or hostile server (exceeding one drops the connection) -------
 

@@ -33,6 +33,11 @@ pool_config pool_config_of(const options& o) {
     c.liveness_check_after = o.liveness_check_after;
     c.reaper_interval = o.reaper_interval;
     c.address = o.address();
+    if (o.logger) {
+        c.report_background_failure = [logger = o.logger](std::string_view message) {
+            logger(log_level::warning, message);
+        };
+    }
     return c;
 }
 

@@ -941,6 +941,7 @@ private:
         try {
             e = dial_conn(true);  // a failure has scheduled the next probe
         } catch (...) {
+            report_background_failure("the dial breaker's probe", std::current_exception());
             return;
         }
         const time_point now = clock_.now();
@@ -968,8 +969,11 @@ private:
         try {
             e = dial_conn(false);
         } catch (...) {
-            pool_lock lock(*this);  // counted by the breaker; the next check tries again
-            --pending_dials_;
+            {
+                pool_lock lock(*this);  // counted by the breaker; the next check tries again
+                --pending_dials_;
+            }
+            report_background_failure("a min-idle dial", std::current_exception());
             return;
         }
         const time_point now = clock_.now();
@@ -977,6 +981,19 @@ private:
         pool_lock lock(*this);
         --pending_dials_;
         keep_dialed(lock, std::move(t), e, now, last_ref);
+    }
+
+    // Tells config_.report_background_failure what failed where no caller hears of it; not
+    // the cancellation a close() causes.
+    void report_background_failure(const char* what, std::exception_ptr failure) noexcept {
+        if (!config_.report_background_failure) return;
+        try {
+            const auto [code, message] = describe(failure);
+            if (code == make_error_code(errc::pool_closed)) return;
+            config_.report_background_failure(fmt::format("{} failed: {}", what, message));
+        } catch (...) {
+            // A report that fails (out of memory, the callback threw) is dropped.
+        }
     }
 
     // How many background dials min idle still needs, within pool_size. Under the lock.

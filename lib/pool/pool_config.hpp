@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace redpool::detail {
 
@@ -26,6 +28,9 @@ struct pool_config {
     bool pool_fifo = false;
     duration reaper_interval{0};           ///< 0: no background reaper
     std::string address;                   ///< for messages
+    /// Told of what fails in the background (a min-idle dial, the breaker's probe); no call
+    /// returns those. Called outside the pool's lock; must not throw.
+    std::function<void(std::string_view)> report_background_failure;
 
     /// Throws `redpool::error` (`errc::invalid_argument`) naming the first field out of range:
     /// pool_size < 1, a negative count or duration, or a lifetime shorter than its jitter

@@ -183,6 +183,15 @@ void sentinel_locator::adopt(const node_address& server) {
     if (moved && on_switch_) on_switch_();
 }
 
+void sentinel_locator::log(log_level level, std::string_view message) const noexcept {
+    if (!opts_.logger) return;
+    try {
+        opts_.logger(level, message);
+    } catch (...) {
+        // The logger's own failure is dropped, as options::logger says.
+    }
+}
+
 void sentinel_locator::forget(const node_address& server) {
     std::lock_guard lock(mutex_);
     if (current_ == server) current_.reset();

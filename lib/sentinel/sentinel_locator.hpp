@@ -44,6 +44,8 @@ public:
     options sentinel_options(const node_address& sentinel) const;
 
     const std::vector<node_address>& sentinels() const noexcept { return all_sentinels_; }
+    /// Passes `message` to options::logger, if set; never throws.
+    void log(log_level level, std::string_view message) const noexcept;
     const std::string& master_name() const noexcept { return opts_.sentinel_master; }
 
 private:

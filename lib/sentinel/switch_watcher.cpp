@@ -12,6 +12,8 @@
 #include <optional>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "lib/sentinel/sentinel_replies.hpp"
 #include "redpool/error.hpp"
 
@@ -75,8 +77,13 @@ void switch_watcher::watch(std::stop_token stop, const node_address& sentinel) c
     while (!stop.stop_requested()) {
         try {
             listen(stop, sentinel);
-        } catch (...) {
+        } catch (const std::exception& e) {
             // Unreachable, or the connection broke: the other sentinels still speak.
+            if (!stop.stop_requested()) {
+                locator_->log(log_level::warning, fmt::format("sentinel {}: {} (listening for failovers again in 1 s)",
+                                                              sentinel.name, e.what()));
+            }
+        } catch (...) {
         }
         pause(stop, redial_after);
     }
