@@ -271,12 +271,6 @@ const node_address& cluster_core::pick_replica(const slot_map::range& range) {
     return *best;
 }
 
-reply cluster_core::run_on(node& n, bool asking, std::span<const std::string_view> args,
-                           std::span<const char> wire_bytes) {
-    if (!asking && !opts_.route_by_latency) [[likely]] return n.core->run(args, wire_bytes);
-    return run_asking_or_timed(n, asking, args, wire_bytes);
-}
-
 reply cluster_core::run_asking_or_timed(node& n, bool asking, std::span<const std::string_view> args,
                                         std::span<const char> wire_bytes) {
     const auto start = opts_.route_by_latency ? steady::now() : steady::time_point();
@@ -317,33 +311,17 @@ reply cluster_core::run(std::span<const std::string_view> args, std::span<const 
             const routed_map& routed = current_routed();
             if (const slot_map::range* range = routed.map.find(key_slot(*key))) [[likely]] {
                 node& n = *routed.masters[static_cast<std::size_t>(range - routed.map.ranges().data())];
-                return run_on_master(n, range->master, args, wire_bytes);
+                return run_routed_to(n, range->master, args, wire_bytes);
             }
         }
     }
     return run_general(args, wire_bytes);
 }
 
-reply cluster_core::run_on_master(node& n, const node_address& master, std::span<const std::string_view> args,
+reply cluster_core::run_routed_to(node& n, const node_address& address, std::span<const std::string_view> args,
                                   std::span<const char> wire_bytes) {
     // One named result, returned on every path and changed in place on the slow one, so it is
     // built where the caller wants it (a reply is not cheap to move).
-    reply out = opts_.route_by_latency ? attempt(n, false, args, wire_bytes) : attempt_untimed(n, args, wire_bytes);
-    if (out.is_error()) [[unlikely]] after_error(master, out, args, wire_bytes);
-    return out;
-}
-
-reply cluster_core::attempt_untimed(node& n, std::span<const std::string_view> args, std::span<const char> wire_bytes) {
-    try {
-        return n.core->run(args, wire_bytes);
-    } catch (const error& e) {
-        if (e.code() != errc::pool_closed) refresh_soon();  // as attempt()
-        throw;
-    }
-}
-
-reply cluster_core::run_routed_to(node& n, const node_address& address, std::span<const std::string_view> args,
-                                  std::span<const char> wire_bytes) {
     reply out = attempt(n, false, args, wire_bytes);
     if (out.is_error()) [[unlikely]] after_error(address, out, args, wire_bytes);
     return out;

@@ -102,8 +102,6 @@ private:
         if ((++countdown & 63) != 0) [[likely]] return false;
         return since_refresh() > refresh_period;
     }
-    // attempt without ASKING or route_by_latency's timing.
-    reply attempt_untimed(node& n, std::span<const std::string_view> args, std::span<const char> wire_bytes);
     // run_on, refreshing the map when the node fails.
     reply attempt(node& n, bool asking, std::span<const std::string_view> args, std::span<const char> wire_bytes);
     [[gnu::noinline]] void after_error(const node_address& from, reply& out, std::span<const std::string_view> args,
@@ -111,7 +109,10 @@ private:
     reply fan_out(const std::vector<node_address>& targets, const route& r, std::span<const std::string_view> args,
                   std::span<const char> wire_bytes);
     // One attempt on node `n` (ASKING first when `asking`), timing it for route_by_latency.
-    reply run_on(node& n, bool asking, std::span<const std::string_view> args, std::span<const char> wire_bytes);
+    reply run_on(node& n, bool asking, std::span<const std::string_view> args, std::span<const char> wire_bytes) {
+        if (!asking && !opts_.route_by_latency) [[likely]] return n.core->run(args, wire_bytes);
+        return run_asking_or_timed(n, asking, args, wire_bytes);
+    }
     [[gnu::noinline]] reply run_asking_or_timed(node& n, bool asking, std::span<const std::string_view> args,
                                                 std::span<const char> wire_bytes);
     reply run_on(const node_address& target, bool asking, std::span<const std::string_view> args,
@@ -140,9 +141,6 @@ private:
         return *commands_ready_.load(std::memory_order_acquire);
     }
     const routed_map& load_first_map();
-    // The common case of run: a keyed command to the master of its slot.
-    reply run_on_master(node& n, const node_address& master, std::span<const std::string_view> args,
-                        std::span<const char> wire_bytes);
     // One command to node `n` (at `address`), following redirections.
     reply run_routed_to(node& n, const node_address& address, std::span<const std::string_view> args,
                         std::span<const char> wire_bytes);
