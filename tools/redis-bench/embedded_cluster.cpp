@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "embedded_server.hpp"
 #include "lib/net/connection.hpp"
 
 namespace redis_bench {
@@ -78,10 +79,7 @@ embedded_cluster::embedded_cluster(int masters) {
     const std::string binary = redpool::bench::find_redis_server();
     if (binary.empty()) throw std::runtime_error("redis-server is not installed (Debian: apt-get install redis-server)");
     if (redpool::bench::find_program("redis-cli").empty()) throw std::runtime_error("redis-cli is not installed (Debian: apt-get install redis-tools)");
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/redis-bench-cluster-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a directory for the cluster");
-    dir_ = pattern;
+    dir_ = make_private_dir("redis-bench-cluster");
     try {
         std::string create = "redis-cli --cluster create";
         for (int i = 0; i < masters; ++i) {

@@ -43,17 +43,6 @@ void install_cleanup_handlers() {
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
 }
 
-std::string make_private_dir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/redis-bench-XXXXXX";
-    // Unix socket paths are limited to 107 bytes.
-    if (pattern.size() > 80) pattern = "/tmp/redis-bench-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("cannot create a temporary directory for the embedded redis-server");
-    }
-    return pattern;
-}
-
 void write_config(const std::string& conf, const std::string& dir, const std::string& socket) {
     std::ofstream out(conf);
     out << "port 0\n"  // no TCP: only this process can reach the server
@@ -68,6 +57,17 @@ void write_config(const std::string& conf, const std::string& dir, const std::st
 
 }  // namespace
 
+std::string make_private_dir(const std::string& name) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/" + name + "-XXXXXX";
+    // Unix socket paths are limited to 107 bytes.
+    if (pattern.size() > 80) pattern = "/tmp/" + name + "-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("cannot create a temporary directory for the embedded redis-server(s)");
+    }
+    return pattern;
+}
+
 embedded_server::embedded_server() {
     const std::string binary = redpool::bench::find_redis_server();
     if (binary.empty()) {
@@ -75,7 +75,7 @@ embedded_server::embedded_server() {
             "redis-server is not installed (Debian: apt-get install redis-server); "
             "or point redis-bench at a server with -h/-p or -s");
     }
-    dir_ = make_private_dir();
+    dir_ = make_private_dir("redis-bench");
     socket_ = dir_ + "/redis.sock";
     conf_ = dir_ + "/redis.conf";
     copy_path(cleanup.socket, socket_);

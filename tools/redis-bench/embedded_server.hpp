@@ -10,6 +10,10 @@
 
 namespace redis_bench {
 
+/// A new directory only this user can enter, under $TMPDIR (or /tmp when that would make a
+/// unix socket path too long): `<name>-XXXXXX`. Throws std::runtime_error.
+std::string make_private_dir(const std::string& name);
+
 class embedded_server {
 public:
     /// Starts the server. Throws std::runtime_error with one line (e.g. redis-server is not
