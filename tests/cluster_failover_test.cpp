@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -77,6 +78,22 @@ struct traffic {
 
 double seconds_since(steady::time_point t0) { return std::chrono::duration<double>(steady::now() - t0).count(); }
 
+// SETs `key` every 20 ms until it works, at most 30 s after `t0`: the seconds from `t0` until it
+// did, or -1. `before_each_try` runs first each time (to watch the cluster meanwhile).
+double seconds_until_writable(redpool::cluster_client& redis, const std::string& key, steady::time_point t0,
+                              const std::function<void()>& before_each_try = {}) {
+    while (seconds_since(t0) < 30) {
+        if (before_each_try) before_each_try();
+        try {
+            redis.set(key, "after");
+            return seconds_since(t0);
+        } catch (const redpool::error&) {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    return -1;
+}
+
 }  // namespace
 
 TEST_CASE("cluster failover: CLUSTER FAILOVER under traffic fails no command (row 26)", "[cluster]") {
@@ -121,16 +138,7 @@ TEST_CASE("cluster failover: a master that stops answering fails its slots only 
     const auto t0 = steady::now();
     victim.freeze();
     // Until promotion its slots fail; then the map is read again and they work.
-    double recovered = -1;
-    while (seconds_since(t0) < 30) {
-        try {
-            redis.set(key, "after");
-            recovered = seconds_since(t0);
-            break;
-        } catch (const redpool::error&) {
-            std::this_thread::sleep_for(50ms);
-        }
-    }
+    const double recovered = seconds_until_writable(redis, key, t0);
     const long failed_during = load.failed;
     load.wait_for_more(500);
     const long failed_after = load.failed;
@@ -160,20 +168,13 @@ TEST_CASE("cluster failover: kill -9 of a master fails its slots only until prom
     const auto t0 = steady::now();
     victim.kill();
     double promoted = -1, recovered = -1;
-    while (seconds_since(t0) < 30) {
+    recovered = seconds_until_writable(redis, key, t0, [&] {
         try {
             if (promoted < 0 && cluster.master_port_of(slot) != victim.port()) promoted = seconds_since(t0);
         } catch (const std::exception&) {
             // the nodes list the slot without a master until the replica takes over
         }
-        try {
-            redis.set(key, "after");
-            recovered = seconds_since(t0);
-            break;
-        } catch (const redpool::error&) {
-            std::this_thread::sleep_for(20ms);
-        }
-    }
+    });
     const long failed_during = load.failed;
     load.wait_for_more(500);
     const long failed_after = load.failed;
