@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     g++ bazel-bootstrap bazel-platforms
-    libhiredis-dev libasio-dev libfmt-dev catch2
+    libhiredis-dev libasio-dev libfmt-dev catch2 libssl-dev openssl
     redis-server redis-tools
     valgrind
 )

@@ -341,10 +341,35 @@ TEST_CASE("options: from_url rejects bad durations, booleans and integers", "[op
     CHECK_THAT(url_error(base + "max_bulk_length=-1"), Contains("\"max_bulk_length\""));
 }
 
-TEST_CASE("options: from_url rejects unknown schemes and says TLS is not supported yet",
-          "[options]") {
-    CHECK_THAT(url_error(with_password("rediss://:", "@host:6380")),
-               Contains("rediss:// (TLS) is not supported yet"));
+TEST_CASE("options: rediss:// sets tls, and every TLS field is a query key that round-trips", "[options][row30]") {
+    const auto o = options::from_url(
+        "rediss://app:s3cret@cache.example.com:6380/2?tls_ca_file=%2Fetc%2Fca.pem&tls_cert_file=c.pem"
+        "&tls_key_file=k.pem&tls_server_name=redis.internal&tls_insecure_skip_verify=true");
+    CHECK(o.tls);
+    CHECK(o.host == "cache.example.com");
+    CHECK(o.port == 6380);
+    CHECK(o.db == 2);
+    CHECK(o.tls_ca_file == "/etc/ca.pem");
+    CHECK(o.tls_cert_file == "c.pem");
+    CHECK(o.tls_key_file == "k.pem");
+    CHECK(o.tls_server_name == "redis.internal");
+    CHECK(o.tls_insecure_skip_verify);
+    const std::string url = o.to_url();
+    CHECK(url.starts_with("rediss://app:***@cache.example.com:6380/2?tls_ca_file="));
+    CHECK(url.find("tls=true") == std::string::npos);  // the scheme says it
+    const auto again = options::from_url(url);
+    CHECK(again.tls);
+    CHECK(again.to_url() == url);
+    CHECK(options::from_url("redis://h?tls=true").to_url() == "rediss://h:6379");
+    CHECK_FALSE(options::from_url("redis://h").tls);
+
+    // TLS fields without TLS, half a client certificate, TLS on a unix socket: refused.
+    CHECK_THAT(url_error("redis://h?tls_ca_file=ca.pem"), Contains("without tls"));
+    CHECK_THAT(url_error("rediss://h?tls_cert_file=c.pem"), Contains("tls_cert_file and tls_key_file go together"));
+    CHECK_THAT(url_error("unix:///tmp/redis.sock?tls=true"), Contains("unix socket"));
+}
+
+TEST_CASE("options: from_url rejects unknown schemes", "[options]") {
     CHECK_THAT(url_error(with_password("http://:", "@host")), Contains("unknown scheme \"http\""));
     CHECK_THAT(url_error(with_password("", "@host:6379")), Contains("missing scheme"));
     CHECK_THAT(url_error(with_password("host:6379/0?x=", "")), Contains("missing scheme"));

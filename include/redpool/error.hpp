@@ -27,6 +27,8 @@ enum class errc {
     server_error,       ///< the server answered `-ERR ...` (see `reply_error`)
     connection_broken,  ///< the connection already failed and refuses further use
     tx_failed,          ///< EXEC answered nil: a WATCHed key changed, nothing ran; retry
+    tls_error,          ///< TLS failed: certificate not trusted or for another name, client
+                        ///< certificate required, or the port does not speak TLS; never retried
 };
 
 /// The "redpool" error category.

@@ -62,6 +62,25 @@ struct options {
     /// go-redis's ReplicaOnly. A failover closes its connections too.
     bool sentinel_replica_only = false;
 
+    // --- TLS (OpenSSL): for a managed Redis, or a server started with --tls-port --------------
+
+    /// Speak TLS to the server (`rediss://` URLs set it). With Sentinel, to the sentinels too;
+    /// with a cluster, to every node. The handshake counts against `dial_timeout`.
+    bool tls = false;
+    /// PEM file of the CAs trusted to sign the server's certificate; empty: the system's trust
+    /// store (Debian's ca-certificates), as for a managed Redis.
+    std::string tls_ca_file;
+    /// PEM files of a client certificate (with its chain) and its private key, for servers that
+    /// require one (mutual TLS, `tls-auth-clients yes`). Both or neither.
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    /// The name sent as SNI and checked against the server's certificate; empty: `host` (or
+    /// each node's host). An IP address is checked against the certificate's IP SANs.
+    std::string tls_server_name;
+    /// Accept any certificate: encryption without authentication, for tests only. Default
+    /// false: the certificate chain and the name are verified.
+    bool tls_insecure_skip_verify = false;
+
     // --- the handshake on every new connection -----------------------------------------------
 
     /// ACL user name for `AUTH user password`; empty means the default user.
@@ -194,6 +213,7 @@ struct options {
 
     /// Reads options from a URL:
     ///   `redis://[[user]:password@]host[:port][/db][?field=value&...]`
+    ///   `rediss://...` the same with `tls` set (`tls_ca_file=...` and the other TLS fields as keys)
     ///   `unix://[[user]:password@]/path/to/socket[?db=N&field=value&...]`
     /// Query keys are the field names above (`sentinel_addr=host:port` once per sentinel);
     /// durations are written `250ms`, `3s`, `1m`, `1h`,

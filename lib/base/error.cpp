@@ -25,6 +25,7 @@ public:
             case errc::server_error: return "server error reply";
             case errc::connection_broken: return "connection is broken";
             case errc::tx_failed: return "transaction failed: a watched key changed";
+            case errc::tls_error: return "TLS failed";
         }
         return "unknown redpool error";
     }

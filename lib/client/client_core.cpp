@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "lib/base/deadline.hpp"
+#include "lib/net/tls.hpp"
 #include "lib/protocol/refusals.hpp"
 #include "redpool/command.hpp"
 #include "redpool/error.hpp"
@@ -43,6 +44,8 @@ pool_config pool_config_of(const options& o) {
 
 std::shared_ptr<const options> validated(options o) {
     o.validate();
+    // A CA, certificate or key file that cannot be used fails here, not at the first dial.
+    if (o.tls) tls_session::check_files(o);
     return std::make_shared<const options>(std::move(o));
 }
 

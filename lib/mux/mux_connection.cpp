@@ -4,14 +4,17 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <new>
 #include <utility>
 
 #include <asio/buffer.hpp>
 #include <asio/error.hpp>
+#include <asio/post.hpp>
 #include <asio/write.hpp>
 
 #include "lib/base/deadline.hpp"
+#include "lib/net/tls.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::detail {
@@ -47,6 +50,7 @@ mux_connection::mux_connection(mux_strand strand, connection_lease lease, const 
       lease_(std::move(lease)),
       socket_(strand_, protocol_of(lease_->native_handle()), lease_->native_handle()),
       watchdog_(strand_),
+      tls_(lease_->tls()),
       reader_(reply_limits_of(opts)),
       owner_(std::move(owner)),
       counters_(counters),
@@ -84,6 +88,10 @@ void mux_connection::flush() {
     writing_requests_ = std::exchange(queued_requests_, 0);
     bytes_handed_over_ += writing_.size();
     writing_now_ = true;
+    if (tls_ != nullptr) {
+        tls_written_ = 0;
+        return write_tls();
+    }
     asio::async_write(socket_, asio::buffer(writing_),
                       [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_written(ec, n); });
 }
@@ -99,7 +107,51 @@ void mux_connection::on_written(std::error_code ec, std::size_t) {
     flush();
 }
 
+void mux_connection::write_tls() {
+    while (tls_written_ < writing_.size()) {
+        const ssize_t n = tls_->send(writing_.data() + tls_written_, writing_.size() - tls_written_, MSG_DONTWAIT);
+        if (n > 0) {
+            tls_written_ += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            socket_.async_wait(asio::socket_base::wait_write, [self = shared_from_this()](std::error_code ec) {
+                if (ec || self->failed_) return self->on_written(ec ? ec : asio::error::operation_aborted, 0);
+                self->write_tls();
+            });
+            return;
+        }
+        // Reported from the event loop, as an asynchronous write's failure is: flush() runs
+        // inside the multiplexer's own calls, which failing here would re-enter.
+        const std::error_code ec = errno == EPROTO ? make_error_code(errc::tls_error)
+                                                   : std::error_code(errno, std::system_category());
+        asio::post(strand_, [self = shared_from_this(), ec] { self->on_written(ec, 0); });
+        return;
+    }
+    on_written({}, tls_written_);
+}
+
+void mux_connection::read_tls() {
+    if (tls_->has_buffered()) {  // a poll would not see what the session holds
+        asio::post(strand_, [self = shared_from_this()] { self->on_tls_readable({}); });
+        return;
+    }
+    socket_.async_wait(asio::socket_base::wait_read,
+                       [self = shared_from_this()](std::error_code ec) { self->on_tls_readable(ec); });
+}
+
+void mux_connection::on_tls_readable(std::error_code ec) {
+    if (failed_) return;
+    if (ec) return on_read(ec, 0);
+    const ssize_t n = tls_->recv(receive_.get(), receive_size, MSG_DONTWAIT);
+    if (n > 0) return on_read({}, static_cast<std::size_t>(n));
+    if (n == 0) return on_read(asio::error::eof, 0);
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return read_tls();
+    on_read(errno == EPROTO ? make_error_code(errc::tls_error) : std::error_code(errno, std::system_category()), 0);
+}
+
 void mux_connection::start_read() {
+    if (tls_ != nullptr) return read_tls();
     socket_.async_read_some(asio::buffer(receive_.get(), receive_size),
                             [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }

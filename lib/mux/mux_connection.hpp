@@ -94,6 +94,10 @@ public:
 private:
     void start_read();
     void on_read(std::error_code ec, std::size_t n);
+    // Over TLS the session reads and writes the socket, and Asio only says when it is ready.
+    void read_tls();
+    void on_tls_readable(std::error_code ec);
+    void write_tls();
     void on_written(std::error_code ec, std::size_t n);
     void watch();
     void on_watch(std::error_code ec);
@@ -108,6 +112,8 @@ private:
     // an error here rather than SIGPIPE in the whole program.
     asio::generic::stream_protocol::socket socket_;
     asio::steady_timer watchdog_;
+    tls_session* const tls_;  // the lease's, or nullptr; valid until the lease is closed
+    std::size_t tls_written_ = 0;  // of writing_, what the session took
     reply_reader reader_;
     std::weak_ptr<mux_owner> owner_;
     mux_counters& counters_;

@@ -17,6 +17,7 @@
 
 #include "lib/base/deadline.hpp"
 #include "lib/net/dial.hpp"
+#include "lib/net/tls.hpp"
 #include "lib/protocol/refusals.hpp"
 #include "redpool/conn.hpp"
 #include "redpool/error.hpp"
@@ -60,7 +61,7 @@ std::unique_ptr<connection> connection::open(const options& opts, std::stop_toke
         throw;
     }
     if (!stop.stop_possible()) {
-        conn->handshake(opts, deadline, expected_role);
+        conn->establish(opts, deadline, expected_role);
         return conn;
     }
     // A stop request shuts the socket down, which wakes a blocked send, recv or poll at once.
@@ -73,16 +74,33 @@ std::unique_ptr<connection> connection::open(const options& opts, std::stop_toke
         int fd;
         ~twin_closer() { ::close(fd); }
     } close_twin{twin};
-    {
+    try {
         std::stop_callback cancel(stop, [twin] { ::shutdown(twin, SHUT_RDWR); });
-        conn->handshake(opts, deadline, expected_role);
+        conn->establish(opts, deadline, expected_role);
+    } catch (const error&) {
+        // Whatever the shut-down socket made of it (a TLS failure, an EOF), it was the stop.
+        if (stop.stop_requested()) conn->fail(errc::io_error, "canceled during the handshake", false);
+        throw;
     }
     if (stop.stop_requested()) conn->fail(errc::io_error, "canceled during the handshake", false);
     return conn;
 }
 
+void connection::establish(const options& opts, clock::time_point deadline, std::string_view expected_role) {
+    if (tls_) {
+        try {
+            tls_->handshake(deadline, address_, opts.dial_timeout);
+        } catch (...) {
+            close();
+            throw;
+        }
+    }
+    handshake(opts, deadline, expected_role);
+}
+
 connection::connection(int fd, const options& opts)
     : fd_(fd),
+      tls_(opts.tls ? std::make_unique<tls_session>(fd, opts) : nullptr),
       reader_(reply_limits_of(opts)),
       read_timeout_(opts.read_timeout),
       write_timeout_(opts.write_timeout),
@@ -92,10 +110,35 @@ connection::connection(int fd, const options& opts)
 connection::~connection() { close(); }
 
 void connection::close() noexcept {
+    tls_.reset();  // before the socket: a session is never left pointing at a closed descriptor
     if (fd_ >= 0) {
         ::close(fd_);
         fd_ = -1;
     }
+}
+
+ssize_t connection::send_some(const char* data, std::size_t size, int flags) {
+    if (tls_) return tls_->send(data, size, flags);
+    return ::send(fd_, data, size, MSG_NOSIGNAL | flags);
+}
+
+ssize_t connection::recv_some(char* data, std::size_t size, int flags) {
+    if (tls_) return tls_->recv(data, size, flags);
+    return ::recv(fd_, data, size, flags);
+}
+
+bool connection::tls_has_unread() const noexcept { return tls_->has_unread(); }
+
+void connection::fail_io(std::string_view doing, bool sent) {
+    int e = errno;
+    if (tls_ && (e == ECONNRESET || e == EPIPE)) {
+        // A TLS server may say why before it hangs up (an alert, such as "certificate
+        // required"); the reset then only hides the reason, which is still in the socket.
+        char scratch[512];
+        if (tls_->recv(scratch, sizeof scratch, MSG_DONTWAIT) < 0 && errno == EPROTO) e = EPROTO;
+    }
+    if (e == EPROTO && tls_) fail(errc::tls_error, fmt::format("{} failed: TLS: {}", doing, tls_->last_error()), sent);
+    fail(errc::io_error, fmt::format("{} failed: {}", doing, std::strerror(e)), sent);
 }
 
 // AUTH, SELECT and CLIENT SETNAME go out in one write and come back in one read.
@@ -163,6 +206,11 @@ void connection::handshake(const options& opts, clock::time_point deadline, std:
             }
         }
     } catch (const error& e) {
+        // A TLS port closes a connection whose first bytes are not a TLS greeting.
+        if (e.code() == errc::io_error && !opts.tls) {
+            throw error(errc::io_error, fmt::format("{} (if the port expects TLS, set options::tls or use rediss://)",
+                                                    e.what()));
+        }
         if (e.code() != errc::read_timeout && e.code() != errc::write_timeout) throw;
         throw error(errc::connect_timeout,
                     fmt::format("dial {}: handshake did not finish within {}ms", address_,
@@ -207,7 +255,7 @@ void connection::flush() {
     std::size_t left = wbuf_.size();
     bool may_block = true;  // the first send is bounded by SO_SNDTIMEO itself
     while (left > 0) {
-        ssize_t n = ::send(fd_, data, left, MSG_NOSIGNAL | (may_block ? 0 : MSG_DONTWAIT));
+        ssize_t n = send_some(data, left, may_block ? 0 : MSG_DONTWAIT);
         if (n > 0) {
             data += n;
             left -= static_cast<std::size_t>(n);
@@ -219,8 +267,7 @@ void connection::flush() {
             continue;
         }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-            fail(errc::io_error, fmt::format("sending {} failed: {}", command_, std::strerror(errno)),
-                 data != wbuf_.data());
+            fail_io(fmt::format("sending {}", command_), data != wbuf_.data());
         }
         if (may_block || !wait_ready(POLLOUT, deadline)) {
             fail(errc::write_timeout,
@@ -255,7 +302,7 @@ void connection::read_reply(reply& out, duration timeout) {
 void connection::receive(duration timeout, clock::time_point deadline, bool& may_block) {
     char* buffer = receive_buffer();
     for (;;) {
-        ssize_t n = ::recv(fd_, buffer, receive_buffer_size, may_block ? 0 : MSG_DONTWAIT);
+        ssize_t n = recv_some(buffer, receive_buffer_size, may_block ? 0 : MSG_DONTWAIT);
         if (n > 0) {
             fresh_write_ = false;
             may_block = false;
@@ -271,11 +318,7 @@ void connection::receive(duration timeout, clock::time_point deadline, bool& may
             may_block = false;  // a blocking recv would restart SO_RCVTIMEO's full wait
             continue;
         }
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            fail(errc::io_error,
-                 fmt::format("reading the reply to {} failed: {}", command_, std::strerror(errno)),
-                 true);
-        }
+        if (errno != EAGAIN && errno != EWOULDBLOCK) fail_io(fmt::format("reading the reply to {}", command_), true);
         if (may_block || !wait_ready(POLLIN, deadline)) {
             fail(errc::read_timeout,
                  fmt::format("no reply to {} within {}ms", command_, timeout.count()), true);
@@ -286,6 +329,8 @@ void connection::receive(duration timeout, clock::time_point deadline, bool& may
 // Waits until the socket is ready or the deadline passes; errors and hang-ups count as ready,
 // so the next send/recv reports them.
 bool connection::wait_ready(short events, clock::time_point deadline) {
+    // What TLS has taken off the socket already, poll cannot see.
+    if ((events & POLLIN) != 0 && tls_ && tls_->has_buffered()) return true;
     for (;;) {
         int wait_ms = -1;
         if (deadline != clock::time_point::max()) {
@@ -310,6 +355,17 @@ reply connection::exec(std::span<const std::string_view> args) {
 
 bool connection::is_usable() noexcept {
     if (!is_clean()) return false;
+    if (tls_) {
+        const char* why = tls_->check_idle();
+        if (why == nullptr) return true;
+        close();
+        try {
+            broken_reason_ = why;
+        } catch (...) {
+            // Out of memory: the message loses its reason, nothing else.
+        }
+        return false;
+    }
     char byte;
     for (;;) {
         ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);

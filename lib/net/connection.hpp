@@ -4,6 +4,8 @@
 // the wrong caller.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -25,6 +27,7 @@ namespace redpool::detail {
 reply_limits reply_limits_of(const options& opts) noexcept;
 
 class connection;
+class tls_session;
 /// Makes a new connection to a client's server; a stop request cancels it.
 using connection_dialer = std::function<std::unique_ptr<connection>(std::stop_token)>;
 
@@ -110,7 +113,8 @@ public:
     /// Whether it is safe to hand to another caller: not broken, no reply left unread, nothing
     /// left unsent, no unasked bytes received. A connection that is not clean must be closed, never pooled.
     bool is_clean() const noexcept {
-        return fd_ >= 0 && pending_ == 0 && wbuf_.empty() && !reader_.has_buffered_bytes();
+        return fd_ >= 0 && pending_ == 0 && wbuf_.empty() && !reader_.has_buffered_bytes() &&
+               (tls_ == nullptr || !tls_has_unread());
     }
     /// Closes the socket; further use throws `errc::connection_broken`.
     void close() noexcept;
@@ -128,6 +132,9 @@ public:
     int native_handle() const noexcept { return fd_; }
     /// Replies appended but not yet read.
     std::size_t pending_replies() const noexcept { return pending_; }
+    /// The TLS session over the socket, or nullptr for plain TCP and unix sockets. Whoever
+    /// takes the socket over (the multiplexer) reads and writes through it.
+    tls_session* tls() const noexcept { return tls_.get(); }
 
 private:
     // One receive buffer per thread, shared by every connection and every read path: idle
@@ -136,6 +143,16 @@ private:
     static char* receive_buffer();
 
     void handshake(const options& opts, clock::time_point deadline, std::string_view expected_role = {});
+    // TLS first when asked for, then the Redis handshake.
+    void establish(const options& opts, clock::time_point deadline, std::string_view expected_role);
+    // The socket calls of the request path, through TLS when the connection has it: same
+    // results and errno as ::send (with MSG_NOSIGNAL) and ::recv.
+    ssize_t send_some(const char* data, std::size_t size, int flags);
+    ssize_t recv_some(char* data, std::size_t size, int flags);
+    bool tls_has_unread() const noexcept;
+    // Closes the connection and throws for a failed send/recv (errno): io_error, or
+    // tls_error when TLS failed. `doing` is what failed, e.g. "sending GET".
+    [[noreturn]] void fail_io(std::string_view doing, bool sent);
     void check_role(const reply& role, std::string_view expected);
     void receive(duration timeout, clock::time_point deadline, bool& may_block);
     bool wait_ready(short events, clock::time_point deadline);
@@ -145,6 +162,7 @@ private:
     void remember_command(std::string_view name) noexcept;
 
     int fd_;
+    std::unique_ptr<tls_session> tls_;
     reply_reader reader_;
     write_buffer wbuf_;
     std::size_t pending_ = 0;          // replies appended and not yet read

@@ -13,6 +13,7 @@
 
 #include "lib/base/deadline.hpp"
 #include "lib/net/connection.hpp"
+#include "lib/net/tls.hpp"
 #include "redpool/error.hpp"
 
 namespace redpool::detail {
@@ -52,7 +53,7 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
             // Write as much as the socket takes now.
             while (segment < requests.size()) {
                 const auto& seg = requests[segment];
-                const ssize_t n = ::send(fd_, seg.data() + offset, seg.size() - offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+                const ssize_t n = send_some(seg.data() + offset, seg.size() - offset, MSG_DONTWAIT);
                 if (n > 0) {
                     offset += static_cast<std::size_t>(n);
                     sent += static_cast<std::size_t>(n);
@@ -62,13 +63,13 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                 }
                 if (n < 0 && errno == EINTR) continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-                fail(errc::io_error, lost(fmt::format("sending failed: {}", std::strerror(errno))), sent > 0);
+                fail_io(lost("sending"), sent > 0);
             }
             // Read what has arrived, and hand over every complete reply. A read that did not
             // fill the buffer took everything there was: poll says when more comes, which
             // saves a read that could only fail with EAGAIN.
             while (may_have_data) {
-                const ssize_t n = ::recv(fd_, buffer, receive_buffer_size, MSG_DONTWAIT);
+                const ssize_t n = recv_some(buffer, receive_buffer_size, MSG_DONTWAIT);
                 if (n > 0) {
                     progressed = true;
                     // Fed a slice at a time and drained in between, hiredis's buffer stays under
@@ -91,13 +92,15 @@ void connection::exchange(std::span<const std::span<const char>> requests, std::
                         }
                     }
                     if (received == replies) break;
-                    may_have_data = static_cast<std::size_t>(n) == receive_buffer_size;
+                    // TLS hands over a record at a time: more may wait inside it.
+                    may_have_data = static_cast<std::size_t>(n) == receive_buffer_size ||
+                                    (tls_ != nullptr && tls_->has_buffered());
                     continue;
                 }
                 if (n == 0) fail(errc::io_error, lost("connection closed by server"), true);
                 if (errno == EINTR) continue;
                 if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-                fail(errc::io_error, lost(fmt::format("reading failed: {}", std::strerror(errno))), true);
+                fail_io(lost("reading"), true);
             }
             if (received == replies) break;
             if (progressed) progress_at = clock::now();

@@ -23,7 +23,7 @@ bool connection::read_pushed(reply& out, clock::time_point until) {
             // Read what is there before looking at the clock: a deadline already past still
             // takes a reply that has arrived.
             char* buffer = receive_buffer();
-            const ssize_t n = ::recv(fd_, buffer, receive_buffer_size, MSG_DONTWAIT);
+            const ssize_t n = recv_some(buffer, receive_buffer_size, MSG_DONTWAIT);
             if (n > 0) {
                 reader_.feed(buffer, static_cast<std::size_t>(n));
                 continue;
@@ -31,8 +31,7 @@ bool connection::read_pushed(reply& out, clock::time_point until) {
             if (n == 0) fail(errc::io_error, "connection closed by server (pub/sub)", true);
             if (errno == EINTR) continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                fail(errc::io_error, fmt::format("reading pub/sub replies failed: {}", std::strerror(errno)),
-                     true);
+                fail_io("reading pub/sub replies", true);
             }
             // Not a failure: nothing was published meanwhile. A partial reply stays in the reader.
             if (!wait_ready(POLLIN, until)) return false;

@@ -37,6 +37,12 @@ constexpr auto fields = std::to_array<field>({
     {"sentinel_username", &options::sentinel_username},
     {"sentinel_password", &options::sentinel_password},
     {"sentinel_replica_only", &options::sentinel_replica_only},
+    {"tls", &options::tls},
+    {"tls_ca_file", &options::tls_ca_file},
+    {"tls_cert_file", &options::tls_cert_file},
+    {"tls_key_file", &options::tls_key_file},
+    {"tls_server_name", &options::tls_server_name},
+    {"tls_insecure_skip_verify", &options::tls_insecure_skip_verify},
     {"client_name", &options::client_name},
     {"dial_timeout", &options::dial_timeout},
     {"read_timeout", &options::read_timeout},
@@ -352,15 +358,14 @@ void read_query(std::string_view query, options& o, field_set& seen) {
 options parse_url(const url_parts& parts) {
     options o;
     field_set seen;
-    if (parts.scheme == "redis") {
+    if (parts.scheme == "redis" || parts.scheme == "rediss") {
+        o.tls = parts.scheme == "rediss";
         read_host_port(parts.hostport, o);
         read_db_path(parts.path, o, seen);
     } else if (parts.scheme == "unix") {
         read_unix_path(parts, o);
-    } else if (parts.scheme == "rediss") {
-        bad_url("rediss:// (TLS) is not supported yet");
     } else {
-        bad_url("unknown scheme {:?} (expected redis:// or unix://)", parts.scheme);
+        bad_url("unknown scheme {:?} (expected redis://, rediss:// or unix://)", parts.scheme);
     }
     read_userinfo(parts.userinfo, o);
     read_query(parts.query, o, seen);
@@ -376,11 +381,12 @@ std::string userinfo_for_url(const options& o) {
 }
 
 // Only fields that differ from a default `options`, so the URL stays short and readable.
-std::string query_for_url(const options& o, bool with_db) {
+std::string query_for_url(const options& o, bool with_db, bool tls_in_scheme) {
     const options defaults;
     std::string query;
     for (const field& f : fields) {
         if (f.name == "db" && !with_db) continue;
+        if (f.name == "tls" && tls_in_scheme) continue;
         std::visit(
             [&](auto m) {
                 if (o.*m == defaults.*m) return;
@@ -418,6 +424,16 @@ void check_address(const options& o) {
     if (!o.sentinel_master.empty() || !o.path.empty()) return;
     require(!o.host.empty(), "host is empty");
     require(o.port >= 1 && o.port <= 65535, "port {} is outside 1..65535", o.port);
+}
+
+void check_tls(const options& o) {
+    const bool any_file = !o.tls_ca_file.empty() || !o.tls_cert_file.empty() || !o.tls_key_file.empty();
+    require(o.tls || (!any_file && o.tls_server_name.empty() && !o.tls_insecure_skip_verify),
+            "tls_ca_file, tls_cert_file, tls_key_file, tls_server_name or tls_insecure_skip_verify given "
+            "without tls (use rediss:// or set tls)");
+    require(o.tls_cert_file.empty() == o.tls_key_file.empty(),
+            "tls_cert_file and tls_key_file go together (a client certificate needs its key)");
+    require(!o.tls || o.path.empty(), "tls with a unix socket path (Redis serves TLS on TCP ports only)");
 }
 
 void check_handshake(const options& o) {
@@ -479,14 +495,15 @@ options options::from_url(std::string_view url) {
 }
 
 std::string options::to_url() const {
-    std::string url = (path.empty() ? "redis://" : "unix://") + userinfo_for_url(*this);
+    const char* scheme = !path.empty() ? "unix://" : tls ? "rediss://" : "redis://";
+    std::string url = scheme + userinfo_for_url(*this);
     if (path.empty()) {
         url += fmt::format("{}:{}", bracketed(host), port);
         if (db != 0) url += fmt::format("/{}", db);
     } else {
         url += percent_encode(path, "/");
     }
-    return url + query_for_url(*this, !path.empty());
+    return url + query_for_url(*this, !path.empty(), path.empty());
 }
 
 std::string options::address() const {
@@ -497,6 +514,7 @@ std::string options::address() const {
 
 void options::validate() const {
     check_address(*this);
+    check_tls(*this);
     check_handshake(*this);
     check_pool(*this);
     check_durations(*this);
