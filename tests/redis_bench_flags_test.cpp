@@ -364,3 +364,23 @@ TEST_CASE("redis-bench flags: usage lists every flag, every test and the private
     CHECK_THAT(text, Contains("unix socket"));
     CHECK_THAT(text, Contains("redis-server"));
 }
+
+TEST_CASE("redis-bench flags: --tls, --cacert, --cert, --key, --sni and --insecure as redis-benchmark 7's",
+          "[redis-bench][row30]") {
+    const config c = parse({"--tls", "-h", "cache.example.com", "-p", "6380", "--cacert", "ca.pem", "--cert", "c.pem",
+                            "--key", "k.pem", "--sni", "redis.internal", "--insecure"});
+    CHECK(c.tls);
+    CHECK(c.tls_ca_file == "ca.pem");
+    CHECK(c.tls_cert_file == "c.pem");
+    CHECK(c.tls_key_file == "k.pem");
+    CHECK(c.tls_server_name == "redis.internal");
+    CHECK(c.tls_insecure);
+    CHECK(c.mode == redis_bench::run_mode::client);  // the library's TLS path, pipelined by it
+    CHECK(parse({"--tls", "-p", "6380", "--mode", "sync"}).mode == redis_bench::run_mode::sync);
+
+    CHECK(error_of({"--cacert", "ca.pem", "-p", "6380"}).find("need --tls") != std::string::npos);
+    CHECK(error_of({"--tls", "-p", "6380", "--cert", "c.pem"}).find("--cert and --key go together") != std::string::npos);
+    CHECK(error_of({"--tls", "-p", "6380", "--mode", "async"}).find("--mode async") != std::string::npos);
+    CHECK(error_of({"--tls"}).find("needs the server's -h and -p") != std::string::npos);
+    CHECK(error_of({"--tls", "-s", "/tmp/redis.sock"}).find("TCP ports") != std::string::npos);
+}

@@ -2,6 +2,8 @@
 // server, and every kind of bad input (one line on stderr, exit code 1).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "tests/support/redis_server.hpp"
+#include "tests/support/test_certificates.hpp"
 #include "tests/support/test_helpers.hpp"
 
 using redpool::test::redis_server;
@@ -292,4 +295,26 @@ TEST_CASE("redis-bench: a server that stops answering ends the test with an erro
     server.thaw();
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 1);
+}
+
+TEST_CASE("redis-bench: --tls with --cacert and --sni against a TLS port; a wrong name is one clear line",
+          "[redis-bench][row30]") {
+    const auto& certs = redpool::test::make_test_certificates();
+    const int tls_port = redpool::test::unused_port();
+    redis_server server({.extra_config = certs.server_config(tls_port, false)});
+    const std::string where = " -h 127.0.0.1 -p " + std::to_string(tls_port) + " --cacert " + certs.ca_file;
+    auto r = run("--tls" + where + " --sni localhost -t set,get -n 2000 -c 4 -q");
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("SET: ") == 0);
+    CHECK(r.out.find("GET: ") != std::string::npos);
+    CHECK(server.command({"EXISTS", "key:__rand_int__"}) == "1");
+
+    auto sync = run("--tls --mode sync" + where + " -t get -n 500 -c 2 -q");
+    CHECK(sync.code == 0);
+
+    auto wrong = run("--tls" + where + " --sni redis.example.com -t get -n 10 -q");
+    CHECK(wrong.code == 1);
+    CHECK(wrong.err.find("hostname mismatch") != std::string::npos);
+    CHECK(std::count(wrong.err.begin(), wrong.err.end(), '\n') == 1);
 }

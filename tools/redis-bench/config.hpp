@@ -21,6 +21,12 @@ struct config {
     std::string user;               // --user
     int dbnum = 0;                  // --dbnum
     bool cluster = false;           // --cluster: a Redis Cluster seeded by -h -p (or its own)
+    bool tls = false;               // --tls
+    std::string tls_ca_file;        // --cacert
+    std::string tls_cert_file;      // --cert
+    std::string tls_key_file;       // --key
+    std::string tls_server_name;    // --sni
+    bool tls_insecure = false;      // --insecure
 
     // --- the workload -------------------------------------------------------------------------
     int clients = 50;               // -c: connections (async) or threads (sync)

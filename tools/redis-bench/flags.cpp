@@ -223,6 +223,12 @@ constexpr std::array flag_table{
         s.mode_given = true;
     }},
     flag_spec{"--cluster", false, [](parse_state& s, const flag_arg&) { s.cfg.cluster = true; }},
+    flag_spec{"--tls", false, [](parse_state& s, const flag_arg&) { s.cfg.tls = true; }},
+    flag_spec{"--cacert", true, [](parse_state& s, const flag_arg& a) { s.cfg.tls_ca_file = non_empty(a); }},
+    flag_spec{"--cert", true, [](parse_state& s, const flag_arg& a) { s.cfg.tls_cert_file = non_empty(a); }},
+    flag_spec{"--key", true, [](parse_state& s, const flag_arg& a) { s.cfg.tls_key_file = non_empty(a); }},
+    flag_spec{"--sni", true, [](parse_state& s, const flag_arg& a) { s.cfg.tls_server_name = non_empty(a); }},
+    flag_spec{"--insecure", false, [](parse_state& s, const flag_arg&) { s.cfg.tls_insecure = true; }},
     flag_spec{"--pool-size", true, [](parse_state& s, const flag_arg& a) {
         s.cfg.pool_size = parse_int<int>(a, 1);
         s.pool_size_given = true;
@@ -248,9 +254,8 @@ constexpr std::array flag_table{
 };
 
 // redis-benchmark flags redis-bench leaves out, so the error can say why they fail.
-constexpr std::array<std::string_view, 17> unsupported_flags{
-    "-u", "-3", "-k", "-l", "-I", "-x", "--enable-tracking", "--tls", "--sni",
-    "--cacert", "--cacertdir", "--insecure", "--cert", "--key", "--tls-ciphers",
+constexpr std::array<std::string_view, 11> unsupported_flags{
+    "-u", "-3", "-k", "-l", "-I", "-x", "--enable-tracking", "--cacertdir", "--tls-ciphers",
     "--tls-ciphersuites", "--version"};
 
 [[noreturn]] void fail_unknown(std::string_view name) {
@@ -322,6 +327,15 @@ void check_combinations(const parse_state& state) {
     }
     if (cfg.cluster && !cfg.socket.empty()) fail("--cluster: cluster nodes are reached over TCP (-h, -p), not -s");
     if (cfg.cluster && cfg.dbnum != 0) fail("--cluster: a cluster has only db 0");
+    const bool tls_detail = !cfg.tls_ca_file.empty() || !cfg.tls_cert_file.empty() || !cfg.tls_key_file.empty() ||
+                            !cfg.tls_server_name.empty() || cfg.tls_insecure;
+    if (tls_detail && !cfg.tls) fail("--cacert, --cert, --key, --sni and --insecure need --tls");
+    if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty()) fail("--cert and --key go together");
+    if (cfg.tls && cfg.mode == run_mode::async) {
+        fail("--tls: --mode async drives raw sockets; TLS runs in --mode client (the default with --tls) or sync");
+    }
+    if (cfg.tls && !cfg.socket.empty()) fail("--tls: TLS is served on TCP ports (-h, -p), not on -s");
+    if (cfg.tls && !cfg.server_given) fail("--tls needs the server's -h and -p: the embedded server speaks no TLS");
 }
 
 }  // namespace
@@ -347,6 +361,7 @@ config parse_flags(int argc, const char* const* argv) {
     parse_state state;
     for (int i = 1; i < argc;) i = apply_arg(state, argc, argv, i);
     if (state.cfg.cluster && !state.mode_given) state.cfg.mode = run_mode::sync;
+    if (state.cfg.tls && !state.mode_given && !state.cfg.cluster) state.cfg.mode = run_mode::client;
     check_combinations(state);
     return state.cfg;
 }
@@ -401,6 +416,12 @@ Options (as redis-benchmark's):
  --threads <num>    Event loops (async mode) or threads running the client's (client mode),
                     1..{max_threads} (default 1)
  --precision <n>    Decimal places of latencies in ms, 0..{max_precision} (default 3)
+ --tls              Establish a secure TLS connection (runs --mode client unless told otherwise)
+ --sni <host>       Server name indication for TLS, also the name verified (default: -h)
+ --cacert <file>    CA certificate file to verify with (default: the system's trust store)
+ --cert <file>      Client certificate to authenticate with (mutual TLS); needs --key
+ --key <file>       Private key file to authenticate with
+ --insecure         Allow an insecure TLS connection by skipping certificate validation
 
 redis-bench's own options:
  --json             Output in JSON format (not with --csv)
@@ -430,6 +451,7 @@ Examples:
  $ redis-bench -h 192.168.1.1 -p 6379 -c 20 --duration 10s --csv
  $ redis-bench --mode sync --sweep pool-size=1,2,4,8 --plot pool.svg
  $ redis-bench --cluster -h 10.0.0.1 -p 7000 -t get,set -c 16 -r 100000
+ $ redis-bench --tls -h cache.example.com -p 6380 --cacert ca.pem -t get,set
 )",
         fmt::arg("max_data", max_data_size), fmt::arg("tests", wrapped_test_list("                           ")),
         fmt::arg("max_threads", max_threads), fmt::arg("max_precision", max_precision));

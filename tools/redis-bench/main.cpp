@@ -39,6 +39,12 @@ redpool::options server_options(const config& cfg, const embedded_server* embedd
     o.username = cfg.user;
     o.password = cfg.password;
     o.db = cfg.dbnum;
+    o.tls = cfg.tls;
+    o.tls_ca_file = cfg.tls_ca_file;
+    o.tls_cert_file = cfg.tls_cert_file;
+    o.tls_key_file = cfg.tls_key_file;
+    o.tls_server_name = cfg.tls_server_name;
+    o.tls_insecure_skip_verify = cfg.tls_insecure;
     return o;
 }
 
