@@ -8,6 +8,7 @@ packages=(
     libhiredis-dev libasio-dev libfmt-dev catch2 libssl-dev openssl
     redis-server redis-tools
     valgrind
+    cmake pkg-config clang libfuzzer-14-dev
 )
 
 as_root() {
