@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "redpool/hooks.hpp"
+
 namespace redpool {
 
 class conn;
@@ -200,6 +202,11 @@ struct options {
     /// at once; it should be quick, and what it throws is dropped. Messages name the server and
     /// the cause, never a password. Unset: nothing is reported.
     std::function<void(log_level level, std::string_view message)> logger;
+    /// Callbacks for metrics and tracing (redpool/hooks.hpp): each dial, each command or
+    /// pipeline of `client` (not yet `async_client`'s commands; its dials, waits and closed
+    /// connections are reported), each wait for a pooled connection, each connection closed
+    /// and why. Unset hooks cost nothing. Not part of `to_url()`.
+    redpool::hooks hooks;
 
     // --- limits against a broken or hostile server (exceeding one drops the connection) -------
 

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "lib/client/observe.hpp"
 #include "lib/commands/command_table.hpp"
 #include "lib/protocol/protocol.hpp"
 #include "redpool/cmd/scripting.hpp"
@@ -297,7 +298,19 @@ std::vector<reply> batch_queue::exec() {
         batch_queue& q;
         ~clear_after() { q.clear(); }
     } cleanup{*this};
-    return kind_ == batch_kind::pipeline ? exec_pipeline() : exec_transaction();
+    const hooks& observe = target_->settings().hooks;
+    if (!observe.on_command) [[likely]] return kind_ == batch_kind::pipeline ? exec_pipeline() : exec_transaction();
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string_view name = kind_ == batch_kind::pipeline ? "pipeline" : "transaction";
+    const std::size_t commands = slots_.size();
+    try {
+        auto replies = kind_ == batch_kind::pipeline ? exec_pipeline() : exec_transaction();
+        report_command(observe, name, commands, t0, {});
+        return replies;
+    } catch (...) {
+        report_command(observe, name, commands, t0, error_code_of(std::current_exception()));
+        throw;
+    }
 }
 
 std::vector<reply> batch_queue::exec_pipeline() {

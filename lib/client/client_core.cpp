@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "lib/base/deadline.hpp"
+#include "lib/client/observe.hpp"
 #include "lib/net/tls.hpp"
 #include "lib/protocol/refusals.hpp"
 #include "redpool/command.hpp"
@@ -34,6 +35,7 @@ pool_config pool_config_of(const options& o) {
     c.liveness_check_after = o.liveness_check_after;
     c.reaper_interval = o.reaper_interval;
     c.address = o.address();
+    c.observer = pool_observer_for(o);
     if (o.logger) {
         c.report_background_failure = [logger = o.logger](std::string_view message) {
             logger(log_level::warning, message);
@@ -64,8 +66,8 @@ bool is_retryable_dial_error(const error& e) noexcept {
 }
 
 connection_dialer dialer_for(std::shared_ptr<const options> opts, std::shared_ptr<sentinel_locator> locator) {
-    if (locator) return [locator](std::stop_token stop) { return locator->dial(stop); };
-    return [opts](std::stop_token stop) { return connection::open(*opts, stop); };
+    if (locator) return observed_dialer(*opts, [locator](std::stop_token stop) { return locator->dial(stop); });
+    return observed_dialer(*opts, [opts](std::stop_token stop) { return connection::open(*opts, stop); });
 }
 
 }  // namespace
@@ -126,6 +128,20 @@ redpool::pool_stats client_core::stats() const {
 }
 
 reply client_core::run(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
+    if (!opts_->hooks.on_command) [[likely]] return run_unobserved(args, wire_bytes);
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string_view name = args.empty() ? std::string_view() : args[0];
+    try {
+        reply out = run_unobserved(args, wire_bytes);
+        report_command(opts_->hooks, name, 1, t0, out.is_error() ? make_error_code(errc::server_error) : std::error_code());
+        return out;
+    } catch (...) {
+        report_command(opts_->hooks, name, 1, t0, error_code_of(std::current_exception()));
+        throw;
+    }
+}
+
+reply client_core::run_unobserved(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     if (args.empty()) throw error(errc::invalid_argument, "empty command");
     const command_info& command = command_info_of(args);
     if (needs_own_connection(command)) throw_needs_own_connection(args[0], command);

@@ -62,6 +62,7 @@ public:
 
 private:
     enum class outcome { done, retry };
+    reply run_unobserved(std::span<const std::string_view> args, std::span<const char> wire_bytes);
     outcome attempt(std::span<const std::string_view> args, std::span<const char> wire_bytes,
                     connection_pool::wait_budget& waiting, options::duration timeout, bool last_attempt,
                     const command_info& command, reply& out);

@@ -58,16 +58,6 @@
 namespace redpool::detail {
 
 /// Why the pool closes a connection.
-enum class close_reason : std::uint8_t {
-    idle_too_long,   ///< idle longer than conn_max_idle_time
-    too_old,         ///< older than conn_max_lifetime (with its jitter)
-    dead,            ///< failed the liveness check while idle
-    unusable,        ///< came back in an uncertain state: a timeout, an error, unread data
-    idle_list_full,  ///< came back while max_idle_conns were idle
-    surplus,         ///< the pool shrank below the connections it owns
-    superseded,      ///< dialed before close_all_conns(): it may lead to the wrong server
-    pool_closed,
-};
 
 template <typename Conn, typename Clock = coarse_clock>
 class basic_pool : public std::enable_shared_from_this<basic_pool<Conn, Clock>> {
@@ -352,6 +342,7 @@ private:
         std::uint64_t generation = 0;  // generation_ when its dial began
         bool being_checked = false;  // a reaper checks it outside the lock: nobody else touches it
         entry* next_doomed = nullptr;  // on a pool_lock's list of connections to close
+        close_reason closed_for = close_reason::pool_closed;  // why, once doomed
     };
     using all_list = conn_list<entry, all_tag>;
     using idle_list = conn_list<entry, idle_tag>;
@@ -367,19 +358,54 @@ private:
             e->next_doomed = head_;
             head_ = e;
         }
-        void close_all() noexcept {
-            if (head_ != nullptr) [[unlikely]] close_all_slowly();
+        bool empty() const noexcept { return head_ == nullptr; }
+        /// Closes them, telling `observer` (may be null) why each went.
+        void close_all(const pool_observer* observer) noexcept {
+            if (head_ != nullptr) [[unlikely]] close_all_slowly(observer);
         }
 
     private:
-        [[gnu::noinline]] void close_all_slowly() noexcept {
+        [[gnu::noinline]] void close_all_slowly(const pool_observer* observer) noexcept {
             while (entry* e = head_) {
                 head_ = e->next_doomed;
+                const close_reason why = e->closed_for;
                 delete e;
+                if (observer != nullptr && observer->on_closed) {
+                    try {
+                        observer->on_closed(why);
+                    } catch (...) {
+                        // A hook's failure is the hook's: the pool carries on.
+                    }
+                }
             }
         }
         entry* head_ = nullptr;
     };
+
+    // A finished wait for a turn, reported once the lock is released.
+    struct wait_report {
+        std::chrono::nanoseconds waited{0};
+        wait_outcome outcome = wait_outcome::granted;
+        bool pending = false;
+    };
+
+    // Whom to tell of what a lock's holder did, taken before the lock is released (the pool
+    // may be gone right after: a waiter leaving a closed pool); null when there is nothing to
+    // report or nobody to tell, which is the fast path.
+    static std::shared_ptr<const pool_observer> observer_for(const basic_pool& pool, const doomed_list& doomed,
+                                                             const wait_report& wait) noexcept {
+        if (doomed.empty() && !wait.pending) [[likely]] return nullptr;
+        return pool.config_.observer;
+    }
+
+    static void report_wait(const pool_observer* observer, const wait_report& wait) noexcept {
+        if (!wait.pending || observer == nullptr || !observer->on_waited) return;
+        try {
+            observer->on_waited(wait.waited, wait.outcome);
+        } catch (...) {
+            // A hook's failure is the hook's.
+        }
+    }
 
     // The pool's lock, held by one call for as long as it lives. What the call retires under it
     // is closed right after it is released, never under it.
@@ -388,19 +414,28 @@ private:
         explicit pool_lock(basic_pool& pool) noexcept : pool_(pool) { pool_.mutex_.lock(); }
         ~pool_lock() {
             std::atomic<int>* const wake = pool_.take_deferred_wake();
+            const auto observer = observer_for(pool_, doomed_, wait_);
             pool_.mutex_.unlock();
             if (wake != nullptr) futex_wake(wake, 1);
-            doomed_.close_all();
+            doomed_.close_all(observer.get());
+            report_wait(observer.get(), wait_);
         }
         pool_lock(const pool_lock&) = delete;
         pool_lock& operator=(const pool_lock&) = delete;
 
-        void doom(entry* e) noexcept { doomed_.push(e); }
+        void doom(entry* e, close_reason why) noexcept {
+            e->closed_for = why;
+            doomed_.push(e);
+        }
+        void waited(std::chrono::nanoseconds how_long, wait_outcome outcome) noexcept {
+            wait_ = {how_long, outcome, true};
+        }
 
     private:
         friend class pool_unlock;
         basic_pool& pool_;
         doomed_list doomed_;
+        wait_report wait_;
     };
 
     // Drops a pool_lock for its own lifetime (for I/O, or to sleep) and takes it again: the code
@@ -409,9 +444,10 @@ private:
     public:
         explicit pool_unlock(pool_lock& lock) noexcept : lock_(lock) {
             std::atomic<int>* const wake = lock_.pool_.take_deferred_wake();
+            const auto observer = observer_for(lock_.pool_, lock_.doomed_, wait_report{});
             lock_.pool_.mutex_.unlock();
             if (wake != nullptr) futex_wake(wake, 1);
-            lock_.doomed_.close_all();
+            lock_.doomed_.close_all(observer.get());
         }
         ~pool_unlock() { lock_.pool_.mutex_.lock(); }
         pool_unlock(const pool_unlock&) = delete;
@@ -567,6 +603,9 @@ private:
         if (budget != nullptr) budget->left = std::max(allowed - waited, std::chrono::nanoseconds(0));
         const bool granted = self.has_turn();  // grant_turns took it off the queue
         if (!granted) unlink(&self);
+        lock.waited(waited, granted && !closed_ ? wait_outcome::granted
+                            : closed_           ? wait_outcome::closed
+                                                : wait_outcome::timed_out);
         --waiter_count_;  // only now: close() waits for every waiter it may have woken to leave
         if (closed_) {
             if (granted) --in_use_;  // close() waits for us, and keeps the pool only if turns remain
@@ -739,7 +778,7 @@ private:
             case close_reason::pool_closed: break;
         }
         all_.erase(e);
-        lock.doom(e);
+        lock.doom(e, why);
     }
 
     // The same for an idle connection found stale (too old, idle too long, dead), which also

@@ -3,11 +3,35 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace redpool::detail {
+
+/// Why the pool closed a connection.
+enum class close_reason : std::uint8_t {
+    idle_too_long,   ///< idle longer than conn_max_idle_time
+    too_old,         ///< older than conn_max_lifetime (with its jitter)
+    dead,            ///< failed the liveness check while idle
+    unusable,        ///< came back in an uncertain state: a timeout, an error, unread data
+    idle_list_full,  ///< came back while max_idle_conns were idle
+    surplus,         ///< the pool shrank below the connections it owns
+    superseded,      ///< dialed before close_all_conns(): it may lead to the wrong server
+    pool_closed,
+};
+
+/// How a wait for a turn ended.
+enum class wait_outcome : std::uint8_t { granted, timed_out, closed };
+
+/// What the pool reports as it happens (options::hooks, translated by the client). Called
+/// outside the pool's lock, on the thread that did the work; must not throw.
+struct pool_observer {
+    std::function<void(close_reason)> on_closed;
+    std::function<void(std::chrono::nanoseconds waited, wait_outcome)> on_waited;
+};
 
 struct pool_config {
     using duration = std::chrono::milliseconds;
@@ -31,6 +55,8 @@ struct pool_config {
     /// Told of what fails in the background (a min-idle dial, the breaker's probe); no call
     /// returns those. Called outside the pool's lock; must not throw.
     std::function<void(std::string_view)> report_background_failure;
+    /// Told of connections closed and waits for a turn; null: nothing is reported, at no cost.
+    std::shared_ptr<const pool_observer> observer;
 
     /// Throws `redpool::error` (`errc::invalid_argument`) naming the first field out of range:
     /// pool_size < 1, a negative count or duration, or a lifetime shorter than its jitter
