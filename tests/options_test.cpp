@@ -370,6 +370,9 @@ TEST_CASE("options: rediss:// sets tls, and every TLS field is a query key that 
 }
 
 TEST_CASE("options: from_url rejects unknown schemes", "[options]") {
+    // Brackets enclose only an IPv6 address: a host left with one could not be written back.
+    CHECK_THAT(url_error("redis://[[x]:1"), Contains("bad host"));
+    CHECK_THAT(url_error("redis://a]b:1"), Contains("bad host"));
     CHECK_THAT(url_error(with_password("http://:", "@host")), Contains("unknown scheme \"http\""));
     CHECK_THAT(url_error(with_password("", "@host:6379")), Contains("missing scheme"));
     CHECK_THAT(url_error(with_password("host:6379/0?x=", "")), Contains("missing scheme"));

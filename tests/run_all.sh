@@ -41,7 +41,7 @@ count_cases() {  # $1: testlogs directory
     done < <(find -L "$1" -name test.log -newer "$stamp" 2>/dev/null)
 }
 
-# A suite outside Bazel: a script whose last line is "N passed, N failed".
+# A suite outside Bazel: a script whose last line is "N passed, N failed" (or "name: N passed, ...").
 run_script_suite() {  # $1: name, then the command
     local name=$1 out line
     shift
@@ -51,9 +51,9 @@ run_script_suite() {  # $1: name, then the command
     [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
     line=$(tail -n 1 "$out")
     rm -f "$out"
-    if [[ "$line" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-        passed=$((passed + BASH_REMATCH[1]))
-        failed=$((failed + BASH_REMATCH[2]))
+    if [[ "$line" =~ ^([a-z]+:\ )?([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        passed=$((passed + BASH_REMATCH[2]))
+        failed=$((failed + BASH_REMATCH[3]))
     else
         echo "$name ended without a summary: counted as one failed test case" >&2
         failed=$((failed + 1))

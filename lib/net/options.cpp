@@ -303,6 +303,9 @@ void read_host_port(std::string_view hostport, options& o) {
         host = hostport.substr(0, colon);
         port = hostport.substr(colon + 1);
     }
+    // Brackets only enclose an IPv6 address: a host with one left is a typo, and one that
+    // to_url() could not write back.
+    if (host.find_first_of("[]") != std::string_view::npos) bad_url("bad host {:?}", hostport);
     if (!host.empty()) o.host = host;
     if (port) o.port = parse_port(*port);
 }

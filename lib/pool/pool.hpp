@@ -412,13 +412,14 @@ private:
     class pool_lock {
     public:
         explicit pool_lock(basic_pool& pool) noexcept : pool_(pool) { pool_.mutex_.lock(); }
-        ~pool_lock() {
+        [[gnu::always_inline]] ~pool_lock() {
             std::atomic<int>* const wake = pool_.take_deferred_wake();
-            const auto observer = observer_for(pool_, doomed_, wait_);
+            if (!doomed_.empty() || wait_.pending) [[unlikely]] {
+                unlock_and_report(wake);
+                return;
+            }
             pool_.mutex_.unlock();
             if (wake != nullptr) futex_wake(wake, 1);
-            doomed_.close_all(observer.get());
-            report_wait(observer.get(), wait_);
         }
         pool_lock(const pool_lock&) = delete;
         pool_lock& operator=(const pool_lock&) = delete;
@@ -433,6 +434,14 @@ private:
 
     private:
         friend class pool_unlock;
+        // Out of line, so that the fast path above stays small enough to inline everywhere.
+        [[gnu::noinline]] void unlock_and_report(std::atomic<int>* wake) noexcept {
+            const auto observer = observer_for(pool_, doomed_, wait_);
+            pool_.mutex_.unlock();
+            if (wake != nullptr) futex_wake(wake, 1);
+            doomed_.close_all(observer.get());
+            report_wait(observer.get(), wait_);
+        }
         basic_pool& pool_;
         doomed_list doomed_;
         wait_report wait_;
@@ -444,12 +453,20 @@ private:
     public:
         explicit pool_unlock(pool_lock& lock) noexcept : lock_(lock) {
             std::atomic<int>* const wake = lock_.pool_.take_deferred_wake();
+            if (!lock_.doomed_.empty()) [[unlikely]] {
+                unlock_and_close(wake);
+                return;
+            }
+            lock_.pool_.mutex_.unlock();
+            if (wake != nullptr) futex_wake(wake, 1);
+        }
+        ~pool_unlock() { lock_.pool_.mutex_.lock(); }
+        [[gnu::noinline]] void unlock_and_close(std::atomic<int>* wake) noexcept {
             const auto observer = observer_for(lock_.pool_, lock_.doomed_, wait_report{});
             lock_.pool_.mutex_.unlock();
             if (wake != nullptr) futex_wake(wake, 1);
             lock_.doomed_.close_all(observer.get());
         }
-        ~pool_unlock() { lock_.pool_.mutex_.lock(); }
         pool_unlock(const pool_unlock&) = delete;
         pool_unlock& operator=(const pool_unlock&) = delete;
 

@@ -4,6 +4,8 @@
 
 #include <hiredis/read.h>
 
+#include <cstdint>
+#include <limits>
 #include <new>
 
 #include <fmt/format.h>
@@ -263,20 +265,37 @@ bool reply_reader::next(reply& out) { return next_into(std::span<reply>(&out, 1)
 // hiredis only looks at a bulk string once all of it has arrived, so a header such as
 // `$2147483647` would make it buffer up to 2 GiB before any callback could refuse it. When a
 // bulk string is pending, hiredis has consumed its `$` and `pos` is at the length's digits:
-// check them now, before the body arrives.
+// check them now, before the body arrives. The verdict must not depend on how the bytes were
+// split (the fuzzer's oracle): a length hiredis would refuse as malformed once its line ends
+// (a stray byte, a leading zero, more than fits a long long) is a protocol error here too, and
+// only a well-formed length is judged against max_bulk_length, once its line has ended. At
+// most 19 digits are buffered waiting for that.
 void reply_reader::check_pending_bulk_header() {
     if (reader_->ridx < 0 || reader_->rstack[reader_->ridx].type != REDIS_REPLY_STRING) return;
-    const char* at = reader_->buf + reader_->pos;
-    const char* end = reader_->buf + reader_->len;
-    if (at < end && *at == '-') return;  // nil, or an error hiredis reports itself
-    std::size_t length = 0;
+    const char* const first = reader_->buf + reader_->pos;
+    const char* const end = reader_->buf + reader_->len;
+    if (first < end && *first == '-') return;  // nil, or an error hiredis reports itself
+    constexpr std::size_t max_digits = 19;     // LLONG_MAX has 19
+    std::uint64_t length = 0;
+    const char* at = first;
     for (; at < end && *at >= '0' && *at <= '9'; ++at) {
-        length = length * 10 + static_cast<std::size_t>(*at - '0');
-        if (length > limits_.max_bulk_length) {
-            failure_ = "bulk string longer than max_bulk_length";
-            failure_too_large_ = true;
-            throw_failure();
-        }
+        if (static_cast<std::size_t>(at - first) == max_digits) break;
+        length = length * 10 + static_cast<std::uint64_t>(*at - '0');
+    }
+    const std::size_t digits = static_cast<std::size_t>(at - first);
+    const bool malformed = (digits > 1 && *first == '0') || (at < end && *at != '\r') ||
+                           (at < end && digits == 0) ||
+                           length > static_cast<std::uint64_t>(std::numeric_limits<long long>::max());
+    if (malformed) {
+        failure_ = "bad bulk string length";
+        failure_too_large_ = false;
+        throw_failure();
+    }
+    if (at == end) return;  // the line goes on: wait for its end
+    if (length > limits_.max_bulk_length) {
+        failure_ = "bulk string longer than max_bulk_length";
+        failure_too_large_ = true;
+        throw_failure();
     }
 }
 
