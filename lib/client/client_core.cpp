@@ -127,8 +127,7 @@ redpool::pool_stats client_core::stats() const {
     return s;
 }
 
-reply client_core::run(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
-    if (!opts_->hooks.on_command) [[likely]] return run_unobserved(args, wire_bytes);
+reply client_core::run_observed(std::span<const std::string_view> args, std::span<const char> wire_bytes) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::string_view name = args.empty() ? std::string_view() : args[0];
     try {

@@ -37,7 +37,10 @@ public:
     /// A call waits for turns at most pool_timeout in all, over all its attempts, and each
     /// attempt dials at most once (within dial_timeout).
     /// Runs a command; `wire_bytes`, when not empty, is `args` already encoded.
-    reply run(std::span<const std::string_view> args, std::span<const char> wire_bytes = {});
+    reply run(std::span<const std::string_view> args, std::span<const char> wire_bytes = {}) {
+        if (!opts_->hooks.on_command) [[likely]] return run_unobserved(args, wire_bytes);
+        return run_observed(args, wire_bytes);
+    }
 
     /// With `options::multiplex`, ordinary commands go through the multiplexer (see
     /// sync_multiplexer); blocking and session commands still borrow a connection each.
@@ -63,6 +66,8 @@ public:
 private:
     enum class outcome { done, retry };
     reply run_unobserved(std::span<const std::string_view> args, std::span<const char> wire_bytes);
+    // run() telling options::hooks::on_command how it went.
+    [[gnu::noinline]] reply run_observed(std::span<const std::string_view> args, std::span<const char> wire_bytes);
     outcome attempt(std::span<const std::string_view> args, std::span<const char> wire_bytes,
                     connection_pool::wait_budget& waiting, options::duration timeout, bool last_attempt,
                     const command_info& command, reply& out);

@@ -117,15 +117,9 @@ void connection::close() noexcept {
     }
 }
 
-ssize_t connection::send_some(const char* data, std::size_t size, int flags) {
-    if (tls_) return tls_->send(data, size, flags);
-    return ::send(fd_, data, size, MSG_NOSIGNAL | flags);
-}
+ssize_t connection::tls_send(const char* data, std::size_t size, int flags) { return tls_->send(data, size, flags); }
 
-ssize_t connection::recv_some(char* data, std::size_t size, int flags) {
-    if (tls_) return tls_->recv(data, size, flags);
-    return ::recv(fd_, data, size, flags);
-}
+ssize_t connection::tls_recv(char* data, std::size_t size, int flags) { return tls_->recv(data, size, flags); }
 
 bool connection::tls_has_unread() const noexcept { return tls_->has_unread(); }
 

@@ -4,6 +4,7 @@
 // the wrong caller.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -147,8 +148,16 @@ private:
     void establish(const options& opts, clock::time_point deadline, std::string_view expected_role);
     // The socket calls of the request path, through TLS when the connection has it: same
     // results and errno as ::send (with MSG_NOSIGNAL) and ::recv.
-    ssize_t send_some(const char* data, std::size_t size, int flags);
-    ssize_t recv_some(char* data, std::size_t size, int flags);
+    ssize_t send_some(const char* data, std::size_t size, int flags) {
+        if (tls_ != nullptr) [[unlikely]] return tls_send(data, size, flags);
+        return ::send(fd_, data, size, MSG_NOSIGNAL | flags);
+    }
+    ssize_t recv_some(char* data, std::size_t size, int flags) {
+        if (tls_ != nullptr) [[unlikely]] return tls_recv(data, size, flags);
+        return ::recv(fd_, data, size, flags);
+    }
+    ssize_t tls_send(const char* data, std::size_t size, int flags);
+    ssize_t tls_recv(char* data, std::size_t size, int flags);
     bool tls_has_unread() const noexcept;
     // Closes the connection and throws for a failed send/recv (errno): io_error, or
     // tls_error when TLS failed. `doing` is what failed, e.g. "sending GET".

@@ -719,7 +719,7 @@ private:
 
     // A lease ends with a connection that is clean: it goes back to the idle list, unless the
     // pool has no place for it (then it is removed).
-    void put(turn&& t, entry* e) noexcept {
+    [[gnu::always_inline]] void put(turn&& t, entry* e) noexcept {
         const time_point now = clock_.now();
         std::optional<close_reason> refused;
         {
