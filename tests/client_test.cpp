@@ -859,3 +859,59 @@ TEST_CASE("client: commands that take a connection over are refused before any c
     CHECK(redis.exec({"PING"}).as_string() == "PONG");
     check_pool_invariants(redis, 1);
 }
+
+TEST_CASE("client: lease_warning_after reports a pinned connection or subscriber held too long, once, with "
+          "where it was taken", "[client][row7]") {
+    auto o = options_for(shared_server());
+    o.lease_warning_after = 100ms;
+    struct heard_messages {
+        std::mutex guard;
+        std::vector<std::string> warnings;
+    };
+    auto heard = std::make_shared<heard_messages>();
+    o.logger = [heard](redpool::log_level level, std::string_view message) {
+        if (level != redpool::log_level::warning) return;
+        std::lock_guard lock(heard->guard);
+        heard->warnings.emplace_back(message);
+    };
+    auto count = [&] {
+        std::lock_guard lock(heard->guard);
+        return heard->warnings.size();
+    };
+    redpool::client redis(o);
+
+    // Released in time: nothing to report.
+    {
+        auto quick = redis.pin();
+        CHECK(quick.set("leak:k", "1"));
+    }
+    std::this_thread::sleep_for(250ms);
+    CHECK(count() == 0);
+
+    // Held past the limit: one report, naming this file and the line of pin().
+    auto leaked = redis.pin();
+    const int pinned_at = __LINE__ - 1;
+    REQUIRE(eventually([&] { return count() >= 1; }));
+    std::this_thread::sleep_for(250ms);  // several more looks: still one report
+    {
+        std::lock_guard lock(heard->guard);
+        REQUIRE(heard->warnings.size() == 1);
+        const std::string& w = heard->warnings[0];
+        INFO(w);
+        CHECK(w.find("pinned connection") != std::string::npos);
+        CHECK(w.find("client_test.cpp:" + std::to_string(pinned_at)) != std::string::npos);
+    }
+    leaked.release();
+
+    auto sub = redis.subscriber();
+    const int subscribed_at = __LINE__ - 1;
+    sub.subscribe({"leak:news"});
+    REQUIRE(eventually([&] { return count() >= 2; }));
+    {
+        std::lock_guard lock(heard->guard);
+        CHECK(heard->warnings[1].find("subscriber") != std::string::npos);
+        CHECK(heard->warnings[1].find("client_test.cpp:" + std::to_string(subscribed_at)) != std::string::npos);
+    }
+    sub.close();
+    check_pool_invariants(redis);
+}

@@ -113,8 +113,9 @@ public:
     redpool::transaction transaction();
     /// Leases one pooled connection for as long as the result lives, for session state
     /// (see `redpool::pinned`). Waits for a turn as any call does (`errc::pool_timeout`), and
-    /// retries a failed dial as calls do.
-    redpool::pinned pin();
+    /// retries a failed dial as calls do. `file` and `line` are the caller's, filled in by the
+    /// compiler: options::lease_warning_after reports a connection held too long with them.
+    redpool::pinned pin(const char* file = __builtin_FILE(), int line = __builtin_LINE());
     /// Optimistic locking, go-redis's Watch: pins a connection, sends WATCH `keys`, and calls
     /// `fn` with it; `fn` reads and then runs `c.transaction()`. When a watched key changed
     /// meanwhile, the transaction's `exec()` throws `errc::tx_failed` (nothing ran), which
@@ -132,8 +133,8 @@ public:
                      std::span<const std::string_view> args);
 
     /// A pub/sub connection of its own, outside the pool (see `redpool::subscriber`). Dials
-    /// lazily: the first subscribe connects.
-    redpool::subscriber subscriber();
+    /// lazily: the first subscribe connects. `file` and `line` as for `pin()`.
+    redpool::subscriber subscriber(const char* file = __builtin_FILE(), int line = __builtin_LINE());
 
     // --- the pool ----------------------------------------------------------------------------
 

@@ -131,7 +131,7 @@ public:
     redpool::transaction transaction(std::string_view key);
     /// One connection of the master serving `key`'s slot, leased for as long as the result
     /// lives (see `client::pin`).
-    redpool::pinned pin(std::string_view key);
+    redpool::pinned pin(std::string_view key, const char* file = __builtin_FILE(), int line = __builtin_LINE());
     /// Optimistic locking as `client::watch`, on the master serving the keys' slot (they must
     /// share one). A WATCH answered with MOVED refreshes the map and goes to the new node, up
     /// to `max_redirects` times.

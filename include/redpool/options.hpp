@@ -202,6 +202,11 @@ struct options {
     /// at once; it should be quick, and what it throws is dropped. Messages name the server and
     /// the cause, never a password. Unset: nothing is reported.
     std::function<void(log_level level, std::string_view message)> logger;
+    /// Leak detection: a pinned connection (`client::pin`) or subscriber held longer than this
+    /// is reported once, as a warning through `logger` (standard error without one), with the
+    /// file and line where it was taken, as HikariCP's leakDetectionThreshold. Zero (the
+    /// default) turns it off. It only reports: the connection is not taken back.
+    duration lease_warning_after = duration::zero();
     /// Callbacks for metrics and tracing (redpool/hooks.hpp): each dial, each command or
     /// pipeline of `client` (not yet `async_client`'s commands; its dials, waits and closed
     /// connections are reported), each wait for a pooled connection, each connection closed

@@ -109,7 +109,8 @@ private:
     friend class cluster_client;
     explicit pinned(std::shared_ptr<detail::pinned_session> session) noexcept;
     // A connection of `core`'s pool, pinned: client::pin, and cluster_client's on a node.
-    static pinned pin_on(detail::client_core& core);
+    // `file` and `line`: where the caller took it, for leak detection.
+    static pinned pin_on(detail::client_core& core, const char* file, int line);
     // WATCH `keys` here (client::watch, cluster_client::watch); a refusal throws reply_error.
     void watch_keys(std::span<const std::string_view> keys);
     reply run_checked(std::span<const std::string_view> args, std::span<const char> wire_bytes);

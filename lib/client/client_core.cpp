@@ -100,6 +100,7 @@ client_core::client_core(options opts)
       dialer_(dialer_for(opts_, locator_)),
       pool_(connection_pool::create(pool_config_of(*opts_), dialer_, make_thread_scheduler())) {
     if (opts_->multiplex) mux_ = std::make_unique<sync_multiplexer>(pool_, opts_);
+    leases_ = lease_tracker::for_options(*opts_);
     if (!locator_) return;
     // A failover: nothing dialed before may carry another command, as the old master may
     // still take writes for seconds (a multiplexed connection is given back within a second).
@@ -113,6 +114,7 @@ client_core::~client_core() {
     pool_->close();
     mux_.reset();  // after the pool's close: a connection it is fetching comes back at once
     watcher_.reset();
+    if (leases_) leases_->stop();
 }
 
 void client_core::close() noexcept {

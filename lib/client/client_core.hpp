@@ -10,6 +10,7 @@
 #include <system_error>
 #include <thread>
 
+#include "lib/client/lease_tracker.hpp"
 #include "lib/commands/command_table.hpp"
 #include "lib/mux/sync_multiplexer.hpp"
 #include "lib/net/connection.hpp"
@@ -59,6 +60,13 @@ public:
     /// sentinels name (with its role checked). For what dials outside the pool (subscribers).
     const connection_dialer& dialer() const noexcept { return dialer_; }
 
+    /// Tracks what callers hold for long (pinned connections, subscribers) when
+    /// options::lease_warning_after is set: an empty ticket otherwise. `file` and `line` say
+    /// where it was taken.
+    lease_tracker::ticket track_lease(std::string_view what, const char* file, int line) {
+        return leases_ ? leases_->track(what, file, line) : lease_tracker::ticket();
+    }
+
     /// The validated options.
     const options& settings() const noexcept { return *opts_; }
     std::shared_ptr<const options> shared_settings() const noexcept { return opts_; }
@@ -78,6 +86,7 @@ private:
     const std::shared_ptr<connection_pool> pool_;
     std::unique_ptr<switch_watcher> watcher_;  // with options::sentinel_master
     std::unique_ptr<sync_multiplexer> mux_;  // with options::multiplex
+    std::shared_ptr<lease_tracker> leases_;  // with options::lease_warning_after
 };
 
 /// The jittered exponential backoff before retry number `retry` (0-based), as go-redis's:

@@ -90,9 +90,11 @@ redpool::transaction pinned::transaction() {
 
 // --- on the client ---------------------------------------------------------------------------
 
-redpool::pinned pinned::pin_on(detail::client_core& core) {
+redpool::pinned pinned::pin_on(detail::client_core& core, const char* file, int line) {
     detail::connection_pool::lease lease = borrow(core);
-    return pinned(std::make_shared<detail::pinned_session>(core.shared_pool(), std::move(lease), core.shared_settings()));
+    auto session = std::make_shared<detail::pinned_session>(core.shared_pool(), std::move(lease), core.shared_settings());
+    session->track_as(core.track_lease("pinned connection", file, line));
+    return pinned(std::move(session));
 }
 
 void pinned::watch_keys(std::span<const std::string_view> keys) {
@@ -103,7 +105,7 @@ void pinned::watch_keys(std::span<const std::string_view> keys) {
     run_checked(args, {});
 }
 
-redpool::pinned client::pin() { return pinned::pin_on(*core_); }
+redpool::pinned client::pin(const char* file, int line) { return pinned::pin_on(*core_, file, line); }
 
 void client::watch(std::initializer_list<std::string_view> keys, std::function<void(redpool::pinned&)> fn) {
     watch(detail::as_span(keys), std::move(fn));

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "lib/client/batch_target.hpp"
+#include "lib/client/lease_tracker.hpp"
 #include "lib/client/client_core.hpp"
 #include "lib/commands/command_table.hpp"
 #include "lib/net/connection.hpp"
@@ -65,6 +66,9 @@ public:
     /// Whether a MULTI opened with `exec` is still open: typed commands would only get +QUEUED.
     bool in_multi() const noexcept { return debts_.in_multi; }
 
+    /// Tracked for leak detection until the session ends (options::lease_warning_after).
+    void track_as(lease_tracker::ticket ticket) noexcept { ticket_ = std::move(ticket); }
+
 private:
     // Undoes the session's changes and returns the connection to the pool, or closes it when
     // that cannot be done or proven. Never throws.
@@ -78,6 +82,7 @@ private:
     connection_pool::lease lease_;
     std::shared_ptr<const options> opts_;
     session_debts debts_;
+    lease_tracker::ticket ticket_;  // last: it ends once the connection is given back
 };
 
 }  // namespace redpool::detail

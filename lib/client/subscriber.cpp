@@ -482,6 +482,7 @@ void subscriber_session::close() noexcept {
     conn_.reset();
     inbox_.clear();
     unreported_ = refusals{};
+    ticket_ = lease_tracker::ticket();  // no longer held: nothing to report
 }
 
 }  // namespace redpool::detail
@@ -552,8 +553,10 @@ void subscriber::close() noexcept {
     if (session_) session_->close();
 }
 
-redpool::subscriber client::subscriber() {
-    return redpool::subscriber(std::make_unique<detail::subscriber_session>(core_->shared_settings(), core_->dialer()));
+redpool::subscriber client::subscriber(const char* file, int line) {
+    auto session = std::make_unique<detail::subscriber_session>(core_->shared_settings(), core_->dialer());
+    session->track_as(core_->track_lease("subscriber", file, line));
+    return redpool::subscriber(std::move(session));
 }
 
 }  // namespace redpool

@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "lib/client/lease_tracker.hpp"
 #include "lib/net/connection.hpp"
 #include "redpool/options.hpp"
 #include "redpool/reply.hpp"
@@ -69,6 +70,8 @@ public:
 
     std::uint64_t reconnects() const noexcept { return reconnects_.load(std::memory_order_relaxed); }
     void close() noexcept;
+    /// Tracked for leak detection until closed or gone (options::lease_warning_after).
+    void track_as(lease_tracker::ticket ticket) noexcept { ticket_ = std::move(ticket); }
 
 private:
     using name_set = std::set<std::string, std::less<>>;
@@ -147,6 +150,7 @@ private:
 
     // Read by other threads (a monitor beside a thread in `run`).
     std::atomic<std::uint64_t> reconnects_{0};
+    lease_tracker::ticket ticket_;
 };
 
 }  // namespace redpool::detail

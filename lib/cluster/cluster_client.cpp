@@ -87,7 +87,9 @@ redpool::transaction cluster_client::transaction(std::string_view key) {
                                                                       detail::batch_kind::transaction));
 }
 
-redpool::pinned cluster_client::pin(std::string_view key) { return pinned::pin_on(*core_->master_core_of(key)); }
+redpool::pinned cluster_client::pin(std::string_view key, const char* file, int line) {
+    return pinned::pin_on(*core_->master_core_of(key), file, line);
+}
 
 void cluster_client::watch(std::initializer_list<std::string_view> keys, std::function<void(redpool::pinned&)> fn) {
     watch(std::span<const std::string_view>(keys.begin(), keys.size()), std::move(fn));

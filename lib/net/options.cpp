@@ -66,6 +66,7 @@ constexpr auto fields = std::to_array<field>({
     {"min_retry_backoff", &options::min_retry_backoff},
     {"max_retry_backoff", &options::max_retry_backoff},
     {"health_check_interval", &options::health_check_interval},
+    {"lease_warning_after", &options::lease_warning_after},
     {"max_bulk_length", &options::max_bulk_length},
     {"max_array_elements", &options::max_array_elements},
     {"max_reply_depth", &options::max_reply_depth},
