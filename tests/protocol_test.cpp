@@ -362,12 +362,15 @@ TEST_CASE("protocol: a bulk length over the limit fails at its header, before th
         return {header.size(), errc{}};
     };
     CHECK(drip("$99999") == std::pair<std::size_t, errc>{6, errc{}});  // no line end yet: waits
-    CHECK(drip("$99999\r") == std::pair<std::size_t, errc>{6, errc::reply_too_large});
+    CHECK(drip("$99999\r") == std::pair<std::size_t, errc>{7, errc{}});  // a CR alone ends no line
+    CHECK(drip("$99999\r\n") == std::pair<std::size_t, errc>{7, errc::reply_too_large});
+    CHECK(drip("$99999\rx") == std::pair<std::size_t, errc>{7, errc::protocol_error});
     // 19 nines already exceed LLONG_MAX: malformed at once.
     CHECK(drip("$" + std::string(30, '9')) == std::pair<std::size_t, errc>{19, errc::protocol_error});
     CHECK(drip("$" + std::string(30, '1')) == std::pair<std::size_t, errc>{20, errc::protocol_error});
     // Malformed lengths are protocol errors split or whole, as hiredis says of them whole.
-    for (const std::string& bad : std::vector<std::string>{"$500x\r\n", "$0600\r\n", "$" + std::string(20, '9') + "\r\n"}) {
+    for (const std::string& bad :
+         std::vector<std::string>{"$500x\r\n", "$0600\r\n", "$500\rx\r\n", "$" + std::string(20, '9') + "\r\n"}) {
         INFO(bad);
         CHECK(drip(bad).second == errc::protocol_error);
         CHECK(parse_error(bad, limits) == errc::protocol_error);

@@ -283,15 +283,16 @@ void reply_reader::check_pending_bulk_header() {
         length = length * 10 + static_cast<std::uint64_t>(*at - '0');
     }
     const std::size_t digits = static_cast<std::size_t>(at - first);
+    // hiredis ends a line only at CR LF: a CR followed by anything else is part of the length.
     const bool malformed = (digits > 1 && *first == '0') || (at < end && *at != '\r') ||
-                           (at < end && digits == 0) ||
+                           (at + 1 < end && at[1] != '\n') || (at < end && digits == 0) ||
                            length > static_cast<std::uint64_t>(std::numeric_limits<long long>::max());
     if (malformed) {
         failure_ = "bad bulk string length";
         failure_too_large_ = false;
         throw_failure();
     }
-    if (at == end) return;  // the line goes on: wait for its end
+    if (at == end || at + 1 == end) return;  // the line goes on: wait for its CR LF
     if (length > limits_.max_bulk_length) {
         failure_ = "bulk string longer than max_bulk_length";
         failure_too_large_ = true;
