@@ -15,14 +15,7 @@
 
 namespace {
 
-std::string binary() {
-    const char* srcdir = std::getenv("TEST_SRCDIR");
-    const char* workspace = std::getenv("TEST_WORKSPACE");
-    if (srcdir != nullptr && workspace != nullptr) {
-        return std::string(srcdir) + "/" + workspace + "/examples/prometheus_exporter";
-    }
-    return "bazel-bin/examples/prometheus_exporter";
-}
+std::string binary() { return redpool::test::runfile("examples/prometheus_exporter"); }
 
 std::string run_once(const std::string& url, int iterations) {
     const std::string out = redpool::test::test_tmpdir() + "/exporter.out";

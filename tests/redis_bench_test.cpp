@@ -27,14 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string binary() {
-    const char* srcdir = std::getenv("TEST_SRCDIR");
-    const char* workspace = std::getenv("TEST_WORKSPACE");
-    if (srcdir != nullptr && workspace != nullptr) {
-        return std::string(srcdir) + "/" + workspace + "/tools/redis-bench/redis-bench";
-    }
-    return "bazel-bin/tools/redis-bench/redis-bench";
-}
+std::string binary() { return redpool::test::runfile("tools/redis-bench/redis-bench"); }
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path);

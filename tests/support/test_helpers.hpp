@@ -52,6 +52,15 @@ inline std::size_t soak_size(std::size_t full) {
     return std::getenv("REDPOOL_FULL_SOAK") != nullptr ? full : full / 10;
 }
 
+/// A binary the test depends on (`data`), by its path in the workspace: in the test's runfiles
+/// under Bazel, else under bazel-bin (run by hand from the workspace).
+inline std::string runfile(const std::string& path) {
+    const char* srcdir = std::getenv("TEST_SRCDIR");
+    const char* workspace = std::getenv("TEST_WORKSPACE");
+    if (srcdir != nullptr && workspace != nullptr) return std::string(srcdir) + "/" + workspace + "/" + path;
+    return "bazel-bin/" + path;
+}
+
 /// Seconds elapsed since `t0`, for the generous caps that only stop a hang.
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
